@@ -1,0 +1,106 @@
+// swift-tools-version: 6.1
+//
+// One target per layer; nothing below imports anything above it:
+//
+//   metricsd / metricsctl / platform-sim      (thin executables)
+//   MetricsDaemon                             (methods, config, wiring, lifecycle)
+//   RPCServer   RPCClient   MetricsStore   PlatformClients   PlatformSimulator
+//   JSONRPC (pure codec, framing, params)     MetricsCore (pure domain values)
+import PackageDescription
+
+let package = Package(
+    name: "metricsd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "metricsd", targets: ["metricsd"]),
+        .executable(name: "metricsctl", targets: ["metricsctl"]),
+        .executable(name: "platform-sim", targets: ["platform-sim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // MARK: Pure layers
+        .target(name: "MetricsCore"),
+        .target(name: "JSONRPC"),
+
+        // MARK: I/O layers
+        .target(
+            name: "MetricsStore",
+            dependencies: ["MetricsCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "RPCServer",
+            dependencies: [
+                "JSONRPC",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "RPCClient", dependencies: ["JSONRPC"]),
+        .target(
+            name: "PlatformClients",
+            dependencies: [
+                "MetricsCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "PlatformSimulator",
+            dependencies: [
+                "MetricsCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: The daemon
+        .target(
+            name: "MetricsDaemon",
+            dependencies: [
+                "MetricsCore", "JSONRPC", "RPCServer", "MetricsStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources/openrpc.json")]
+        ),
+
+        // MARK: Executables (thin)
+        .executableTarget(
+            name: "metricsd",
+            dependencies: ["MetricsDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "metricsctl",
+            dependencies: [
+                "MetricsCore", "JSONRPC", "RPCClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "platform-sim",
+            dependencies: ["PlatformSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "MetricsCoreTests", dependencies: ["MetricsCore"]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
+        .testTarget(name: "MetricsStoreTests", dependencies: ["MetricsStore", "MetricsCore"]),
+        .testTarget(name: "PlatformTests", dependencies: ["PlatformClients", "PlatformSimulator", "MetricsCore"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["JSONRPC", "RPCClient", "MetricsCore"]
+        ),
+    ]
+)
