@@ -72,8 +72,7 @@ let package = Package(
                 "MetricsCore", "JSONRPC", "RPCServer", "MetricsStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            resources: [.copy("Resources/openrpc.json")]
+            ]
         ),
 
         // MARK: Executables (thin)

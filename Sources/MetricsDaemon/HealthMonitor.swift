@@ -1,0 +1,67 @@
+import JSONRPC
+import MetricsCore
+import MetricsStore
+import Synchronization
+
+/// Answers `health` without touching the database on every call.
+///
+/// Health checks and load balancers poll hard; the facts (database size, accounts by status, last run)
+/// change rarely, so they are read at most once per `maximumAge` and whenever a write that changes them
+/// calls `invalidate()`. Uptime is always current.
+final class HealthMonitor: Sendable {
+    private struct Cached {
+        var facts: Result<MetricsStore.HealthFacts, any Error>
+        var readAt: ContinuousClock.Instant
+    }
+
+    private let store: MetricsStore
+    private let startedAt = ContinuousClock.now
+    private let maximumAge: Duration
+    private let cache = Mutex<Cached?>(nil)
+
+    init(store: MetricsStore, maximumAge: Duration = .seconds(1)) {
+        self.store = store
+        self.maximumAge = maximumAge
+    }
+
+    func invalidate() {
+        cache.withLock { $0 = nil }
+    }
+
+    func report() -> JSON {
+        let now = ContinuousClock.now
+        let facts = cache.withLock { cached -> Result<MetricsStore.HealthFacts, any Error> in
+            if let cached = cached, now - cached.readAt < maximumAge {
+                return cached.facts
+            }
+            let fresh = Result { try store.healthFacts() }
+            cached = Cached(facts: fresh, readAt: now)
+            return fresh
+        }
+        var report: JSONObject = [
+            "version": .string(DefaultLocations.version),
+            "uptimeSeconds": .int(Int64((now - startedAt).components.seconds)),
+        ]
+        switch facts {
+        case .success(let facts):
+            let count = { (status: AccountStatus) in facts.accountsByStatus[status] ?? 0 }
+            let troubled = count(.expired) + count(.needsReconnect)
+            let lastRunFailed = facts.lastRun?.status == .failed
+            report["status"] = .string(troubled > 0 || lastRunFailed ? "degraded" : "ok")
+            report["database"] = ["ok": true, "sizeBytes": .int(facts.sizeBytes)]
+            report["accounts"] = [
+                "connected": .int(count(.connected)), "expired": .int(count(.expired)),
+                "needsReconnect": .int(count(.needsReconnect)), "disconnected": .int(count(.disconnected)),
+            ]
+            report["lastRun"] = facts.lastRun.map(WireFormat.run) ?? .null
+        case .failure(let error):
+            report["status"] = "failing"
+            report["database"] = ["ok": false, "sizeBytes": nil, "error": .string(MetricsStore.unavailability(of: error) ?? "\(error)")]
+            report["accounts"] = ["connected": 0, "expired": 0, "needsReconnect": 0, "disconnected": 0]
+            report["lastRun"] = .null
+        }
+        // Fixed key order makes the reply easy to read by eye and by `grep`.
+        let order = ["status", "version", "uptimeSeconds", "database", "accounts", "lastRun"]
+        return .object(JSONObject(members: order.compactMap { key in report[key].map { .init(key: key, value: $0) } }))
+    }
+}

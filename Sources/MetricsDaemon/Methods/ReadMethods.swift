@@ -1,0 +1,64 @@
+import JSONRPC
+import MetricsCore
+import MetricsStore
+
+/// `listAccounts`, `listPosts`, `latestMetrics`, `history`: answered inline on the connection's event loop,
+/// straight from WAL snapshots, so no refresh or write ever queues in front of them.
+enum ReadMethods {
+    static let maximumPostIDs = 1000
+    static let maximumPageSize: Int64 = 1000
+    static let maximumHistoryPoints: Int64 = 10_000
+
+    static func all(store: MetricsStore) -> [RPCMethod] {
+        [
+            .inline("listAccounts", parameters: ["workspaceId"]) { fields, _ in
+                let workspaceId = try fields.optionalString("workspaceId", maxLength: WireFormat.maximumIDBytes)
+                return ["accounts": .array(try store.listAccounts(workspaceId: workspaceId).map(WireFormat.account))]
+            },
+
+            .inline("listPosts", parameters: ["workspaceId", "accountId", "limit", "cursor"]) { fields, _ in
+                let page = try store.listPosts(
+                    workspaceId: try fields.optionalString("workspaceId", maxLength: WireFormat.maximumIDBytes),
+                    accountId: try fields.optionalString("accountId", maxLength: WireFormat.maximumIDBytes),
+                    limit: Int(try fields.optionalInt("limit", in: 1...maximumPageSize) ?? 100),
+                    cursor: try fields.optionalString("cursor"))
+                return ["posts": .array(page.posts.map(WireFormat.post)), "nextCursor": .string(page.nextCursor)]
+            },
+
+            .inline("latestMetrics", parameters: ["postIds", "workspaceId", "platform", "limit"]) { fields, _ in
+                let metrics: [LatestMetric]
+                if fields.has("postIds") {
+                    for other in ["workspaceId", "platform", "limit"] where fields.has(other) {
+                        throw RPCError.invalidParams(field: other, reason: "give either postIds, or workspaceId with platform and limit, not both")
+                    }
+                    metrics = try store.latestMetrics(
+                        postIds: try fields.strings("postIds", maxCount: maximumPostIDs, maxLength: WireFormat.maximumIDBytes))
+                } else if fields.has("workspaceId") {
+                    metrics = try store.latestMetrics(
+                        workspaceId: try WireFormat.id(fields, "workspaceId"),
+                        platform: try fields.optionalEnum("platform", Platform.self),
+                        limit: Int(try fields.optionalInt("limit", in: 1...maximumPageSize) ?? 100))
+                } else {
+                    throw RPCError.invalidParams(field: "postIds", reason: "required: give postIds, or workspaceId")
+                }
+                return ["metrics": .array(metrics.map(WireFormat.latest))]
+            },
+
+            .inline("history", parameters: ["postId", "since", "until", "limit"]) { fields, _ in
+                let postId = try WireFormat.id(fields, "postId")
+                let since = try WireFormat.optionalTimestamp(fields, "since")
+                let until = try WireFormat.optionalTimestamp(fields, "until")
+                if let since, let until, until < since {
+                    throw RPCError.invalidParams(field: "until", reason: "must not be before since")
+                }
+                let limit = Int(try fields.optionalInt("limit", in: 1...maximumHistoryPoints) ?? 1000)
+                let page = try store.history(postId: postId, since: since, until: until, limit: limit)
+                return [
+                    "postId": .string(postId),
+                    "points": .array(page.points.map { WireFormat.point(capturedAt: $0.capturedAt, values: $0.values) }),
+                    "hasMore": .bool(page.hasMore),
+                ]
+            },
+        ]
+    }
+}

@@ -1,0 +1,66 @@
+import JSONRPC
+import MetricsCore
+import MetricsStore
+
+/// `upsertWorkspace`, `upsertAccount`, `upsertPosts`: how sibling services tell metricsd what to refresh.
+/// Writes run as tasks so they never hold an event loop; each is one transaction.
+enum RegistrationMethods {
+    /// Bounded so one call's transaction stays short and its line fits the default request limit.
+    static let maximumPostsPerCall = 10_000
+
+    static func all(store: MetricsStore, health: HealthMonitor) -> [RPCMethod] {
+        [
+            .task("upsertWorkspace", parameters: ["id", "name"]) { fields, _ in
+                let workspace = Workspace(id: try WireFormat.id(fields, "id"), name: try fields.string("name"))
+                let outcome = try await store.upsertWorkspace(workspace)
+                return ["id": .string(workspace.id), "name": .string(workspace.name), "created": .bool(outcome == .created)]
+            },
+
+            .task(
+                "upsertAccount",
+                parameters: ["id", "workspaceId", "platform", "externalAccountId", "accessToken", "refreshToken", "tokenExpiresAt"]
+            ) { fields, _ in
+                let account = AccountRegistration(
+                    id: try WireFormat.id(fields, "id"),
+                    workspaceId: try WireFormat.id(fields, "workspaceId"),
+                    platform: try fields.requiredEnum("platform", Platform.self),
+                    externalAccountId: try WireFormat.id(fields, "externalAccountId"),
+                    accessToken: try fields.string("accessToken", maxLength: 8192),
+                    refreshToken: try fields.optionalString("refreshToken", maxLength: 8192),
+                    tokenExpiresAt: try WireFormat.optionalTimestamp(fields, "tokenExpiresAt"))
+                let outcome = try await store.upsertAccount(account)
+                health.invalidate()
+                return [
+                    "id": .string(account.id), "status": .string(AccountStatus.connected.rawValue),
+                    "created": .bool(outcome == .created),
+                ]
+            },
+
+            .task("upsertPosts", parameters: ["posts"]) { fields, _ in
+                let posts = try parsePosts(fields)
+                let result = try await store.upsertPosts(posts)
+                return ["created": .int(result.created), "updated": .int(result.updated)]
+            },
+        ]
+    }
+
+    static func parsePosts(_ fields: Fields) throws(RPCError) -> [PostRegistration] {
+        var firstIndexOfID: [String: Int] = [:]
+        var posts: [PostRegistration] = []
+        for (index, post) in try fields.objects("posts", maxCount: maximumPostsPerCall).enumerated() {
+            try post.rejectUnknown(allowed: ["id", "accountId", "externalPostId", "postedAt", "mediaProductType"])
+            let id = try WireFormat.id(post, "id")
+            if let first = firstIndexOfID[id] {
+                throw .invalidParams(field: post.fieldPath("id"), reason: "duplicates posts[\(first)].id \"\(id)\"")
+            }
+            firstIndexOfID[id] = index
+            posts.append(PostRegistration(
+                id: id,
+                accountId: try WireFormat.id(post, "accountId"),
+                externalPostId: try post.optionalString("externalPostId", maxLength: WireFormat.maximumIDBytes).flatMap { $0.isEmpty ? nil : $0 },
+                postedAt: try WireFormat.timestamp(post, "postedAt"),
+                mediaProductType: try post.optionalEnum("mediaProductType", MediaProductType.self)))
+        }
+        return posts
+    }
+}

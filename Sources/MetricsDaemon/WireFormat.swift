@@ -1,0 +1,120 @@
+import JSONRPC
+import MetricsCore
+import MetricsStore
+
+/// How domain values look on the wire, in one place, so every method renders a post or a metric the same
+/// way the schema describes it.
+enum WireFormat {
+    static func timestamp(_ value: Timestamp?) -> JSON {
+        value.map { .string($0.iso8601) } ?? .null
+    }
+
+    static func metrics(_ values: MetricValues, into object: inout JSONObject) {
+        for name in MetricValues.names {
+            object.append(name, .int(values[name]))
+        }
+    }
+
+    static func latest(_ metric: LatestMetric) -> JSON {
+        var object: JSONObject = [
+            "postId": .string(metric.postId),
+            "platform": .string(metric.platform.rawValue),
+            "capturedAt": timestamp(metric.capturedAt),
+        ]
+        metrics(metric.values, into: &object)
+        return .object(object)
+    }
+
+    static func point(capturedAt: Timestamp, values: MetricValues) -> JSON {
+        var object: JSONObject = ["capturedAt": .string(capturedAt.iso8601)]
+        metrics(values, into: &object)
+        return .object(object)
+    }
+
+    static func account(_ account: AccountSummary) -> JSON {
+        [
+            "id": .string(account.id),
+            "workspaceId": .string(account.workspaceId),
+            "platform": .string(account.platform.rawValue),
+            "externalAccountId": .string(account.externalAccountId),
+            "status": .string(account.status.rawValue),
+            "tokenExpiresAt": timestamp(account.tokenExpiresAt),
+            "hasRefreshToken": .bool(account.hasRefreshToken),
+            "lastError": .string(account.lastError),
+            "postCount": .int(account.postCount),
+            "createdAt": timestamp(account.createdAt),
+            "updatedAt": timestamp(account.updatedAt),
+        ]
+    }
+
+    static func post(_ post: PostSummary) -> JSON {
+        [
+            "id": .string(post.id),
+            "workspaceId": .string(post.workspaceId),
+            "accountId": .string(post.accountId),
+            "platform": .string(post.platform.rawValue),
+            "externalPostId": .string(post.externalPostId),
+            "mediaProductType": .string(post.mediaProductType?.rawValue),
+            "postedAt": timestamp(post.postedAt),
+            "lastRefreshedAt": timestamp(post.lastRefreshedAt),
+            "lastError": .string(post.lastError),
+        ]
+    }
+
+    static func run(_ run: RefreshRunInfo) -> JSON {
+        [
+            "runId": .int(run.id),
+            "trigger": .string(run.trigger.rawValue),
+            "scope": embedded(run.scope),
+            "status": .string(run.status.rawValue),
+            "startedAt": timestamp(run.startedAt),
+            "finishedAt": timestamp(run.finishedAt),
+            "summary": run.summary.map(embedded) ?? .null,
+        ]
+    }
+
+    /// JSON text stored by the engine, passed through as a value (or as a string if it is somehow not JSON).
+    static func embedded(_ text: String) -> JSON {
+        (try? JSONParser.parse(text)) ?? .string(text)
+    }
+
+    // MARK: Reading params
+
+    static let timestampExample = "an ISO 8601 timestamp such as 2026-11-24T19:04:00.123Z"
+
+    static func optionalTimestamp(_ fields: Fields, _ name: String) throws(RPCError) -> Timestamp? {
+        try fields.optional(name, expected: timestampExample) { value in
+            if case .string(let text) = value { Timestamp(iso8601: text) } else { nil }
+        }
+    }
+
+    static func timestamp(_ fields: Fields, _ name: String) throws(RPCError) -> Timestamp {
+        guard let value = try optionalTimestamp(fields, name) else {
+            throw .invalidParams(field: fields.fieldPath(name), reason: "required, expected \(timestampExample)")
+        }
+        return value
+    }
+
+    /// Ids are the caller's own strings; bounded so a typo'd blob does not become a key.
+    static let maximumIDBytes = 256
+
+    static func id(_ fields: Fields, _ name: String) throws(RPCError) -> String {
+        try fields.string(name, maxLength: maximumIDBytes)
+    }
+
+    /// A counter: a non-negative integer, or null for "not reported".
+    static func metricValue(_ fields: Fields, _ name: String) throws(RPCError) -> Int64? {
+        try fields.optionalInt(name, in: 0...Int64.max)
+    }
+
+    static func metadata(_ json: JSON) -> MetadataValue? {
+        switch json {
+        case .null, .array: nil
+        case .bool(let flag): .bool(flag)
+        case .string(let text): .string(text)
+        case .number(let number): number.int64.map(MetadataValue.int) ?? number.double.map(MetadataValue.double)
+        case .object(let object):
+            .object(Dictionary(object.compactMap { member in metadata(member.value).map { (member.key, $0) } }, uniquingKeysWith: { $1 }))
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import GRDB
+import MetricsCore
+
+/// The time series: writing snapshots, and the two reads the daemon serves from them.
+extension MetricsStore {
+    static let metricColumns = "impressions, views, reach, likes, comments, shares, saves"
+
+    // MARK: Reads (synchronous, safe on an event loop)
+
+    /// The newest snapshot of each post, in the order asked. Each post costs two primary-key seeks.
+    public func latestMetrics(postIds: [String]) throws -> [LatestMetric] {
+        try pool.read { db in
+            let postStatement = try db.cachedStatement(sql: "SELECT platform FROM posts WHERE id = ?")
+            return try postIds.enumerated().map { index, postId in
+                guard let raw = try String.fetchOne(postStatement, arguments: [postId]), let platform = Platform(rawValue: raw) else {
+                    throw StoreError.notFound("post", id: postId, field: "postIds[\(index)]")
+                }
+                return try Self.latest(db, postId: postId, platform: platform)
+            }
+        }
+    }
+
+    /// The newest snapshot of a workspace's posts, most recently posted first.
+    public func latestMetrics(workspaceId: String, platform: Platform?, limit: Int) throws -> [LatestMetric] {
+        try pool.read { db in
+            try Self.requireWorkspace(db, workspaceId)
+            var sql = """
+                SELECT p.id, p.platform FROM posts p JOIN accounts a ON a.id = p.account_id
+                WHERE a.workspace_id = ?
+                """
+            var arguments: StatementArguments = [workspaceId]
+            if let platform {
+                sql += " AND p.platform = ?"
+                arguments += [platform.rawValue]
+            }
+            sql += " ORDER BY p.posted_at DESC, p.id LIMIT ?"
+            arguments += [limit]
+            let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
+            return try rows.map { row in
+                let platform = Platform(rawValue: row[1]) ?? .instagram
+                return try Self.latest(db, postId: row[0], platform: platform)
+            }
+        }
+    }
+
+    static func latest(_ db: Database, postId: String, platform: Platform) throws -> LatestMetric {
+        let statement = try db.cachedStatement(sql: """
+            SELECT captured_at, \(metricColumns) FROM post_metrics
+            WHERE post_id = ? ORDER BY captured_at DESC LIMIT 1
+            """)
+        guard let row = try Row.fetchOne(statement, arguments: [postId]) else {
+            return LatestMetric(postId: postId, platform: platform, capturedAt: nil, values: MetricValues())
+        }
+        return LatestMetric(
+            postId: postId, platform: platform, capturedAt: Timestamp(milliseconds: row[0]), values: values(row, from: 1))
+    }
+
+    public struct HistoryPage: Sendable, Equatable {
+        public var points: [(capturedAt: Timestamp, values: MetricValues)]
+        /// More points exist after the last one within the asked range.
+        public var hasMore: Bool
+
+        public static func == (lhs: HistoryPage, rhs: HistoryPage) -> Bool {
+            lhs.hasMore == rhs.hasMore && lhs.points.map(\.capturedAt) == rhs.points.map(\.capturedAt)
+                && lhs.points.map(\.values) == rhs.points.map(\.values)
+        }
+    }
+
+    /// A post's snapshots with `since <= capturedAt <= until`, oldest first, at most `limit` of them.
+    public func history(postId: String, since: Timestamp?, until: Timestamp?, limit: Int) throws -> HistoryPage {
+        try pool.read { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM posts WHERE id = ?", arguments: [postId]) != nil else {
+                throw StoreError.notFound("post", id: postId, field: "postId")
+            }
+            let statement = try db.cachedStatement(sql: """
+                SELECT captured_at, \(Self.metricColumns) FROM post_metrics
+                WHERE post_id = ? AND captured_at >= ? AND captured_at <= ?
+                ORDER BY captured_at ASC LIMIT ?
+                """)
+            let rows = try Row.fetchAll(statement, arguments: [
+                postId, since?.milliseconds ?? Int64.min, until?.milliseconds ?? Int64.max, limit + 1,
+            ])
+            let points = rows.prefix(limit).map { row in (Timestamp(milliseconds: row[0]), Self.values(row, from: 1)) }
+            return HistoryPage(points: points, hasMore: rows.count > limit)
+        }
+    }
+
+    static func values(_ row: Row, from start: Int) -> MetricValues {
+        MetricValues(
+            impressions: row[start], views: row[start + 1], reach: row[start + 2], likes: row[start + 3],
+            comments: row[start + 4], shares: row[start + 5], saves: row[start + 6])
+    }
+
+    static func requireWorkspace(_ db: Database, _ workspaceId: String, field: String = "workspaceId") throws {
+        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM workspaces WHERE id = ?", arguments: [workspaceId]) != nil else {
+            throw StoreError.notFound("workspace", id: workspaceId, field: field)
+        }
+    }
+
+    // MARK: Writes
+
+    public struct ImportResult: Sendable, Equatable {
+        /// New points written.
+        public var imported: Int
+        /// Points already present at the same (post, capturedAt); left as they were.
+        public var skipped: Int
+    }
+
+    /// Backfills history. Idempotent: a point already stored at the same (post, capturedAt) is kept as it is,
+    /// so re-running an import never changes or duplicates anything. One unknown post aborts the whole call.
+    public func importSnapshots(_ snapshots: [Snapshot]) async throws -> ImportResult {
+        try await pool.write { db in
+            let postStatement = try db.cachedStatement(sql: "SELECT 1 FROM posts WHERE id = ?")
+            var knownPosts: Set<String> = []
+            for (index, snapshot) in snapshots.enumerated() where !knownPosts.contains(snapshot.postId) {
+                guard try Bool.fetchOne(postStatement, arguments: [snapshot.postId]) != nil else {
+                    throw StoreError.notFound("post", id: snapshot.postId, field: "snapshots[\(index)].postId")
+                }
+                knownPosts.insert(snapshot.postId)
+            }
+            let inserted = try Self.insert(db, snapshots, onConflict: "DO NOTHING")
+            return ImportResult(imported: inserted, skipped: snapshots.count - inserted)
+        }
+    }
+
+    /// Writes freshly fetched snapshots in one transaction and stamps each post as refreshed.
+    /// Returns how many were written (a duplicate (post, capturedAt) replaces the earlier point).
+    @discardableResult
+    public func recordSnapshots(_ snapshots: [Snapshot]) async throws -> Int {
+        guard !snapshots.isEmpty else { return 0 }
+        return try await pool.write { db in
+            let written = try Self.insert(db, snapshots, onConflict: """
+                DO UPDATE SET impressions = excluded.impressions, views = excluded.views, reach = excluded.reach,
+                    likes = excluded.likes, comments = excluded.comments, shares = excluded.shares,
+                    saves = excluded.saves, metadata = excluded.metadata
+                """)
+            let stamp = try db.cachedStatement(sql: """
+                UPDATE posts SET last_refreshed_at = ?, last_attempt_at = ?, last_error = NULL, failure_count = 0
+                WHERE id = ?
+                """)
+            for snapshot in snapshots {
+                try stamp.execute(arguments: [snapshot.capturedAt.milliseconds, snapshot.capturedAt.milliseconds, snapshot.postId])
+            }
+            return written
+        }
+    }
+
+    private static func insert(_ db: Database, _ snapshots: [Snapshot], onConflict: String) throws -> Int {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO post_metrics (post_id, captured_at, \(metricColumns), metadata)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(post_id, captured_at) \(onConflict)
+            """)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var written = 0
+        for snapshot in snapshots {
+            let values = snapshot.values
+            let metadata = snapshot.metadata.isEmpty ? nil : String(decoding: try encoder.encode(snapshot.metadata), as: UTF8.self)
+            try statement.execute(arguments: [
+                snapshot.postId, snapshot.capturedAt.milliseconds, values.impressions, values.views, values.reach,
+                values.likes, values.comments, values.shares, values.saves, metadata,
+            ])
+            written += db.changesCount
+        }
+        return written
+    }
+}

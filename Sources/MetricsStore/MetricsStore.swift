@@ -1,0 +1,55 @@
+import GRDB
+import MetricsCore
+
+/// The snapshot store: one SQLite database in WAL mode behind a GRDB pool.
+///
+/// Reads are synchronous and cheap (one indexed seek) and may run on any thread, including a network event
+/// loop: in WAL mode a reader never waits for the writer, and the pool keeps more reader connections than
+/// the daemon has event loops. Writes are `async` and serialised by GRDB's writer queue, so a big import
+/// or a refresh batch never blocks a read.
+public struct MetricsStore: Sendable {
+    public struct Options: Sendable {
+        /// How long a write waits for SQLite's lock held by another process before failing.
+        public var busyTimeoutSeconds: Double = 5
+        /// Reader connections; more than the event loops plus the refresh engine's readers.
+        public var maximumReaderCount: Int = 8
+
+        public init() {}
+    }
+
+    let pool: DatabasePool
+    let clock: any WallClock
+    public let path: String
+
+    /// Opens (creating if needed, mode 0600) and migrates the database at `path`.
+    public static func open(path: String, clock: any WallClock = SystemClock(), options: Options = Options()) throws -> MetricsStore {
+        try DatabaseFile.prepare(path: path)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(options.busyTimeoutSeconds)
+        configuration.maximumReaderCount = options.maximumReaderCount
+        configuration.foreignKeysEnabled = true
+        configuration.prepareDatabase { db in
+            // WAL + NORMAL: a crash can lose the last transactions only on power loss, never corrupt, and
+            // commits skip an fsync each. DatabasePool turns WAL on by itself.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try SchemaMigrations.migrator.migrate(pool)
+        return MetricsStore(pool: pool, clock: clock, path: path)
+    }
+
+    /// Closes every connection; the store must not be used afterwards.
+    public func close() throws {
+        try pool.close()
+    }
+
+    /// The names of the migrations applied, oldest first: what `health` and tests can check.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { db in try SchemaMigrations.migrator.appliedMigrations(db) }
+    }
+
+    /// Runs `body` in a read transaction; for queries of layers above that the facade does not cover.
+    public func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+
+/// The opaque `cursor` of `listPosts`: the sort key of the last post of a page (posted_at, id).
+///
+/// Keyset paging, not OFFSET, so a page costs the same however deep it is and posts registered between two
+/// calls neither repeat nor vanish. Base64url so it is a plain token to the caller.
+struct PostCursor: Equatable {
+    var postedAt: Int64
+    var id: String
+
+    var token: String {
+        Data("\(postedAt):\(id)".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    init(postedAt: Int64, id: String) {
+        self.postedAt = postedAt
+        self.id = id
+    }
+
+    init?(token: String) {
+        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
+              let colon = text.firstIndex(of: ":"), let postedAt = Int64(text[..<colon])
+        else { return nil }
+        self.postedAt = postedAt
+        self.id = String(text[text.index(after: colon)...])
+    }
+}

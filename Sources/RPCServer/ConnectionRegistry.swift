@@ -1,0 +1,31 @@
+import NIOCore
+import Synchronization
+
+/// The open connections, shared by the accept path (admission against the cap) and shutdown (drain all).
+final class ConnectionRegistry: Sendable {
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    /// Registers `channel` unless `limit` connections are already open; it leaves when it closes.
+    func admit(_ channel: any Channel, limit: Int) -> Bool {
+        let id = ObjectIdentifier(channel)
+        let admitted = channels.withLock { table -> Bool in
+            guard table.count < limit else { return false }
+            table[id] = channel
+            return true
+        }
+        if admitted {
+            channel.closeFuture.whenComplete { _ in
+                _ = self.channels.withLock { $0.removeValue(forKey: id) }
+            }
+        }
+        return admitted
+    }
+
+    var count: Int {
+        channels.withLock { $0.count }
+    }
+
+    var all: [any Channel] {
+        channels.withLock { Array($0.values) }
+    }
+}

@@ -1,0 +1,140 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import JSONRPC
+import Logging
+import NIOCore
+import NIOPosix
+
+/// The JSON-RPC server on a Unix domain socket: NDJSON in, NDJSON out.
+///
+/// Connections are independent: each has its own framer and its own event-loop-confined handler, so a
+/// slow or silent client holds nothing another client needs. Its lifetime is scoped: `run` serves until
+/// `shutdown` is called, then drains in-flight calls within the grace period and removes the socket file.
+public final class RPCServer: Sendable {
+    public struct StartError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    private let configuration: RPCServerConfiguration
+    private let dispatcher: RPCDispatcher
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let serverChannel: any Channel
+    private let connections: ConnectionRegistry
+
+    /// Binds the socket and starts accepting. Throws a `StartError` that says what to do when the path is
+    /// unusable (too long, a live daemon there, not a socket).
+    public static func start(
+        configuration: RPCServerConfiguration, dispatcher: RPCDispatcher, group: any EventLoopGroup, logger: Logger
+    ) async throws -> RPCServer {
+        do {
+            try UnixSocketPath.prepare(configuration.socketPath)
+        } catch {
+            throw StartError(description: error.description)
+        }
+        let connections = ConnectionRegistry()
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                Self.initialize(channel, configuration: configuration, dispatcher: dispatcher, connections: connections, logger: logger)
+            }
+        // Bind with a umask that leaves the socket owner-only from the moment it exists; chmod then widens
+        // it to the configured mode. No window in which another user could connect.
+        let previousMask = umask(0o177)
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(unixDomainSocketPath: configuration.socketPath).get()
+            umask(previousMask)
+        } catch {
+            umask(previousMask)
+            throw StartError(description: "cannot listen on \(configuration.socketPath): \(error)")
+        }
+        guard chmod(configuration.socketPath, mode_t(configuration.socketMode)) == 0 else {
+            try? await channel.close()
+            throw StartError(description: "cannot set mode of \(configuration.socketPath): \(String(cString: strerror(errno)))")
+        }
+        logger.info("listening", metadata: ["socket": "\(configuration.socketPath)"])
+        return RPCServer(
+            configuration: configuration, dispatcher: dispatcher, group: group, logger: logger,
+            serverChannel: channel, connections: connections)
+    }
+
+    private init(
+        configuration: RPCServerConfiguration, dispatcher: RPCDispatcher, group: any EventLoopGroup, logger: Logger,
+        serverChannel: any Channel, connections: ConnectionRegistry
+    ) {
+        self.configuration = configuration
+        self.dispatcher = dispatcher
+        self.group = group
+        self.logger = logger
+        self.serverChannel = serverChannel
+        self.connections = connections
+    }
+
+    public var connectionCount: Int {
+        connections.count
+    }
+
+    /// Stops accepting, lets every connection answer what it is running (up to the grace period), closes
+    /// them, and removes the socket file.
+    public func shutdown() async {
+        try? await serverChannel.close()
+        let open = connections.all
+        for channel in open {
+            channel.pipeline.fireUserInboundEventTriggered(DrainConnection())
+        }
+        let deadline = ContinuousClock.now + .nanoseconds(configuration.shutdownGracePeriod.nanoseconds)
+        for channel in open {
+            let remaining = deadline - ContinuousClock.now
+            if remaining > .zero {
+                _ = try? await withTimeout(remaining) { try await channel.closeFuture.get() }
+            }
+            try? await channel.close()
+        }
+        unlink(configuration.socketPath)
+        logger.info("stopped listening", metadata: ["socket": "\(configuration.socketPath)"])
+    }
+
+    private static func initialize(
+        _ channel: any Channel, configuration: RPCServerConfiguration, dispatcher: RPCDispatcher,
+        connections: ConnectionRegistry, logger: Logger
+    ) -> EventLoopFuture<Void> {
+        guard connections.admit(channel, limit: configuration.maximumConnections) else {
+            logger.warning("connection refused: limit reached", metadata: ["limit": "\(configuration.maximumConnections)"])
+            let error = RPCError(
+                code: -32000,
+                message: "Server busy: more than \(configuration.maximumConnections) connections; try again later",
+                data: ["maximumConnections": .int(configuration.maximumConnections)])
+            let line = RPCResponseEncoder.line(id: .null, outcome: .failure(error))
+            return channel.writeAndFlush(channel.allocator.buffer(bytes: line)).flatMap {
+                channel.close()
+            }
+        }
+        return channel.eventLoop.makeCompletedFuture {
+            let sync = channel.pipeline.syncOperations
+            try sync.addHandler(BackPressureHandler())
+            try sync.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
+            try sync.addHandler(
+                RPCConnectionHandler(dispatcher: dispatcher, maximumLineBytes: configuration.maximumLineBytes, logger: logger))
+        }
+    }
+}
+
+/// Runs `body`, giving up after `timeout`.
+func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            throw CancellationError()
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next() else { throw CancellationError() }
+        return first
+    }
+}
