@@ -95,8 +95,22 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "MetricsCoreTests", dependencies: ["MetricsCore"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
-        .testTarget(name: "MetricsStoreTests", dependencies: ["MetricsStore", "MetricsCore"]),
-        .testTarget(name: "PlatformTests", dependencies: ["PlatformClients", "PlatformSimulator", "MetricsCore"]),
+        .testTarget(
+            name: "MetricsStoreTests",
+            dependencies: [
+                "MetricsStore", "MetricsCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
+            name: "PlatformTests",
+            dependencies: [
+                "PlatformClients", "PlatformSimulator", "MetricsCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["JSONRPC", "RPCClient", "MetricsCore"]

@@ -126,9 +126,9 @@ public struct Fields: Sendable {
     }
 
     /// Elements of an array of objects, each as `Fields` rooted at its own path.
-    public func objects(_ name: String, maxCount: Int) throws(RPCError) -> [Fields] {
+    public func objects(_ name: String, maxCount: Int, allowEmpty: Bool = false) throws(RPCError) -> [Fields] {
         var result: [Fields] = []
-        for element in try array(name, maxCount: maxCount) {
+        for element in try array(name, maxCount: maxCount, allowEmpty: allowEmpty) {
             guard case .object(let object) = element.value else {
                 throw .invalidParams(field: element.path, reason: "expected an object, got \(element.value.kindName)")
             }

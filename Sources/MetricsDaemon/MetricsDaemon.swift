@@ -45,30 +45,33 @@ public enum MetricsDaemon {
 
         let health = HealthMonitor(store: store)
         let dispatcher = dispatcher(store: store, health: health, openRPC: try OpenRPCDocument.load(), logger: logger)
-        let server: RPCServer
-        do {
-            server = try await RPCServer.start(
-                configuration: configuration.server, dispatcher: dispatcher,
-                group: MultiThreadedEventLoopGroup.singleton, logger: logger)
-        } catch {
-            throw StartupError(description: "\(error)")
-        }
-
+        let socket = SocketService(configuration: configuration.server, dispatcher: dispatcher, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: SocketService(server: server))],
+                services: [.init(service: socket)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as RPCServer.StartError {
+            throw StartupError(description: error.description)
+        }
         logger.info("stopped")
     }
 }
 
-/// The socket server as a lifecycle service: serves until graceful shutdown, then drains.
+/// The socket server as a lifecycle service: listens, serves until graceful shutdown, then drains.
+///
+/// It binds inside `run`, after the service group has trapped SIGTERM/SIGINT: a signal that arrives as soon
+/// as the socket answers must already mean "drain and exit 0", not the default "die".
 struct SocketService: Service {
-    let server: RPCServer
+    let configuration: RPCServerConfiguration
+    let dispatcher: RPCDispatcher
+    let logger: Logger
 
     func run() async throws {
+        let server = try await RPCServer.start(
+            configuration: configuration, dispatcher: dispatcher, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         try? await gracefulShutdown()
         await server.shutdown()
     }

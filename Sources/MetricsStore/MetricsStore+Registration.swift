@@ -36,7 +36,7 @@ extension MetricsStore {
             if let existingPlatform, existingPlatform != account.platform.rawValue {
                 throw StoreError(
                     .conflict, field: "platform",
-                    message: "account \"\(account.id)\" is a \(existingPlatform) account; register a new account id for \(account.platform.rawValue)"
+                    message: "account \"\(account.id)\" is registered on \(existingPlatform); register a new account id for \(account.platform.rawValue)"
                 )
             }
             if let holder = try String.fetchOne(
@@ -125,7 +125,7 @@ extension MetricsStore {
                 if let existingPlatform, existingPlatform != platform.rawValue {
                     throw StoreError(
                         .conflict, field: "\(field).accountId",
-                        message: "post \"\(post.id)\" is a \(existingPlatform) post and cannot move to a \(platform.rawValue) account"
+                        message: "post \"\(post.id)\" belongs to \(existingPlatform) and cannot move to an account on \(platform.rawValue)"
                     )
                 }
                 if let externalPostId = post.externalPostId,

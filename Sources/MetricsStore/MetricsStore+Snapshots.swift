@@ -105,6 +105,11 @@ extension MetricsStore {
         public var imported: Int
         /// Points already present at the same (post, capturedAt); left as they were.
         public var skipped: Int
+
+        public init(imported: Int, skipped: Int) {
+            self.imported = imported
+            self.skipped = skipped
+        }
     }
 
     /// Backfills history. Idempotent: a point already stored at the same (post, capturedAt) is kept as it is,

@@ -53,3 +53,11 @@ public struct MetricsStore: Sendable {
         try pool.read(body)
     }
 }
+
+extension MetricsStore {
+    /// Raw write access for tests that must set up states no public method produces (an expired account,
+    /// millions of rows). Not for production code: every real write is a domain method above.
+    public func writeForTesting(_ body: @escaping @Sendable (Database) throws -> Void) async throws {
+        try await pool.write(body)
+    }
+}

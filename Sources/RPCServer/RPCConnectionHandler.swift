@@ -7,30 +7,41 @@ struct DrainConnection: Sendable {}
 
 /// One client connection: frames lines, dispatches each, writes replies.
 ///
-/// It lives on the connection's event loop. Fast methods are answered right here, in the read callback, and
-/// flushed once per read burst; slow ones run as tasks whose replies hop back to this loop.
+/// It lives on the connection's event loop. Every complete line joins `queued`; `drain` dispatches them in
+/// order. Fast methods are answered right there; slow ones run as tasks whose replies hop back to this loop,
+/// and the queue waits for them, so a read pipelined after a write sees that write.
 ///
-/// Requests on one connection are handled in order: while a task runs, later lines wait in `queued`, so a
-/// read pipelined after a write sees that write (what socat scripts and simple clients assume). Concurrency
-/// comes from connections, which are fully independent. The connection closes only when the client is done
-/// sending (EOF, half-close, a too-long line, idle, or shutdown) AND every reply owed has been written, so a
-/// client that half-closes still gets all its answers.
+/// Fairness and memory are bounded the same way: the queue is drained only while the socket accepts writes
+/// (a client that does not read its replies stops being served, not the others), at most
+/// `linesPerTick` lines per event-loop turn (a burst of thousands of requests cannot hold the loop), and
+/// reads pause while too many lines wait. The connection closes only when the client is done sending (EOF,
+/// half-close, a too-long line, idle, or shutdown) AND every reply owed has been written, so a client that
+/// half-closes still gets all its answers.
 final class RPCConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
+    private static let linesPerTick = 64
+    private static let maximumQueuedLines = 1024
+
     private let dispatcher: RPCDispatcher
     private let logger: Logger
     private var framer: LineFramer
-    /// Calls running as tasks whose replies are still owed (0 or 1: one line at a time).
-    private var outstanding = 0
-    /// Lines that arrived while a task was running, in arrival order.
-    private var queued: [[UInt8]] = []
+    private enum Queued {
+        case line([UInt8])
+        /// Where an over-long line was: its error reply, answered after the lines before it.
+        case tooLong(reply: [UInt8])
+    }
+
+    /// Lines not yet dispatched, in arrival order; `queueHead` is the next one.
+    private var queued: [Queued] = []
     private var queueHead = 0
-    /// Reads are paused while this many lines wait, so a client cannot queue unbounded work.
-    private static let maximumQueuedLines = 1024
+    /// A call running as a task; the queue waits for its reply.
+    private var outstanding = false
+    /// A `drain` is scheduled for the next loop turn.
+    private var drainScheduled = false
     private var readsPaused = false
-    /// No more requests will be read; close once `outstanding` reaches zero.
+    /// No more requests will be read; close once the queue is empty and no call is running.
     private var finishing = false
     private var closed = false
     private var needsFlush = false
@@ -50,30 +61,52 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         self.context = nil
     }
 
+    private var pendingLines: Int { queued.count - queueHead }
+
+    // MARK: Inbound events
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !finishing else { return }
         let buffer = unwrapInboundIn(data)
         buffer.withUnsafeReadableBytes { bytes in
-            framer.feed(bytes) { event in handle(event, context: context) }
+            framer.feed(bytes) { event in accept(event, context: context) }
+        }
+        if pendingLines >= Self.maximumQueuedLines, !readsPaused {
+            readsPaused = true
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
         }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        flushIfNeeded(context)
+        drain(context)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            drain(context)
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
         case ChannelEvent.inputClosed:
             // The client half-closed (socat after its stdin ended): a last line without `\n` still counts.
-            framer.finish { event in handle(event, context: context) }
-            flushIfNeeded(context)
-            finish(context)
+            framer.finish { event in accept(event, context: context) }
+            finishing = true
+            drain(context)
         case is DrainConnection:
-            finish(context)
-        case IdleStateHandler.IdleStateEvent.read where outstanding == 0:
+            finishing = true
+            drain(context)
+        case IdleStateHandler.IdleStateEvent.read where !outstanding && pendingLines == 0:
             logger.debug("closing idle connection")
-            finish(context)
+            finishing = true
+            drain(context)
+        case IdleStateHandler.IdleStateEvent.read where !context.channel.isWritable:
+            // It has not read its replies for a whole idle period: stop holding them for it.
+            logger.debug("closing a connection that stopped reading its replies")
+            closed = true
+            context.close(promise: nil)
         default:
             context.fireUserInboundEventTriggered(event)
         }
@@ -93,25 +126,61 @@ final class RPCConnectionHandler: ChannelInboundHandler {
 
     // MARK: Lines
 
-    private func handle(_ event: LineFramer.Event, context: ChannelHandlerContext) {
+    private func accept(_ event: LineFramer.Event, context: ChannelHandlerContext) {
         switch event {
         case .line(let line):
-            if outstanding == 0, queueHead == queued.count {
-                dispatch(line, context: context)
-            } else {
-                queued.append(line)
-                if queued.count - queueHead >= Self.maximumQueuedLines, !readsPaused {
-                    readsPaused = true
-                    context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-                }
-            }
+            queued.append(.line(line))
         case .tooLong(let limit):
+            // The stream cannot be resynchronised after an over-long line, so nothing after it is read.
             let error = RPCError.invalidRequest(
                 "request line longer than \(limit) bytes; the connection will close",
                 data: ["limitBytes": .int(limit)])
-            write(RPCResponseEncoder.line(id: .null, outcome: .failure(error)), context: context)
-            flushIfNeeded(context)
-            finish(context)
+            queued.append(.tooLong(reply: RPCResponseEncoder.line(id: .null, outcome: .failure(error))))
+            finishing = true
+        }
+    }
+
+    /// Dispatches queued lines in order while allowed, then closes if the connection is finished.
+    private func drain(_ context: ChannelHandlerContext) {
+        var budget = Self.linesPerTick
+        while !outstanding, pendingLines > 0, context.channel.isWritable, !closed {
+            guard budget > 0 else {
+                scheduleDrain(context)
+                break
+            }
+            budget -= 1
+            let next = queued[queueHead]
+            queueHead += 1
+            switch next {
+            case .line(let line): dispatch(line, context: context)
+            case .tooLong(let reply): write(reply, context: context)
+            }
+        }
+        if pendingLines == 0, queueHead > 0 {
+            queued.removeAll(keepingCapacity: true)
+            queueHead = 0
+        }
+        if readsPaused, pendingLines < Self.maximumQueuedLines / 2, !finishing {
+            readsPaused = false
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+            context.read()
+        }
+        flushIfNeeded(context)
+        if finishing, !outstanding, pendingLines == 0 {
+            closeAfterWrites(context)
+        }
+    }
+
+    private func scheduleDrain(_ context: ChannelHandlerContext) {
+        guard !drainScheduled else { return }
+        drainScheduled = true
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let handler = handler.value
+            handler.drainScheduled = false
+            if let context = handler.context {
+                handler.drain(context)
+            }
         }
     }
 
@@ -127,7 +196,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         case .reply(let bytes):
             write(bytes, context: context)
         case .pending(let work):
-            outstanding += 1
+            outstanding = true
             let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
             let eventLoop = context.eventLoop
             Task {
@@ -139,34 +208,12 @@ final class RPCConnectionHandler: ChannelInboundHandler {
 
     /// A task's reply is ready (on the event loop).
     private func complete(with bytes: [UInt8]?) {
-        outstanding -= 1
+        outstanding = false
         guard let context, !closed else { return }
         if let bytes {
             write(bytes, context: context)
         }
-        runQueued(context)
-        flushIfNeeded(context)
-        if finishing, outstanding == 0 {
-            closeAfterWrites(context)
-        }
-    }
-
-    /// Dispatches waiting lines until one of them starts a task (or none are left).
-    private func runQueued(_ context: ChannelHandlerContext) {
-        while outstanding == 0, queueHead < queued.count {
-            let line = queued[queueHead]
-            queueHead += 1
-            dispatch(line, context: context)
-        }
-        if queueHead == queued.count {
-            queued.removeAll(keepingCapacity: true)
-            queueHead = 0
-            if readsPaused, !finishing {
-                readsPaused = false
-                context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
-                context.read()
-            }
-        }
+        drain(context)
     }
 
     // MARK: Writing and closing
@@ -181,14 +228,6 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         if needsFlush {
             needsFlush = false
             context.flush()
-        }
-    }
-
-    private func finish(_ context: ChannelHandlerContext) {
-        guard !finishing else { return }
-        finishing = true
-        if outstanding == 0 {
-            closeAfterWrites(context)
         }
     }
 

@@ -111,8 +111,8 @@ public final class RPCServer: Sendable {
                 message: "Server busy: more than \(configuration.maximumConnections) connections; try again later",
                 data: ["maximumConnections": .int(configuration.maximumConnections)])
             let line = RPCResponseEncoder.line(id: .null, outcome: .failure(error))
-            return channel.writeAndFlush(channel.allocator.buffer(bytes: line)).flatMap {
-                channel.close()
+            return channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(RefuseConnectionHandler(line: line))
             }
         }
         return channel.eventLoop.makeCompletedFuture {

@@ -18,7 +18,7 @@ enum ImportMethods {
 
     static func parseSnapshots(_ fields: Fields) throws(RPCError) -> [Snapshot] {
         var snapshots: [Snapshot] = []
-        for snapshot in try fields.objects("snapshots", maxCount: maximumSnapshotsPerCall) {
+        for snapshot in try fields.objects("snapshots", maxCount: maximumSnapshotsPerCall, allowEmpty: true) {
             try snapshot.rejectUnknown(allowed: ["postId", "capturedAt", "metadata"] + MetricValues.names)
             var values = MetricValues()
             for name in MetricValues.names {

@@ -47,7 +47,7 @@ enum RegistrationMethods {
     static func parsePosts(_ fields: Fields) throws(RPCError) -> [PostRegistration] {
         var firstIndexOfID: [String: Int] = [:]
         var posts: [PostRegistration] = []
-        for (index, post) in try fields.objects("posts", maxCount: maximumPostsPerCall).enumerated() {
+        for (index, post) in try fields.objects("posts", maxCount: maximumPostsPerCall, allowEmpty: true).enumerated() {
             try post.rejectUnknown(allowed: ["id", "accountId", "externalPostId", "postedAt", "mediaProductType"])
             let id = try WireFormat.id(post, "id")
             if let first = firstIndexOfID[id] {

@@ -1,0 +1,141 @@
+import Foundation
+import JSONRPC
+import RPCClient
+import Testing
+
+/// Every method through the socket, as a sibling service would call it.
+@Suite(.serialized) struct MethodTests {
+    @Test func registrationThenListingsNeverShowTokens() throws {
+        let daemon = try DaemonProcess()
+        try Fixtures.register(daemon)
+        let accounts = try daemon.result("listAccounts", ["workspaceId": "w1"])
+        guard case .array(let list)? = accounts["accounts"] else { Issue.record("no accounts"); return }
+        #expect(list.map { $0["id"] } == ["ig", "tt"])
+        #expect(list.allSatisfy { $0["status"] == "connected" && $0["postCount"] == 3 })
+        #expect(list.first { $0["id"] == "tt" }?["hasRefreshToken"] == true)
+        let raw = JSONWriter.string(accounts) + JSONWriter.string(try daemon.result("listPosts", nil))
+        #expect(!raw.contains(Fixtures.instagramToken))
+        #expect(!raw.contains("rft.secret-refresh"))
+        // Not in the log either, even at debug level.
+        #expect(!daemon.stderrText().contains(Fixtures.instagramToken))
+    }
+
+    @Test func upsertsReportCreatedThenUpdated() throws {
+        let daemon = try DaemonProcess()
+        #expect(try daemon.result("upsertWorkspace", ["w", "Name"])["created"] == true)
+        #expect(try daemon.result("upsertWorkspace", ["id": "w", "name": "Renamed"])["created"] == false)
+        try daemon.result("upsertAccount", ["a", "w", "tiktok", "open-id", "act.1"])
+        let post: JSON = ["id": "p", "accountId": "a", "externalPostId": "v1", "postedAt": "2026-11-20T00:00:00Z"]
+        #expect(try daemon.result("upsertPosts", ["posts": [post]]) == ["created": 1, "updated": 0])
+        #expect(try daemon.result("upsertPosts", [[post]]) == ["created": 0, "updated": 1])
+    }
+
+    @Test func oneInvalidPostIsNamedAndNothingIsWritten() throws {
+        let daemon = try DaemonProcess()
+        try Fixtures.register(daemon, postsPerAccount: 0)
+        var posts: [JSON] = (0..<5).map { ["id": .string("n\($0)"), "accountId": "ig", "externalPostId": .string("e\($0)"), "postedAt": "2026-11-20T00:00:00Z"] }
+        posts[3] = ["id": "n3", "accountId": "ig", "externalPostId": "e3", "postedAt": "last tuesday"]
+        let error = try #require(try daemon.call("upsertPosts", ["posts": .array(posts)]).failure)
+        #expect(error.code == -32602)
+        #expect(error.data?["field"] == "posts[3].postedAt")
+        posts[3] = ["id": "n3", "accountId": "nobody", "externalPostId": "e3", "postedAt": "2026-11-20T00:00:00Z"]
+        let missing = try #require(try daemon.call("upsertPosts", ["posts": .array(posts)]).failure)
+        #expect(missing.code == -32001)
+        #expect(missing.data == ["field": "posts[3].accountId", "id": "nobody"])
+        posts[4] = posts[0]
+        let duplicate = try #require(try daemon.call("upsertPosts", ["posts": .array(posts)]).failure)
+        #expect(duplicate.data?["field"] == "posts[4].id")
+        #expect(try daemon.result("listPosts")["posts"] == [])
+    }
+
+    @Test func tenThousandPostsFitOneCallAndOneMoreIsRefused() throws {
+        let daemon = try DaemonProcess(arguments: ["--max-request-bytes", "4194304"])
+        try Fixtures.register(daemon, postsPerAccount: 0)
+        let posts: [JSON] = (0..<10_000).map { ["id": .string("p\($0)"), "accountId": "tt", "externalPostId": .string("\($0)"), "postedAt": "2026-11-20T00:00:00Z"] }
+        #expect(try daemon.result("upsertPosts", ["posts": .array(posts)])["created"] == 10_000)
+        let tooMany = try #require(try daemon.call("upsertPosts", ["posts": .array(posts + [posts[0]])]).failure)
+        #expect(tooMany.data?["field"] == "posts")
+    }
+
+    @Test func latestMetricsByPostsAndByWorkspace() throws {
+        let daemon = try DaemonProcess()
+        try Fixtures.register(daemon)
+        try daemon.result("importMetrics", ["snapshots": [
+            Fixtures.snapshot("ig-0", "2026-11-24T10:00:00.000Z", views: 100, likes: 5),
+            Fixtures.snapshot("ig-0", "2026-11-24T11:00:00.000Z", views: 150, likes: nil),
+        ]])
+        let byPost = try daemon.result("latestMetrics", ["postIds": ["ig-0", "tt-1"]])
+        #expect(byPost["metrics"] == [
+            ["postId": "ig-0", "platform": "instagram", "capturedAt": "2026-11-24T11:00:00.000Z", "impressions": nil,
+             "views": 150, "reach": nil, "likes": nil, "comments": nil, "shares": nil, "saves": nil],
+            ["postId": "tt-1", "platform": "tiktok", "capturedAt": nil, "impressions": nil, "views": nil, "reach": nil,
+             "likes": nil, "comments": nil, "shares": nil, "saves": nil],
+        ])
+        let byWorkspace = try daemon.result("latestMetrics", ["workspaceId": "w1", "platform": "tiktok", "limit": 2])
+        guard case .array(let rows)? = byWorkspace["metrics"] else { Issue.record("no metrics"); return }
+        #expect(rows.count == 2)
+        #expect(rows.allSatisfy { $0["platform"] == "tiktok" })
+
+        let both = try #require(try daemon.call("latestMetrics", ["postIds": ["ig-0"], "workspaceId": "w1"]).failure)
+        #expect(both.data?["field"] == "workspaceId")
+        let unknown = try #require(try daemon.call("latestMetrics", [["ig-0", "ghost"]]).failure)
+        #expect(unknown.code == -32001)
+        #expect(unknown.data?["field"] == "postIds[1]")
+        let badPlatform = try #require(try daemon.call("latestMetrics", ["workspaceId": "w1", "platform": "myspace"]).failure)
+        #expect(badPlatform.data?["field"] == "platform")
+    }
+
+    @Test func historyIsOldestFirstAndImportIsIdempotent() throws {
+        let daemon = try DaemonProcess()
+        try Fixtures.register(daemon)
+        let snapshots: JSON = .array((0..<5).map { Fixtures.snapshot("tt-0", "2026-11-24T1\($0):00:00.000Z", views: 10 * $0) })
+        #expect(try daemon.result("importMetrics", ["snapshots": snapshots]) == ["imported": 5, "skipped": 0])
+        #expect(try daemon.result("importMetrics", [snapshots]) == ["imported": 0, "skipped": 5])
+        let history = try daemon.result("history", ["postId": "tt-0", "since": "2026-11-24T11:00:00Z", "limit": 3])
+        guard case .array(let points)? = history["points"] else { Issue.record("no points"); return }
+        #expect(points.map { $0["views"] } == [10, 20, 30])
+        #expect(points.map { $0["capturedAt"] } == ["2026-11-24T11:00:00.000Z", "2026-11-24T12:00:00.000Z", "2026-11-24T13:00:00.000Z"])
+        #expect(history["hasMore"] == true)
+        let backwards = try #require(try daemon.call("history", ["tt-0", "2026-11-25T00:00:00Z", "2026-11-24T00:00:00Z"]).failure)
+        #expect(backwards.data?["field"] == "until")
+        let negative = try #require(try daemon.call("importMetrics", ["snapshots": [["postId": "tt-0", "capturedAt": "2026-11-24T00:00:00Z", "views": -1]]]).failure)
+        #expect(negative.data?["field"] == "snapshots[0].views")
+    }
+
+    @Test func listPostsPagesWithACursor() throws {
+        let daemon = try DaemonProcess()
+        try Fixtures.register(daemon, postsPerAccount: 5)
+        var ids: [JSON] = []
+        var cursor: JSON = nil
+        repeat {
+            let page = try daemon.result("listPosts", ["workspaceId": "w1", "limit": 4, "cursor": cursor])
+            guard case .array(let posts)? = page["posts"] else { Issue.record("no posts"); return }
+            ids += posts.map { $0["id"] ?? nil }
+            cursor = page["nextCursor"] ?? nil
+        } while cursor != nil
+        #expect(ids.count == 10)
+        #expect(Set(ids.map(JSONWriter.string)).count == 10)
+    }
+
+    @Test func rpcDiscoverServesTheSchemaFile() throws {
+        let daemon = try DaemonProcess()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let file = try JSONParser.parse(Array(try Data(contentsOf: root.appendingPathComponent("Schemas/openrpc.json"))))
+        #expect(try daemon.result("rpc.discover") == file)
+    }
+
+    @Test func healthCountsAccountsByStatusAndHasNoRunYet() throws {
+        let daemon = try DaemonProcess()
+        try Fixtures.register(daemon)
+        let health = try daemon.result("health")
+        #expect(health["status"] == "ok")
+        #expect(health["accounts"] == ["connected": 3, "expired": 0, "needsReconnect": 0, "disconnected": 0])
+        #expect(health["lastRun"] == nil as JSON)
+    }
+}
+
+extension Result {
+    var failure: Failure? {
+        if case .failure(let error) = self { error } else { nil }
+    }
+}

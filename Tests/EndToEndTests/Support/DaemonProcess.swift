@@ -1,0 +1,162 @@
+import Foundation
+import JSONRPC
+import RPCClient
+
+/// A real `metricsd` process on a temporary socket and database, for tests that talk to it as users do.
+///
+/// The binary is the one `swift build` put beside this test bundle. Readiness is a condition (the socket
+/// answers `health`), waited for with a deadline: no sleeps.
+final class DaemonProcess: @unchecked Sendable {
+    let directory: URL
+    let socketPath: String
+    let databasePath: String
+    let logPath: String
+    let process: Process
+
+    /// The directory holding the package's built executables (`metricsd`, `metricsctl`, `platform-sim`).
+    static var productsDirectory: URL {
+        // The test runner binary lives in the products directory (or in an .xctest bundle inside it).
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("metricsd").path), url.path != "/" {
+            url.deleteLastPathComponent()
+        }
+        return url
+    }
+
+    static func executable(_ name: String) -> URL {
+        productsDirectory.appendingPathComponent(name)
+    }
+
+    /// Starts `metricsd` with `arguments` added to `--socket`/`--database` in a fresh temporary directory
+    /// (or `directory`, to restart on the same files), and waits until it answers.
+    init(arguments: [String] = [], directory: URL? = nil, environment: [String: String] = [:], waitUntilReady: Bool = true) throws {
+        let directory = try directory ?? Self.makeTemporaryDirectory()
+        self.directory = directory
+        socketPath = directory.appendingPathComponent("d.sock").path
+        databasePath = directory.appendingPathComponent("metrics.sqlite").path
+        logPath = directory.appendingPathComponent("metricsd.log").path
+        // A file, not a pipe: nobody drains a pipe while a test runs, and a full pipe would block the daemon.
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        process = Process()
+        process.executableURL = Self.executable("metricsd")
+        process.arguments = ["--socket", socketPath, "--database", databasePath, "--log-level", "debug"] + arguments
+        var env = ProcessInfo.processInfo.environment
+        env.merge(environment) { $1 }
+        process.environment = env
+        process.standardError = FileHandle(forWritingAtPath: logPath)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        if waitUntilReady {
+            try waitForHealth()
+        }
+    }
+
+    static func makeTemporaryDirectory() throws -> URL {
+        // Short paths: a Unix socket path must fit in 107 bytes.
+        let url = URL(fileURLWithPath: "/tmp/md-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    func waitForHealth(timeout: TimeInterval = 20) throws {
+        try waitUntil("metricsd answers health on \(socketPath)", timeout: timeout) {
+            guard process.isRunning else {
+                throw TestFailure("metricsd exited with status \(process.terminationStatus): \(stderrText())")
+            }
+            guard let connection = try? RPCConnection(socketPath: socketPath, timeoutSeconds: 2) else { return false }
+            return (try? connection.call("health").get()) != nil
+        }
+    }
+
+    func connect(timeoutSeconds: Double = 30) throws -> RPCConnection {
+        try RPCConnection(socketPath: socketPath, timeoutSeconds: timeoutSeconds)
+    }
+
+    /// One call on a fresh connection.
+    func call(_ method: String, _ params: JSON? = nil) throws -> Result<JSON, RPCError> {
+        try connect().call(method, params: params)
+    }
+
+    /// One call that must succeed.
+    @discardableResult
+    func result(_ method: String, _ params: JSON? = nil) throws -> JSON {
+        switch try call(method, params) {
+        case .success(let result): return result
+        case .failure(let error): throw TestFailure("\(method) failed: \(error) \(error.data.map(JSONWriter.string) ?? "")")
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    @discardableResult
+    func terminate(timeout: TimeInterval = 20) throws -> Int32 {
+        if process.isRunning {
+            process.terminate()
+        }
+        try waitUntil("metricsd exits", timeout: timeout) { !process.isRunning }
+        return process.terminationStatus
+    }
+
+    /// SIGKILL: the crash case.
+    func kill() throws {
+        if process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+        }
+        try waitUntil("metricsd dies", timeout: 10) { !process.isRunning }
+    }
+
+    /// What the daemon logged so far.
+    func stderrText() -> String {
+        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
+    deinit {
+        if process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Polls `condition` until it holds, failing after `timeout`: the only way tests wait.
+func waitUntil(_ what: String, timeout: TimeInterval, _ condition: () throws -> Bool) throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while true {
+        if try condition() { return }
+        guard Date() < deadline else { throw TestFailure("timed out after \(timeout)s waiting until \(what)") }
+        usleep(10_000)
+    }
+}
+
+/// Runs an executable to completion, with stdin, returning its exit status and output.
+@discardableResult
+func runProcess(_ executable: URL, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws
+    -> (status: Int32, stdout: String, stderr: String)
+{
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env.merge(environment) { $1 }
+    process.environment = env
+    let output = Pipe()
+    let errors = Pipe()
+    let input = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    process.standardInput = input
+    try process.run()
+    if let stdin {
+        input.fileHandleForWriting.write(Data(stdin.utf8))
+    }
+    try input.fileHandleForWriting.close()
+    let stdout = output.fileHandleForReading.readDataToEndOfFile()
+    let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}

@@ -1,0 +1,237 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import MetricsCore
+import MetricsStore
+import Testing
+
+/// A store on a fresh temporary file, removed afterwards.
+struct TemporaryStore: ~Copyable {
+    let directory: URL
+    let store: MetricsStore
+    let clock = ManualClock(now: Timestamp(iso8601: "2026-11-24T12:00:00Z")!)
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        store = try MetricsStore.open(path: directory.appendingPathComponent("m.sqlite").path, clock: clock)
+    }
+
+    deinit {
+        try? store.close()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// One workspace, one account per platform, and `postsPerAccount` posts each.
+    func seed(postsPerAccount: Int = 2) async throws {
+        _ = try await store.upsertWorkspace(Workspace(id: "w1", name: "Studio"))
+        for platform in Platform.allCases {
+            _ = try await store.upsertAccount(AccountRegistration(
+                id: "\(platform.rawValue)-acct", workspaceId: "w1", platform: platform,
+                externalAccountId: "ext-\(platform.rawValue)", accessToken: "secret-\(platform.rawValue)"))
+            _ = try await store.upsertPosts((0..<postsPerAccount).map { index in
+                PostRegistration(
+                    id: "\(platform.rawValue)-\(index)", accountId: "\(platform.rawValue)-acct", externalPostId: "x\(index)",
+                    postedAt: clock.now.adding(days: -index), mediaProductType: platform == .instagram ? .feed : nil)
+            })
+        }
+    }
+}
+
+@Suite struct MetricsStoreTests {
+    @Test func createsTheFileOwnerOnlyInWALModeWithNamedMigrations() throws {
+        let temporary = try TemporaryStore()
+        let attributes = try FileManager.default.attributesOfItem(atPath: temporary.store.path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect(try temporary.store.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
+        #expect(try temporary.store.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 1)  // NORMAL
+        #expect(try temporary.store.appliedMigrations() == ["v1-registry-and-snapshots"])
+    }
+
+    @Test func reopeningKeepsDataAndDoesNotReapplyMigrations() async throws {
+        let temporary = try TemporaryStore()
+        try await temporary.seed()
+        let reopened = try MetricsStore.open(path: temporary.store.path)
+        #expect(try reopened.listAccounts(workspaceId: nil).count == 3)
+        try reopened.close()
+    }
+
+    @Test func latestSnapshotIsOneSeekOnThePrimaryKey() throws {
+        let temporary = try TemporaryStore()
+        let plan = try temporary.store.read { db in
+            try Row.fetchAll(db, sql: """
+                EXPLAIN QUERY PLAN SELECT captured_at, views FROM post_metrics
+                WHERE post_id = ? ORDER BY captured_at DESC LIMIT 1
+                """, arguments: ["p"]).map { $0["detail"] as String }
+        }
+        #expect(plan == ["SEARCH post_metrics USING PRIMARY KEY (post_id=?)"])
+    }
+
+    @Test func latestSnapshotCostStaysFlatAtTenMillionRows() async throws {
+        // The clustered primary key makes the newest point of a post one B-tree descent. Measured as SQLite's
+        // own count of virtual-machine steps, which is independent of machine load: the same handful of
+        // steps whether the table holds 10 rows or 10 million.
+        let temporary = try TemporaryStore()
+        try await temporary.seed(postsPerAccount: 1)
+        func steps() throws -> Int32 {
+            try temporary.store.read { db in
+                let statement = try db.makeStatement(sql: """
+                    SELECT captured_at, views FROM post_metrics WHERE post_id = ? ORDER BY captured_at DESC LIMIT 1
+                    """)
+                _ = try Row.fetchOne(statement, arguments: ["instagram-0"])
+                return sqlite3_stmt_status(statement.sqliteStatement, SQLITE_STMTSTATUS_VM_STEP, 0)
+            }
+        }
+        _ = try await temporary.store.importSnapshots((0..<10).map {
+            Snapshot(postId: "instagram-0", capturedAt: Timestamp(milliseconds: Int64($0)), values: MetricValues(views: Int64($0)))
+        })
+        let small = try steps()
+        // 10 million rows for one post, written by SQLite itself so the test stays fast.
+        try await temporary.store.writeForTesting { db in
+            try db.execute(sql: """
+                WITH RECURSIVE n(i) AS (SELECT 10 UNION ALL SELECT i + 1 FROM n WHERE i < 10000009)
+                INSERT INTO post_metrics (post_id, captured_at, views) SELECT 'instagram-0', i, i FROM n
+                """)
+        }
+        let large = try steps()
+        #expect(large == small)
+        let latest = try temporary.store.latestMetrics(postIds: ["instagram-0"])
+        #expect(latest.first?.capturedAt == Timestamp(milliseconds: 10_000_009))
+        #expect(latest.first?.values.views == 10_000_009)
+    }
+
+    @Test func upsertPostsIsAllOrNothingAndNamesTheBadPost() async throws {
+        let temporary = try TemporaryStore()
+        try await temporary.seed()
+        let posts = [
+            PostRegistration(id: "new-1", accountId: "tiktok-acct", externalPostId: "v1", postedAt: temporary.clock.now),
+            PostRegistration(id: "new-2", accountId: "missing", externalPostId: "v2", postedAt: temporary.clock.now),
+        ]
+        let error = try await #require(throws: StoreError.self) { try await temporary.store.upsertPosts(posts) }
+        #expect(error.field == "posts[1].accountId")
+        #expect(try temporary.store.listPosts(workspaceId: nil, accountId: "tiktok-acct", limit: 100, cursor: nil).posts.count == 2)
+    }
+
+    @Test func anExternalIDBelongsToOnePostPerAccount() async throws {
+        let temporary = try TemporaryStore()
+        try await temporary.seed()
+        let error = try await #require(throws: StoreError.self) {
+            try await temporary.store.upsertPosts([
+                PostRegistration(id: "other", accountId: "tiktok-acct", externalPostId: "x0", postedAt: temporary.clock.now)
+            ])
+        }
+        #expect(error.kind == .conflict)
+        #expect(error.field == "posts[0].externalPostId")
+    }
+
+    @Test func mediaProductTypesAreInstagramOnly() async throws {
+        let temporary = try TemporaryStore()
+        try await temporary.seed()
+        let error = try await #require(throws: StoreError.self) {
+            try await temporary.store.upsertPosts([
+                PostRegistration(id: "fb", accountId: "facebook-acct", externalPostId: "p", postedAt: temporary.clock.now, mediaProductType: .reels)
+            ])
+        }
+        #expect(error.field == "posts[0].mediaProductType")
+    }
+
+    @Test func reRegisteringAnAccountReconnectsItAndAnotherPlatformIsAConflict() async throws {
+        let temporary = try TemporaryStore()
+        try await temporary.seed()
+        try await temporary.store.writeForTesting { db in
+            try db.execute(sql: "UPDATE accounts SET status = 'expired', last_error = 'token expired' WHERE id = 'tiktok-acct'")
+        }
+        let outcome = try await temporary.store.upsertAccount(AccountRegistration(
+            id: "tiktok-acct", workspaceId: "w1", platform: .tiktok, externalAccountId: "ext-tiktok", accessToken: "fresh"))
+        #expect(outcome == .updated)
+        let account = try #require(try temporary.store.listAccounts(workspaceId: "w1").first { $0.id == "tiktok-acct" })
+        #expect(account.status == .connected)
+        #expect(account.lastError == nil)
+
+        let error = try await #require(throws: StoreError.self) {
+            try await temporary.store.upsertAccount(AccountRegistration(
+                id: "tiktok-acct", workspaceId: "w1", platform: .instagram, externalAccountId: "e", accessToken: "t"))
+        }
+        #expect(error.field == "platform")
+    }
+
+    @Test func importIsIdempotentAndKeepsNullsNull() async throws {
+        let temporary = try TemporaryStore()
+        try await temporary.seed()
+        let points = (1...3).map { index in
+            Snapshot(
+                postId: "tiktok-0", capturedAt: temporary.clock.now.adding(milliseconds: Int64(index)),
+                values: MetricValues(views: Int64(index * 10), likes: 1, saves: nil))
+        }
+        #expect(try await temporary.store.importSnapshots(points) == .init(imported: 3, skipped: 0))
+        #expect(try await temporary.store.importSnapshots(points) == .init(imported: 0, skipped: 3))
+        let history = try temporary.store.history(postId: "tiktok-0", since: nil, until: nil, limit: 10)
+        #expect(history.points.map(\.values.views) == [10, 20, 30])
+        #expect(history.points.allSatisfy { $0.values.saves == nil && $0.values.reach == nil })
+    }
+
+    @Test func historyIsOldestFirstWithinBoundsAndSaysWhenThereIsMore() async throws {
+        let temporary = try TemporaryStore()
+        try await temporary.seed()
+        let base = temporary.clock.now
+        _ = try await temporary.store.importSnapshots((0..<10).map {
+            Snapshot(postId: "instagram-0", capturedAt: base.adding(milliseconds: Int64($0) * 1000), values: MetricValues(views: Int64($0)))
+        })
+        let page = try temporary.store.history(
+            postId: "instagram-0", since: base.adding(milliseconds: 2000), until: base.adding(milliseconds: 8000), limit: 3)
+        #expect(page.points.map(\.values.views) == [2, 3, 4])
+        #expect(page.hasMore)
+        let rest = try temporary.store.history(
+            postId: "instagram-0", since: base.adding(milliseconds: 5000), until: base.adding(milliseconds: 8000), limit: 10)
+        #expect(rest.points.map(\.values.views) == [5, 6, 7, 8])
+        #expect(!rest.hasMore)
+    }
+
+    @Test func latestMetricsListsPostsWithoutSnapshotsAsNull() async throws {
+        let temporary = try TemporaryStore()
+        try await temporary.seed()
+        _ = try await temporary.store.importSnapshots([
+            Snapshot(postId: "instagram-0", capturedAt: temporary.clock.now, values: MetricValues(views: 5)),
+            Snapshot(postId: "instagram-0", capturedAt: temporary.clock.now.adding(milliseconds: 1), values: MetricValues(views: 7)),
+        ])
+        let latest = try temporary.store.latestMetrics(postIds: ["instagram-0", "instagram-1"])
+        #expect(latest.map(\.values.views) == [7, nil])
+        #expect(latest[1].capturedAt == nil)
+        let error = try #require(throws: StoreError.self) { try temporary.store.latestMetrics(postIds: ["instagram-0", "nope"]) }
+        #expect(error.field == "postIds[1]")
+    }
+
+    @Test func listPostsPagesByCursorWithoutRepeatsOrGaps() async throws {
+        let temporary = try TemporaryStore()
+        try await temporary.seed(postsPerAccount: 7)
+        var seen: [String] = []
+        var cursor: String?
+        repeat {
+            let page = try temporary.store.listPosts(workspaceId: "w1", accountId: nil, limit: 4, cursor: cursor)
+            seen += page.posts.map(\.id)
+            cursor = page.nextCursor
+        } while cursor != nil
+        #expect(seen.count == 21)
+        #expect(Set(seen).count == 21)
+        #expect(throws: StoreError.self) { try temporary.store.listPosts(workspaceId: nil, accountId: nil, limit: 1, cursor: "garbage") }
+    }
+
+    @Test func healthFactsCountAccountsByStatus() async throws {
+        let temporary = try TemporaryStore()
+        try await temporary.seed()
+        try await temporary.store.writeForTesting { db in
+            try db.execute(sql: "UPDATE accounts SET status = 'needs_reconnect' WHERE id = 'facebook-acct'")
+        }
+        let facts = try temporary.store.healthFacts()
+        #expect(facts.accountsByStatus == [.connected: 2, .needsReconnect: 1])
+        #expect(facts.sizeBytes > 0)
+        #expect(facts.lastRun == nil)
+    }
+
+    @Test func listingsNeverCarryTokens() async throws {
+        let temporary = try TemporaryStore()
+        try await temporary.seed()
+        let rendered = "\(try temporary.store.listAccounts(workspaceId: nil))"
+        #expect(!rendered.contains("secret-"))
+    }
+}
