@@ -1,0 +1,214 @@
+import MetricsCore
+
+/// Instagram's media insights, media fields, media listing and long-lived token refresh.
+extension SimulatorWorld {
+    mutating func instagramInsights(_ post: SimulatedPost, context: GraphContext) -> RouteResult {
+        let names = (context.request.query["metric"] ?? "").split(separator: ",").map { String($0.trimmingSpaces()) }
+        var json = JSONWriter(capacity: 160 * max(1, names.count))
+        json.beginObject()
+        if let error = writeInstagramInsights(post, metrics: names, context: context, into: &json) {
+            return graphFailure(error, endpoint: .instagramInsights, account: post.accountID)
+        }
+        json.endObject()
+        return RouteResult(
+            response: SimulatedResponse(json: json), endpoint: .instagramInsights, account: post.accountID,
+            outcome: .success)
+    }
+
+    /// Writes `"data":[…]` (the insights edge's body, also nested under `insights` by field expansion), or returns
+    /// the error that fails the whole request: one unsupported name is enough.
+    mutating func writeInstagramInsights(
+        _ post: SimulatedPost, metrics names: [String], context: GraphContext, into json: inout JSONWriter
+    ) -> GraphError? {
+        guard !names.isEmpty else { return .invalidParameter("The parameter metric is required") }
+        if post.notEnoughViewers { return .notEnoughViewers }
+        let family = post.productType.insightsFamily
+        var unsupported: [String] = []
+        var unknown = false
+        for name in names {
+            switch InstagramMetricCatalog.verdict(
+                name, family: family, createdAt: post.createdAt, version: context.version, now: context.now,
+                configuration: configuration.insights)
+            {
+            case .valid: break
+            case .unsupported: unsupported.append(name)
+            case .unknown:
+                unsupported.append(name)
+                unknown = true
+            }
+        }
+        if !unsupported.isEmpty {
+            return unknown || !configuration.insights.instagramNamesUnsupportedMetrics
+                ? .invalidInsightsMetric : .unsupportedInstagramMetrics(unsupported)
+        }
+        json.key("data")
+        json.beginArray()
+        if !insightsReady(post, now: context.now) {
+            json.endArray()
+            return nil
+        }
+        for name in names {
+            json.beginObject()
+            json.field("name", name)
+            json.field("period", "lifetime")
+            json.key("values")
+            json.beginArray()
+            json.beginObject()
+            json.field("value", instagramValue(name, of: post, now: context.now))
+            json.endObject()
+            json.endArray()
+            json.field("title", InstagramMetricCatalog.title(name))
+            json.field("description", InstagramMetricCatalog.description(name))
+            json.field("id", "\(post.id)/insights/\(name)/lifetime")
+            json.endObject()
+        }
+        json.endArray()
+        return nil
+    }
+
+    func insightsReady(_ post: SimulatedPost, now: Timestamp) -> Bool {
+        if post.tooNew { return false }
+        let delay = configuration.insights.delaySeconds
+        return delay <= 0 || now.milliseconds(since: post.createdAt) >= Int64(delay * 1000)
+    }
+
+    private func instagramValue(_ name: String, of post: SimulatedPost, now: Timestamp) -> Int64 {
+        switch name {
+        case "total_interactions":
+            let parts = post.productType.insightsFamily == .story
+                ? ["shares", "replies"] : ["likes", "comments", "shares", "saved"]
+            return parts.reduce(0) { $0 + post.value($1, now: now) }
+        case "impressions" where post.metrics["impressions"] == nil:
+            return post.value("views", now: now)
+        default:
+            return post.value(name, now: now)
+        }
+    }
+
+    // MARK: Media node and listing
+
+    mutating func instagramMediaNode(_ post: SimulatedPost, context: GraphContext) -> RouteResult {
+        guard let fields = GraphFieldList(context.request.query["fields"] ?? "id") else {
+            return graphFailure(.invalidParameter("Syntax error in fields"), endpoint: .instagramMedia, account: post.accountID)
+        }
+        var json = JSONWriter(capacity: 256)
+        if let error = writeInstagramMedia(post, fields: fields, context: context, into: &json) {
+            return graphFailure(error, endpoint: .instagramMedia, account: post.accountID)
+        }
+        return RouteResult(
+            response: SimulatedResponse(json: json), endpoint: .instagramMedia, account: post.accountID, outcome: .success)
+    }
+
+    mutating func instagramMediaList(_ account: SimulatedAccount, context: GraphContext) -> RouteResult {
+        guard let fields = GraphFieldList(context.request.query["fields"] ?? "id") else {
+            return graphFailure(.invalidParameter("Syntax error in fields"), endpoint: .instagramMediaList, account: account.id)
+        }
+        let page: GraphPage
+        switch graphPage(account.postIDs, context: context) {
+        case .success(let value): page = value
+        case .failure(let error): return graphFailure(error, endpoint: .instagramMediaList, account: account.id)
+        }
+        var json = JSONWriter(capacity: 128 * max(1, page.ids.count))
+        json.beginObject()
+        json.key("data")
+        json.beginArray()
+        for id in page.ids {
+            guard let post = posts[id] else { continue }
+            // One unsupported metric in an `insights.metric(...)` expansion fails the page (UNCONFIRMED upstream).
+            if let error = writeInstagramMedia(post, fields: fields, context: context, into: &json) {
+                return graphFailure(error, endpoint: .instagramMediaList, account: account.id)
+            }
+        }
+        json.endArray()
+        writePaging(page, into: &json, context: context)
+        json.endObject()
+        return RouteResult(
+            response: SimulatedResponse(json: json), endpoint: .instagramMediaList, account: account.id, outcome: .success)
+    }
+
+    /// One media object with the requested fields; `like_count` is left out when the owner hides likes.
+    private mutating func writeInstagramMedia(
+        _ post: SimulatedPost, fields: GraphFieldList, context: GraphContext, into json: inout JSONWriter
+    ) -> GraphError? {
+        let hideLikes = accounts[post.accountID]?.hideLikes ?? false
+        json.beginObject()
+        for field in fields.fields {
+            switch field.name {
+            case "id": json.field("id", post.id)
+            case "media_type":
+                let type = switch post.productType {
+                case .carouselAlbum: "CAROUSEL_ALBUM"
+                case .reels: "VIDEO"
+                default: "IMAGE"
+                }
+                json.field("media_type", type)
+            case "media_product_type":
+                json.field("media_product_type", post.productType == .carouselAlbum ? "FEED" : post.productType.rawValue)
+            case "timestamp": json.field("timestamp", GraphTime.payload(post.createdAt))
+            case "like_count":
+                if !hideLikes { json.field("like_count", post.value("likes", now: context.now)) }
+            case "comments_count": json.field("comments_count", post.value("comments", now: context.now))
+            case "caption": json.field("caption", "Simulated post \(post.id)")
+            case "permalink": json.field("permalink", "https://www.instagram.com/p/\(post.id)/")
+            case "username": json.field("username", "sim_\(post.accountID.suffix(6))")
+            case "owner":
+                json.key("owner")
+                json.beginObject()
+                json.field("id", post.accountID)
+                json.endObject()
+            case "insights":
+                json.key("insights")
+                json.beginObject()
+                let metrics = field.list("metric") ?? []
+                if let error = writeInstagramInsights(post, metrics: metrics, context: context, into: &json) {
+                    return error
+                }
+                json.endObject()
+            default:
+                return .invalidParameter("Tried accessing nonexisting field (\(field.name)) on node type (IGMedia)")
+            }
+        }
+        json.endObject()
+        return nil
+    }
+
+    // MARK: Token refresh
+
+    /// `GET /refresh_access_token?grant_type=ig_refresh_token&access_token=…`: a new 60-day token for one that
+    /// is at least a day old and not yet expired. The old token keeps working until its own expiry.
+    mutating func instagramRefresh(_ request: SimulatedRequest, token: String?, now: Timestamp) -> RouteResult {
+        guard request.query["grant_type"] == "ig_refresh_token" else {
+            return graphFailure(
+                .invalidParameter("grant_type must be ig_refresh_token"), endpoint: .instagramRefreshToken, account: nil)
+        }
+        let grant: AccessGrant
+        switch checkAccessToken(token, now: now) {
+        case .valid(let valid): grant = valid
+        case .missing: return graphFailure(.missingToken, endpoint: .instagramRefreshToken, account: nil)
+        case .unknown: return graphFailure(.unparseableToken, endpoint: .instagramRefreshToken, account: nil)
+        case .expired(let expired, let at):
+            return graphFailure(
+                .expiredToken(expiredAt: at, now: now), endpoint: .instagramRefreshToken, account: expired.accountID)
+        }
+        let minimumAge = Int64(configuration.tokens.instagramMinimumRefreshAgeSeconds * 1000)
+        guard now.milliseconds(since: grant.issuedAt) >= minimumAge else {
+            return graphFailure(
+                .invalidParameter("The access token must be at least 24 hours old to be refreshed"),
+                endpoint: .instagramRefreshToken, account: grant.accountID)
+        }
+        let lifetime = configuration.tokens.instagramSeconds
+        let newToken = "IGAA\(grant.accountID.suffix(6))sim\(nextSerial())"
+        accessTokens[newToken] = AccessGrant(
+            accountID: grant.accountID, issuedAt: now, expiresAt: now.adding(seconds: lifetime))
+        accounts[grant.accountID]?.accessToken = newToken
+        var json = JSONWriter(capacity: 128)
+        json.beginObject()
+        json.field("access_token", newToken)
+        json.field("token_type", "bearer")
+        json.field("expires_in", Int64(lifetime))
+        json.endObject()
+        return RouteResult(
+            response: SimulatedResponse(json: json), endpoint: .instagramRefreshToken, account: grant.accountID,
+            outcome: .success)
+    }
+}

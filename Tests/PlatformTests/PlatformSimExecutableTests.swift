@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+
+/// Runs the built `platform-sim` binary the way a person would, and talks to it over HTTP.
+@Suite("platform-sim executable")
+struct PlatformSimExecutableTests {
+    static var binary: URL? {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [products, products.deletingLastPathComponent(), products.deletingLastPathComponent().deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent("platform-sim")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return nil
+    }
+
+    @Test("prints `listening on http://127.0.0.1:PORT` first and serves the control and platform routes",
+          .enabled(if: binary != nil, "platform-sim is built by `swift build`"))
+    func runsStandalone() async throws {
+        let binary = try #require(Self.binary)
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("platform-sim-\(UUID().uuidString).json")
+        try #"{"seed":{"accounts":[{"platform":"instagram","id":"17841400000000009","accessToken":"IGX"}],"posts":[{"id":"17900000000000009","account":"17841400000000009","createdAt":"2026-01-01T00:00:00Z","metrics":{"reach":12}}]}}"#
+            .write(to: config, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: config) }
+
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["--port", "0", "--config", config.path]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        // Read the first line (the process prints it as soon as it accepts connections); EOF would mean it died.
+        var line = Data()
+        let handle = output.fileHandleForReading
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let first = String(decoding: line, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+        #expect(first.hasPrefix("listening on http://127.0.0.1:"))
+        let base = String(first.dropFirst("listening on ".count))
+
+        let insights = try await HTTPProbe.get("\(base)/v25.0/17900000000000009/insights?metric=reach&access_token=IGX")
+        #expect(insights.status == 200)
+        #expect(insights.body.contains(#"{"name":"reach","period":"lifetime","values":[{"value":12}]"#))
+        let stats = try await HTTPProbe.get("\(base)/_sim/stats")
+        #expect(stats.body.contains("\"instagram.insights\""))
+    }
+}

@@ -1,0 +1,91 @@
+import MetricsCore
+@testable import PlatformSimulator
+import Testing
+
+@Suite("Simulator internals")
+struct SimulatorInternalsTests {
+    @Test("field lists with expansion and nested commas")
+    func fieldList() throws {
+        let list = try #require(GraphFieldList(
+            "shares,reactions.summary(total_count).limit(0),insights.metric(post_media_view,post_clicks), id"))
+        #expect(list.fields.map(\.name) == ["shares", "reactions", "insights", "id"])
+        #expect(list["reactions"]?.modifiers == ["summary": "total_count", "limit": "0"])
+        #expect(list["insights"]?.list("metric") == ["post_media_view", "post_clicks"])
+        #expect(GraphFieldList("insights.metric(reach") == nil)
+        #expect(GraphFieldList("a)") == nil)
+    }
+
+    @Test("sliding window: counts, forgets after the window, and says when it will be below a limit")
+    func slidingWindow() {
+        var window = SlidingWindowCounter(windowSeconds: 60, buckets: 60)
+        let start = Timestamp(milliseconds: 1_000_000_000)
+        for second in 0..<10 {
+            window.record(now: start.adding(milliseconds: Int64(second) * 1000))
+        }
+        #expect(window.count(now: start.adding(milliseconds: 9_000)) == 10)
+        #expect(window.millisecondsUntilBelow(8, now: start.adding(milliseconds: 9_000)) == 53_000)
+        #expect(window.millisecondsUntilBelow(11, now: start.adding(milliseconds: 9_000)) == 0)
+        #expect(window.count(now: start.adding(milliseconds: 60_000)) == 9)
+        #expect(window.count(now: start.adding(milliseconds: 68_999)) == 1)
+        #expect(window.count(now: start.adding(milliseconds: 69_000)) == 0)
+    }
+
+    @Test("windows that do not divide evenly are never longer than asked")
+    func unevenWindow() {
+        var window = SlidingWindowCounter(windowSeconds: 1, buckets: 60)
+        let start = Timestamp(milliseconds: 5_003)
+        window.record(now: start)
+        #expect(window.count(now: start.adding(milliseconds: 990)) == 1)
+        #expect(window.count(now: start.adding(milliseconds: 1_000)) == 0)
+    }
+
+    @Test("metric growth is monotonic and starts at the seeded value")
+    func growth() {
+        let created = Timestamp(milliseconds: 0)
+        let values = [0, 1, 2, 10, 30].map {
+            MetricGrowth.value(base: 100, perDay: 50, createdAt: created, now: created.adding(days: $0))
+        }
+        #expect(values.first == 100)
+        #expect(values == values.sorted())
+        #expect(Set(values).count == values.count)
+        #expect(MetricGrowth.value(base: 7, perDay: 0, createdAt: created, now: created.adding(days: 9)) == 7)
+    }
+
+    @Test("Instagram's metric table, retirement dates and the impressions rule")
+    func instagramCatalog() {
+        let now = Timestamp(milliseconds: 1_795_176_000_000)
+        let insights = SimulatorConfiguration.Insights()
+        func verdict(_ metric: String, _ family: MediaProductType, version: Int = 25, at: Timestamp = now,
+                     created: Timestamp = now) -> InstagramMetricCatalog.Verdict {
+            InstagramMetricCatalog.verdict(metric, family: family, createdAt: created, version: version, now: at, configuration: insights)
+        }
+        #expect(verdict("saved", .feed) == .valid)
+        #expect(verdict("saved", .story) == .unsupported)
+        #expect(verdict("replies", .story) == .valid)
+        #expect(verdict("ig_reels_avg_watch_time", .feed) == .unsupported)
+        #expect(verdict("plays", .reels) == .unsupported)
+        #expect(verdict("frobs", .feed) == .unknown)
+        let early2025 = Timestamp(milliseconds: 1_740_787_200_000)
+        let old = Timestamp(milliseconds: 1_704_067_200_000)
+        #expect(verdict("impressions", .feed, version: 21, at: early2025, created: old) == .valid)
+        #expect(verdict("impressions", .feed, version: 22, at: early2025, created: old) == .unsupported)
+        #expect(verdict("impressions", .feed, version: 21, at: now, created: old) == .unsupported)
+        #expect(verdict("plays", .reels, at: Timestamp(milliseconds: 1_735_689_600_000)) == .valid)
+    }
+
+    @Test("Graph's time formats")
+    func graphTime() throws {
+        let time = try #require(Timestamp(iso8601: "2021-07-29T10:00:00Z"))
+        #expect(GraphTime.payload(time) == "2021-07-29T10:00:00+0000")
+        #expect(GraphTime.sessionMessage(time) == "Thursday, 29-Jul-21 10:00:00 UTC")
+    }
+
+    @Test("query strings decode percent escapes and plus signs")
+    func query() {
+        let query = URLQuery("fields=insights.metric%28reach%2Cviews%29&q=a+b&flag&x=%ZZ")
+        #expect(query["fields"] == "insights.metric(reach,views)")
+        #expect(query["q"] == "a b")
+        #expect(query["flag"] == "")
+        #expect(query["x"] == "%ZZ")
+    }
+}
