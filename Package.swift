@@ -4,6 +4,7 @@
 //
 //   metricsd / metricsctl / platform-sim      (thin executables)
 //   MetricsDaemon                             (methods, config, wiring, lifecycle)
+//   RefreshEngine                             (planner, limiter, runs on a Dispatch queue)
 //   RPCServer   RPCClient   MetricsStore   PlatformClients   PlatformSimulator
 //   JSONRPC (pure codec, framing, params)     MetricsCore (pure domain values)
 import PackageDescription
@@ -65,11 +66,22 @@ let package = Package(
             ]
         ),
 
+        .target(
+            name: "RefreshEngine",
+            dependencies: [
+                "MetricsCore", "MetricsStore", "PlatformClients",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // MARK: The daemon
         .target(
             name: "MetricsDaemon",
             dependencies: [
-                "MetricsCore", "JSONRPC", "RPCServer", "MetricsStore",
+                "MetricsCore", "JSONRPC", "RPCServer", "MetricsStore", "RefreshEngine", "PlatformClients", "PlatformSimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -78,7 +90,10 @@ let package = Package(
         // MARK: Executables (thin)
         .executableTarget(
             name: "metricsd",
-            dependencies: ["MetricsDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "MetricsDaemon", "MetricsCore", "RefreshEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .executableTarget(
             name: "metricsctl",
@@ -94,6 +109,10 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "MetricsCoreTests", dependencies: ["MetricsCore"]),
+        .testTarget(
+            name: "RefreshEngineTests",
+            dependencies: ["RefreshEngine", "MetricsCore", "MetricsStore", "PlatformClients", "PlatformSimulator"]
+        ),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
         .testTarget(
             name: "MetricsStoreTests",

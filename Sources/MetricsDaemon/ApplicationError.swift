@@ -1,6 +1,8 @@
 import JSONRPC
 import Logging
 import MetricsStore
+import PlatformClients
+import RefreshEngine
 
 /// The daemon's own JSON-RPC error codes (-32000…-32099), each documented in Schemas/openrpc.json.
 enum ApplicationErrorCode {
@@ -12,6 +14,12 @@ enum ApplicationErrorCode {
     static let conflict = -32002
     /// The database could not serve the call (disk full, locked past the busy timeout). Retry later.
     static let storageUnavailable = -32003
+    /// The account's token no longer works (expired, needs reconnect): register it again. `data`: `{field}`.
+    static let accountNotConnected = -32004
+    /// The daemon is shutting down and starts no new refresh runs. Retry against the next daemon.
+    static let shuttingDown = -32005
+    /// The platform refused or failed a call the method needed (e.g. `syncPosts`). `data`: `{platform}`.
+    static let platformError = -32006
 }
 
 /// The one place where domain errors become JSON-RPC errors.
@@ -33,6 +41,19 @@ struct RPCErrorMapping: Sendable {
             case .invalid:
                 return .invalidParams(field: error.field, reason: error.message)
             }
+        case let error as RefreshEngineError:
+            switch error.kind {
+            case .accountNotConnected:
+                return RPCError(
+                    code: ApplicationErrorCode.accountNotConnected, message: "Account not connected: \(error.message)",
+                    data: error.field.map { ["field": .string($0)] })
+            case .shuttingDown:
+                return RPCError(code: ApplicationErrorCode.shuttingDown, message: "Shutting down: \(error.message)")
+            }
+        case let error as PlatformError:
+            return RPCError(
+                code: ApplicationErrorCode.platformError, message: "Platform error: \(error)",
+                data: ["platform": .string(error.platform.rawValue)])
         default:
             if let reason = MetricsStore.unavailability(of: error) {
                 logger.error("storage unavailable", metadata: ["method": "\(method)", "error": "\(error)"])

@@ -1,12 +1,36 @@
 import Logging
 import NIOCore
+import RefreshEngine
 import RPCServer
 
 /// Everything `metricsd` is told on its command line, with the defaults documented in the README.
 public struct DaemonConfiguration: Sendable {
+    /// Where the platforms are. Production defaults; tests and the demo point them at the simulator.
+    public struct Endpoints: Sendable {
+        public var instagram = "https://graph.instagram.com"
+        public var facebook = "https://graph.facebook.com"
+        public var tiktok = "https://open.tiktokapis.com"
+        public var graphAPIVersion = "v25.0"
+        /// The TikTok app's credentials, needed for the refresh grant (from the environment, never a flag).
+        public var tiktokClientKey: String?
+        public var tiktokClientSecret: String?
+
+        public init() {}
+    }
+
     public var server: RPCServerConfiguration
     public var databasePath: String
     public var logLevel: Logger.Level = .info
+    public var endpoints = Endpoints()
+    public var refresh = RefreshConfiguration()
+    /// nil: no built-in schedule (deployments that trigger `refreshAll` from cron).
+    public var scheduleIntervalSeconds: Int64? = 6 * 3600
+    /// The first scheduled run comes this soon after start.
+    public var scheduleFirstRunDelaySeconds: Int64 = 60
+    /// Also discover new posts (syncPosts) for every connected account before each scheduled run.
+    public var syncPostsOnSchedule = false
+    /// Start an in-process platform simulator, seed it, and point the clients at it.
+    public var demo = false
 
     public init(socketPath: String, databasePath: String) {
         self.server = RPCServerConfiguration(socketPath: socketPath)

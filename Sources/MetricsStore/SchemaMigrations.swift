@@ -92,6 +92,19 @@ enum SchemaMigrations {
                 """)
         }
 
+        migrator.registerMigration("v2-retired-metrics") { db in
+            // Metrics a platform refused (code 100) for a media type, so later runs do not ask and pay again.
+            try db.execute(sql: """
+                CREATE TABLE retired_metrics (
+                    platform   TEXT NOT NULL,
+                    media_type TEXT NOT NULL DEFAULT '',
+                    metric     TEXT NOT NULL,
+                    learned_at INTEGER NOT NULL,
+                    PRIMARY KEY (platform, media_type, metric)
+                ) WITHOUT ROWID;
+                """)
+        }
+
         return migrator
     }
 }

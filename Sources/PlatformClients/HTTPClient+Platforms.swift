@@ -6,6 +6,7 @@ extension HTTPClient {
     /// posts a second are not serialized behind AsyncHTTPClient's default of 8. The caller owns it and must
     /// `shutdown()` it; all three platform clients can share one.
     public static func makeForPlatforms(
+        eventLoopGroup: any EventLoopGroup = HTTPClient.defaultEventLoopGroup,
         maxConnectionsPerHost: Int = 64,
         connectTimeout: TimeAmount = .seconds(10),
         readTimeout: TimeAmount = .seconds(30),
@@ -17,6 +18,6 @@ extension HTTPClient {
         configuration.timeout = .init(connect: connectTimeout, read: readTimeout)
         configuration.redirectConfiguration = .disallow
         configuration.httpVersion = .http1Only
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        return HTTPClient(eventLoopGroup: eventLoopGroup, configuration: configuration)
     }
 }

@@ -3,6 +3,7 @@ import Logging
 import MetricsCore
 import MetricsDaemon
 import NIOCore
+import RefreshEngine
 
 /// `metricsd`: parses flags, then hands over to `MetricsDaemon.run`. Nothing else lives here.
 @main
@@ -33,7 +34,74 @@ struct MetricsdCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Flag(help: "Demo: start the bundled platform simulator, register seeded accounts and posts, refresh every minute.")
+    var demo = false
+
+    @Flag(help: "No built-in schedule: refreshes run only when refreshAll/refreshWorkspace is called (e.g. from cron).")
+    var noSchedule = false
+
+    @Option(help: "Seconds between scheduled refreshes. (default: 21600, i.e. 6 hours; 60 with --demo)")
+    var refreshInterval: Int64?
+
+    @Option(help: "Seconds from start to the first scheduled refresh. (default: 60; 2 with --demo)")
+    var firstRefreshDelay: Int64?
+
+    @Flag(help: "Before each scheduled refresh, discover new posts of every connected account (syncPosts).")
+    var syncPosts = false
+
+    @Option(help: "Days back a post's postedAt may be and still be refreshed.")
+    var windowDays: Int = 30
+
+    @Option(help: "Instagram Graph API base URL.")
+    var instagramURL = "https://graph.instagram.com"
+
+    @Option(help: "Facebook Graph API base URL.")
+    var facebookURL = "https://graph.facebook.com"
+
+    @Option(help: "TikTok API base URL. The app's client key and secret come from $METRICSD_TIKTOK_CLIENT_KEY and $METRICSD_TIKTOK_CLIENT_SECRET.")
+    var tiktokURL = "https://open.tiktokapis.com"
+
+    @Option(help: "Graph API version path segment.")
+    var graphAPIVersion = "v25.0"
+
+    @Option(parsing: .singleValue, help: "Per-platform call rate, PLATFORM=PER_SECOND[:BURST], repeatable. (default: instagram=50:50 facebook=50:50 tiktok=8:8)")
+    var rate: [String] = []
+
+    @Option(parsing: .singleValue, help: "Per-account call rate, PLATFORM=PER_SECOND[:BURST], repeatable. (default: instagram=5:10 facebook=5:10 tiktok=8:8)")
+    var accountRate: [String] = []
+
+    @Option(help: "Usage-header percentage at which an app or account pauses.")
+    var usageThreshold: Int = 90
+
+    @Option(help: "Seconds an app or account pauses when throttled without a regain time.")
+    var pauseSeconds: Int64 = 3600
+
+    @Option(help: "Seconds a run may keep waiting out rate limits before deferring the rest to the next run.")
+    var runDeadline: Int64 = 3600
+
+    /// `instagram=50:100` → (instagram, 50/s, burst 100).
+    static func parseRate(_ text: String, flag: String) throws -> (Platform, RefreshConfiguration.Rate) {
+        let parts = text.split(separator: "=", maxSplits: 1)
+        guard parts.count == 2, let platform = Platform(rawValue: String(parts[0])) else {
+            throw ValidationError("\(flag) \(text): expected PLATFORM=PER_SECOND[:BURST] with PLATFORM instagram, facebook or tiktok")
+        }
+        let numbers = parts[1].split(separator: ":")
+        guard let perSecond = numbers.first.flatMap({ Double($0) }), perSecond > 0,
+              numbers.count <= 2, numbers.count == 1 || Int(numbers[1]).map({ $0 >= 1 }) == true
+        else {
+            throw ValidationError("\(flag) \(text): the rate must be a positive number and the burst a whole number >= 1")
+        }
+        let burst = numbers.count == 2 ? Int(numbers[1]) ?? 1 : max(1, Int(perSecond.rounded(.up)))
+        return (platform, RefreshConfiguration.Rate(perSecond: perSecond, burst: burst))
+    }
+
     func validate() throws {
+        for text in rate { _ = try Self.parseRate(text, flag: "--rate") }
+        for text in accountRate { _ = try Self.parseRate(text, flag: "--account-rate") }
+        guard (1...100).contains(usageThreshold) else { throw ValidationError("--usage-threshold must be between 1 and 100") }
+        guard windowDays >= 1 else { throw ValidationError("--window-days must be at least 1") }
+        guard (refreshInterval ?? 1) >= 1 else { throw ValidationError("--refresh-interval must be at least 1 second") }
+        guard (firstRefreshDelay ?? 0) >= 0 else { throw ValidationError("--first-refresh-delay must not be negative") }
         guard maxRequestBytes >= 1024 else { throw ValidationError("--max-request-bytes must be at least 1024") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
@@ -58,6 +126,28 @@ struct MetricsdCommand: AsyncParsableCommand {
         configuration.server.maximumLineBytes = maxRequestBytes
         configuration.server.maximumConnections = maxConnections
         configuration.server.idleTimeout = .seconds(idleTimeout)
+        configuration.demo = demo
+        configuration.endpoints.instagram = instagramURL
+        configuration.endpoints.facebook = facebookURL
+        configuration.endpoints.tiktok = tiktokURL
+        configuration.endpoints.graphAPIVersion = graphAPIVersion
+        configuration.endpoints.tiktokClientKey = environment["METRICSD_TIKTOK_CLIENT_KEY"]
+        configuration.endpoints.tiktokClientSecret = environment["METRICSD_TIKTOK_CLIENT_SECRET"]
+        configuration.scheduleIntervalSeconds = noSchedule ? nil : (refreshInterval ?? (demo ? 60 : 6 * 3600))
+        configuration.scheduleFirstRunDelaySeconds = firstRefreshDelay ?? (demo ? 2 : 60)
+        configuration.syncPostsOnSchedule = syncPosts
+        configuration.refresh.window = RefreshWindow(days: windowDays)
+        configuration.refresh.usageThresholdPercent = usageThreshold
+        configuration.refresh.defaultPauseMilliseconds = pauseSeconds * 1000
+        configuration.refresh.runDeadlineMilliseconds = runDeadline * 1000
+        for text in rate {
+            let (platform, value) = try Self.parseRate(text, flag: "--rate")
+            configuration.refresh.platformRates[platform] = value
+        }
+        for text in accountRate {
+            let (platform, value) = try Self.parseRate(text, flag: "--account-rate")
+            configuration.refresh.accountRates[platform] = value
+        }
         do {
             try await MetricsDaemon.run(configuration, logger: logger)
         } catch let error as MetricsDaemon.StartupError {

@@ -45,7 +45,7 @@ struct TemporaryStore: ~Copyable {
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         #expect(try temporary.store.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
         #expect(try temporary.store.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 1)  // NORMAL
-        #expect(try temporary.store.appliedMigrations() == ["v1-registry-and-snapshots"])
+        #expect(try temporary.store.appliedMigrations() == ["v1-registry-and-snapshots", "v2-retired-metrics"])
     }
 
     @Test func reopeningKeepsDataAndDoesNotReapplyMigrations() async throws {

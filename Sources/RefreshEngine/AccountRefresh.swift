@@ -1,0 +1,303 @@
+import MetricsCore
+import MetricsStore
+import PlatformClients
+
+/// Refreshes one account's posts, one call at a time, each call paced by the limiter.
+///
+/// What it does with each kind of failure is the heart of the engine:
+/// - rate limited: pause the app or the account (the limiter's gate) and retry the same call once the gate
+///   opens, while the run's deadline allows; past it, the posts are counted as skipped (deferred);
+/// - token expired: TikTok refreshes with the refresh grant (the rotated pair is committed before use) and
+///   retries; otherwise the account is marked expired / needs_reconnect and its remaining posts are skipped;
+/// - unsupported (retired) metric: learn and persist it for that platform and media type, retry once;
+/// - transient: retry with exponential backoff and jitter, bounded;
+/// - anything else (permission, not found, malformed answer): recorded for that post, and the run goes on.
+struct AccountRefresh {
+    let accountId: String
+    let posts: [MetricsStore.DuePost]
+    let runId: Int64
+    let deadline: Timestamp
+    let context: EngineContext
+    let advance: @Sendable (Int) -> Void
+
+    /// Metric names that platforms have retired, for when a code-100 error does not name the culprit.
+    static let knownRetired: Set<String> = [
+        "impressions", "plays", "video_views", "engagement", "carousel_album_impressions", "carousel_album_reach",
+        "carousel_album_engagement", "carousel_album_saved", "carousel_album_video_views", "exits", "taps_forward",
+        "taps_back", "post_impressions", "post_impressions_unique",
+    ]
+
+    /// The outcome of one call for the posts it covered.
+    private enum CallOutcome {
+        case fetched([Snapshot], failures: [(MetricsStore.DuePost, String, String)], noData: Int)
+        case failed(kind: String, message: String)
+        case skipped(reason: String)
+        case accountLost(status: AccountStatus, message: String)
+    }
+
+    private final class State: @unchecked Sendable {
+        var accessToken: String
+        var refreshToken: String?
+        var tokenRefreshed = false
+        var accountLost: String?
+        var snapshots: [Snapshot] = []
+        var failures: [MetricsStore.RefreshFailure] = []
+        var errors: [String] = []
+        var processed = 0
+        var updated = 0
+        var skipped = 0
+
+        init(accessToken: String, refreshToken: String?) {
+            self.accessToken = accessToken
+            self.refreshToken = refreshToken
+        }
+    }
+
+    func run() async throws -> RefreshReport.Detail {
+        guard let first = posts.first else {
+            throw CancellationError()
+        }
+        let platform = first.platform
+        var detail = RefreshReport.Detail(
+            platform: platform, workspaceId: first.workspaceId, accountId: accountId, postsProcessed: 0, metricsUpdated: 0,
+            postsSkipped: 0, errors: [])
+        guard let credentials = try context.store.credentials(accountId: accountId) else {
+            detail.postsSkipped = posts.count
+            advance(posts.count)
+            return detail
+        }
+        let state = State(accessToken: credentials.accessToken, refreshToken: credentials.refreshToken)
+
+        if platform == .tiktok, let expiresAt = credentials.tokenExpiresAt,
+           expiresAt <= context.clock.now.adding(milliseconds: context.configuration.tokenRefreshLeadMilliseconds)
+        {
+            await refreshTikTokToken(state)
+        }
+
+        let batches: [[MetricsStore.DuePost]] = platform == .tiktok
+            ? stride(from: 0, to: posts.count, by: TikTokClient.maxVideoIDsPerQuery).map {
+                Array(posts[$0..<min($0 + TikTokClient.maxVideoIDsPerQuery, posts.count)])
+            }
+            : posts.map { [$0] }
+
+        for batch in batches {
+            try Task.checkCancellation()
+            if state.accountLost != nil {
+                state.skipped += batch.count
+                advance(batch.count)
+                continue
+            }
+            let outcome = try await fetch(batch, platform: platform, credentials: credentials, state: state)
+            apply(outcome, batch: batch, platform: platform, state: state)
+            advance(batch.count)
+            if state.snapshots.count >= context.configuration.snapshotBatchSize {
+                try await flush(state)
+            }
+        }
+        try await flush(state)
+        try await context.store.recordFailures(runId: runId, state.failures)
+
+        detail.postsProcessed = state.processed
+        detail.metricsUpdated = state.updated
+        detail.postsSkipped = state.skipped
+        detail.errors = state.errors
+        return detail
+    }
+
+    private func flush(_ state: State) async throws {
+        guard !state.snapshots.isEmpty else { return }
+        let written = state.snapshots
+        state.snapshots = []
+        try await context.store.recordSnapshots(written)
+    }
+
+    private func apply(_ outcome: CallOutcome, batch: [MetricsStore.DuePost], platform: Platform, state: State) {
+        let now = context.clock.now
+        switch outcome {
+        case .fetched(let snapshots, let failures, _):
+            state.processed += batch.count
+            state.updated += snapshots.count
+            state.snapshots += snapshots
+            for (post, kind, message) in failures {
+                record(post: post, kind: kind, message: message, platform: platform, at: now, state: state)
+            }
+        case .failed(let kind, let message):
+            state.processed += batch.count
+            for post in batch {
+                record(post: post, kind: kind, message: message, platform: platform, at: now, state: state)
+            }
+        case .skipped(let reason):
+            state.skipped += batch.count
+            state.errors.append("Account \(accountId): \(reason)")
+        case .accountLost(_, let message):
+            state.skipped += batch.count
+            state.errors.append("Account \(accountId): \(message)")
+        }
+    }
+
+    private func record(post: MetricsStore.DuePost, kind: String, message: String, platform: Platform, at: Timestamp, state: State) {
+        state.errors.append("Post \(post.postId): \(message)")
+        state.failures.append(MetricsStore.RefreshFailure(
+            postId: post.postId, accountId: accountId, platform: platform, kind: kind, message: message, at: at))
+    }
+
+    // MARK: One call, with its retries
+
+    private func fetch(
+        _ batch: [MetricsStore.DuePost], platform: Platform, credentials: MetricsStore.AccountCredentials, state: State
+    ) async throws -> CallOutcome {
+        var transientRetries = 0
+        var metricRetried = false
+        while true {
+            let at = await context.coordinator.reserve(platform: platform, accountId: accountId)
+            if at > deadline {
+                return .skipped(reason: "rate limited until \(at.iso8601), past this run's deadline; deferred to the next run")
+            }
+            try await context.clock.sleep(until: at)
+            do {
+                return try await call(batch, platform: platform, credentials: credentials, state: state)
+            } catch {
+                await context.coordinator.observe(error.usage, platform: platform, accountId: accountId)
+                switch error.kind {
+                case .rateLimited(let scope, let retryAfter, let code):
+                    context.logger.notice("rate limited; pausing", metadata: [
+                        "account": "\(accountId)", "scope": "\(scope.rawValue)", "code": "\(code)",
+                    ])
+                    await context.coordinator.rateLimited(
+                        scope: scope, retryAfterSeconds: retryAfter, platform: platform, accountId: accountId)
+                    continue
+                case .tokenInvalid(let failure):
+                    if platform == .tiktok, failure.reason == .expired, !state.tokenRefreshed, state.refreshToken != nil {
+                        if await refreshTikTokToken(state) { continue }
+                    }
+                    if state.accountLost == nil {
+                        let status: AccountStatus = failure.reason == .needsReconnect ? .needsReconnect : .expired
+                        await loseAccount(status: status, message: "token \(status.rawValue): \(failure.message)", state: state)
+                    }
+                    return .accountLost(status: .expired, message: state.accountLost ?? "token rejected")
+                case .unsupportedMetric(let names, let identified, let message):
+                    let retired = identified ? names : names.filter(Self.knownRetired.contains)
+                    guard !metricRetried, !retired.isEmpty else {
+                        return .failed(kind: "unsupported_metric", message: message)
+                    }
+                    metricRetried = true
+                    let mediaType = Self.mediaTypeKey(batch.first)
+                    let fresh = await context.coordinator.learnRetired(platform: platform, mediaType: mediaType, metrics: retired)
+                    if !fresh.isEmpty {
+                        context.logger.notice("platform retired metrics; dropping them", metadata: [
+                            "platform": "\(platform.rawValue)", "mediaType": "\(mediaType)", "metrics": "\(fresh)",
+                        ])
+                        try? await context.store.rememberRetiredMetrics(platform: platform, mediaType: mediaType, metrics: fresh)
+                    }
+                    continue
+                case .transient(_, let message):
+                    guard let delay = context.configuration.backoff.delay(beforeRetry: transientRetries, unitRandom: context.random()) else {
+                        return .failed(kind: "transient", message: "\(message) (gave up after \(transientRetries + 1) attempts)")
+                    }
+                    transientRetries += 1
+                    try await context.clock.sleep(milliseconds: delay)
+                    continue
+                case .skipPost(let reason, _, let message):
+                    return .failed(kind: "skip_\(reason.rawValue)", message: message)
+                case .malformed(let message):
+                    return .failed(kind: "malformed", message: "malformed response: \(message)")
+                case .invalidRequest(_, let message):
+                    return .failed(kind: "invalid_request", message: message)
+                case .cancelled:
+                    throw CancellationError()
+                }
+            }
+        }
+    }
+
+    /// The key retired metrics are remembered under: Instagram's metric family, or "" for other platforms.
+    static func mediaTypeKey(_ post: MetricsStore.DuePost?) -> String {
+        guard let post, post.platform == .instagram else { return "" }
+        return (post.mediaProductType ?? .feed).insightsFamily.rawValue
+    }
+
+    private func call(
+        _ batch: [MetricsStore.DuePost], platform: Platform, credentials: MetricsStore.AccountCredentials, state: State
+    ) async throws(PlatformError) -> CallOutcome {
+        let token = state.accessToken
+        switch platform {
+        case .instagram:
+            let post = batch[0]
+            let excluded = await context.coordinator.retiredMetrics(platform: .instagram, mediaType: Self.mediaTypeKey(post))
+            let response = try await context.clients.instagram.insights(
+                mediaID: post.externalPostId, productType: post.mediaProductType ?? .feed, accessToken: token,
+                options: InstagramMetricOptions(excluded: excluded), accountID: credentials.externalAccountId)
+            await context.coordinator.observe(response.usage, platform: platform, accountId: accountId)
+            if response.value.noDataYet {
+                return .fetched([], failures: [], noData: 1)
+            }
+            return .fetched([snapshot(post, response.value)], failures: [], noData: 0)
+        case .facebook:
+            let post = batch[0]
+            let excluded = await context.coordinator.retiredMetrics(platform: .facebook, mediaType: "")
+            let response = try await context.clients.facebook.postMetrics(
+                postID: post.externalPostId, accessToken: token, pageID: credentials.externalAccountId, excludedMetrics: excluded)
+            await context.coordinator.observe(response.usage, platform: platform, accountId: accountId)
+            return .fetched([snapshot(post, response.value)], failures: [], noData: 0)
+        case .tiktok:
+            let response = try await context.clients.tiktok.videoQuery(ids: batch.map(\.externalPostId), accessToken: token)
+            let result = response.value
+            var snapshots: [Snapshot] = []
+            var failures: [(MetricsStore.DuePost, String, String)] = []
+            for post in batch {
+                if let metrics = result.metrics[post.externalPostId] {
+                    snapshots.append(snapshot(post, metrics))
+                } else {
+                    failures.append((post, "skip_not_returned",
+                                     "TikTok did not return video \(post.externalPostId) (not this account's video, deleted, or a publish id)"))
+                }
+            }
+            return .fetched(snapshots, failures: failures, noData: 0)
+        }
+    }
+
+    private func snapshot(_ post: MetricsStore.DuePost, _ metrics: PostMetrics) -> Snapshot {
+        Snapshot(postId: post.postId, capturedAt: context.clock.now, values: metrics.values, metadata: metrics.metadata)
+    }
+
+    // MARK: Tokens
+
+    /// Runs TikTok's refresh grant and commits the rotated pair BEFORE using it: the old refresh token is
+    /// dead the moment TikTok answers, so a crash after this point must find the new one on disk.
+    @discardableResult
+    private func refreshTikTokToken(_ state: State) async -> Bool {
+        state.tokenRefreshed = true
+        guard let refreshToken = state.refreshToken else { return false }
+        do {
+            let pair = try await context.clients.tiktok.refreshToken(refreshToken).value
+            try await context.store.rotateTokens(
+                accountId: accountId, accessToken: pair.accessToken, accessTokenExpiresAt: pair.accessTokenExpiresAt,
+                refreshToken: pair.refreshToken, refreshTokenExpiresAt: pair.refreshTokenExpiresAt)
+            state.accessToken = pair.accessToken
+            state.refreshToken = pair.refreshToken
+            context.logger.info("refreshed TikTok access token", metadata: ["account": "\(accountId)"])
+            return true
+        } catch let error as PlatformError {
+            let status: AccountStatus
+            if case .tokenInvalid(let failure) = error.kind, failure.reason == .needsReconnect {
+                status = .needsReconnect
+            } else {
+                status = .expired
+            }
+            await loseAccount(status: status, message: "token refresh failed: \(error)", state: state)
+            return false
+        } catch {
+            // The platform rotated the pair but it could not be stored: stop using the account rather than
+            // carry on with a refresh token that exists only in memory.
+            context.logger.critical("could not store rotated TikTok tokens", metadata: ["account": "\(accountId)", "error": "\(error)"])
+            await loseAccount(status: .needsReconnect, message: "rotated tokens could not be stored: \(error)", state: state)
+            return false
+        }
+    }
+
+    private func loseAccount(status: AccountStatus, message: String, state: State) async {
+        state.accountLost = message
+        context.logger.warning("account stops being refreshed", metadata: ["account": "\(accountId)", "status": "\(status.rawValue)"])
+        try? await context.store.setAccountStatus(accountId: accountId, status: status, lastError: message)
+    }
+}

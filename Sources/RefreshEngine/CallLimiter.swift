@@ -1,0 +1,73 @@
+import MetricsCore
+import PlatformClients
+
+/// When the next platform call may go: token buckets per platform and per account, and "blocked until" gates
+/// per app and per account fed by usage headers and rate-limit errors.
+///
+/// A pure value: all time comes in as arguments, so tests drive it with exact timestamps and no sockets.
+/// The engine keeps one, confined to its serial executor.
+public struct CallLimiter: Sendable {
+    public let configuration: RefreshConfiguration
+    private var platformBuckets: [Platform: TokenBucket] = [:]
+    private var accountBuckets: [String: TokenBucket] = [:]
+    private var appBlockedUntil: [Platform: Timestamp] = [:]
+    private var accountBlockedUntil: [String: Timestamp] = [:]
+
+    public init(configuration: RefreshConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// Reserves the next call for `accountId` on `platform` and returns when it may be made: after both gates
+    /// open and when both buckets have a token.
+    public mutating func reserve(platform: Platform, accountId: String, now: Timestamp) -> Timestamp {
+        var platformBucket = platformBuckets[platform] ?? Self.bucket(configuration.platformRates[platform])
+        var accountBucket = accountBuckets[accountId] ?? Self.bucket(configuration.accountRates[platform])
+        let gate = max(now, appBlockedUntil[platform] ?? now, accountBlockedUntil[accountId] ?? now)
+        let at = max(platformBucket.earliest(after: gate), accountBucket.earliest(after: gate))
+        platformBucket.commit(at: at)
+        accountBucket.commit(at: at)
+        platformBuckets[platform] = platformBucket
+        accountBuckets[accountId] = accountBucket
+        return at
+    }
+
+    /// Closes the gate until `until` (never shortens an existing pause).
+    public mutating func block(platform: Platform, accountId: String?, until: Timestamp) {
+        if let accountId {
+            accountBlockedUntil[accountId] = max(accountBlockedUntil[accountId] ?? until, until)
+        } else {
+            appBlockedUntil[platform] = max(appBlockedUntil[platform] ?? until, until)
+        }
+    }
+
+    public func blockedUntil(platform: Platform, accountId: String?) -> Timestamp? {
+        accountId.flatMap { accountBlockedUntil[$0] } ?? appBlockedUntil[platform]
+    }
+
+    /// Reads the usage headers of a response: at or over the threshold, the app (`X-App-Usage`) or the
+    /// account (`X-Business-Use-Case-Usage`) pauses for the regain time the platform gives, or the default.
+    public mutating func observe(_ usage: PlatformUsage, platform: Platform, accountId: String, now: Timestamp) {
+        let threshold = configuration.usageThresholdPercent
+        if let app = usage.app, app.highestPercent >= threshold {
+            block(platform: platform, accountId: nil, until: now.adding(milliseconds: configuration.defaultPauseMilliseconds))
+        }
+        for entry in usage.businessUseCase where entry.highestPercent >= threshold {
+            let pause = entry.estimatedMinutesToRegainAccess.map { max(Int64($0), 1) * 60_000 }
+                ?? configuration.defaultPauseMilliseconds
+            block(platform: platform, accountId: accountId, until: now.adding(milliseconds: pause))
+        }
+    }
+
+    /// A rate-limit error: pause its scope for the time the platform asked, or the default.
+    public mutating func rateLimited(
+        scope: PlatformError.RateLimitScope, retryAfterSeconds: Int?, platform: Platform, accountId: String, now: Timestamp
+    ) {
+        let pause = retryAfterSeconds.map { Int64(max($0, 1)) * 1000 } ?? configuration.defaultPauseMilliseconds
+        block(platform: platform, accountId: scope == .account ? accountId : nil, until: now.adding(milliseconds: pause))
+    }
+
+    private static func bucket(_ rate: RefreshConfiguration.Rate?) -> TokenBucket {
+        let rate = rate ?? RefreshConfiguration.Rate(perSecond: 1, burst: 1)
+        return TokenBucket(rate: rate.perSecond, burst: rate.burst)
+    }
+}

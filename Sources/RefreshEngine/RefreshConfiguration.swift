@@ -1,0 +1,50 @@
+import MetricsCore
+
+/// How hard the refresh may push each platform. Every number is a flag of `metricsd`.
+///
+/// The defaults sit below the published limits: TikTok allows 600 requests a minute per endpoint (we take
+/// 8/s = 480); Meta's budgets depend on the account's reach and are learned at run time from the usage
+/// headers, so the buckets are only a ceiling and the headers do the fine control.
+public struct RefreshConfiguration: Sendable {
+    public struct Rate: Sendable, Hashable {
+        public var perSecond: Double
+        public var burst: Int
+
+        public init(perSecond: Double, burst: Int) {
+            self.perSecond = perSecond
+            self.burst = burst
+        }
+    }
+
+    public var window = RefreshWindow()
+    /// One bucket per platform (the app's budget).
+    public var platformRates: [Platform: Rate] = [
+        .instagram: Rate(perSecond: 50, burst: 50),
+        .facebook: Rate(perSecond: 50, burst: 50),
+        .tiktok: Rate(perSecond: 8, burst: 8),
+    ]
+    /// One bucket per account (the account's budget).
+    public var accountRates: [Platform: Rate] = [
+        .instagram: Rate(perSecond: 5, burst: 10),
+        .facebook: Rate(perSecond: 5, burst: 10),
+        .tiktok: Rate(perSecond: 8, burst: 8),
+    ]
+    /// Usage headers at or above this percentage pause the app or the account (Mixpost and Airbyte use 90–95).
+    public var usageThresholdPercent = 90
+    /// How long a pause lasts when the platform gives no regain time (Meta's penalty is about an hour).
+    public var defaultPauseMilliseconds: Int64 = 3_600_000
+    public var backoff = Backoff()
+    /// Accounts refreshed at the same time; each account's calls are sequential.
+    public var maximumConcurrentAccounts = 64
+    /// Rate-limited work waits for its gate while the run is younger than this; after, it is recorded as
+    /// deferred to the next run instead of holding the run open.
+    public var runDeadlineMilliseconds: Int64 = 3_600_000
+    /// Snapshots are written in transactions of this many.
+    public var snapshotBatchSize = 200
+    /// A TikTok access token expiring within this is refreshed before the account's first call.
+    public var tokenRefreshLeadMilliseconds: Int64 = 300_000
+    /// Progress notifications at most this often (and always at start and end).
+    public var progressIntervalMilliseconds: Int64 = 200
+
+    public init() {}
+}

@@ -1,0 +1,74 @@
+import MetricsCore
+import PlatformClients
+
+/// The engine's shared mutable state: the limiter, the metrics learned to be retired, and the runs in
+/// progress. An actor on its own Dispatch queue: every decision about pacing is made there, serially,
+/// while HTTP calls run concurrently elsewhere.
+actor RefreshCoordinator {
+    private nonisolated let executor = DispatchQueueExecutor(label: "metricsd.refresh")
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    private let clock: any WallClock
+    private var limiter: CallLimiter
+    private var retired: [Platform: [String: Set<String>]]
+    private var active: [String: RunExecution] = [:]
+    private var accepting = true
+
+    init(configuration: RefreshConfiguration, clock: any WallClock, retired: [Platform: [String: Set<String>]]) {
+        self.clock = clock
+        self.limiter = CallLimiter(configuration: configuration)
+        self.retired = retired
+    }
+
+    // MARK: Pacing
+
+    func reserve(platform: Platform, accountId: String) -> Timestamp {
+        limiter.reserve(platform: platform, accountId: accountId, now: clock.now)
+    }
+
+    func observe(_ usage: PlatformUsage, platform: Platform, accountId: String) {
+        limiter.observe(usage, platform: platform, accountId: accountId, now: clock.now)
+    }
+
+    func rateLimited(scope: PlatformError.RateLimitScope, retryAfterSeconds: Int?, platform: Platform, accountId: String) {
+        limiter.rateLimited(scope: scope, retryAfterSeconds: retryAfterSeconds, platform: platform, accountId: accountId, now: clock.now)
+    }
+
+    // MARK: Retired metrics
+
+    func retiredMetrics(platform: Platform, mediaType: String) -> Set<String> {
+        retired[platform]?[mediaType] ?? []
+    }
+
+    /// Returns the names not known before (the caller persists those).
+    func learnRetired(platform: Platform, mediaType: String, metrics: [String]) -> [String] {
+        let known = retired[platform]?[mediaType] ?? []
+        let fresh = metrics.filter { !known.contains($0) }
+        retired[platform, default: [:]][mediaType, default: []].formUnion(fresh)
+        return fresh
+    }
+
+    // MARK: Runs
+
+    /// The run for `scope`: the one in progress if there is one (the caller joins it), else a new one
+    /// made by `make`. Registration happens before any suspension, so concurrent callers cannot both start one.
+    func run(for scope: RefreshScope, make: () -> RunExecution) throws(RefreshEngineError) -> RunExecution {
+        if let running = active[scope.key] { return running }
+        guard accepting else {
+            throw RefreshEngineError(kind: .shuttingDown, message: "metricsd is shutting down; no new refresh runs")
+        }
+        let execution = make()
+        active[scope.key] = execution
+        return execution
+    }
+
+    func finished(_ scope: RefreshScope) {
+        active[scope.key] = nil
+    }
+
+    /// Stops new runs and returns the ones in progress, so shutdown can cancel and await them.
+    func stopAccepting() -> [RunExecution] {
+        accepting = false
+        return Array(active.values)
+    }
+}

@@ -1,0 +1,115 @@
+import Logging
+import MetricsCore
+import MetricsStore
+import PlatformClients
+
+/// The refresh: runs on demand and on schedule, paced per platform and per account, recorded in the store.
+///
+/// Its state lives on its own Dispatch queue (the coordinator); platform calls run concurrently on the
+/// HTTP client's own event loops; snapshots are written in batched transactions. Nothing of it runs on
+/// the RPC server's event loops, so reads stay as fast during a refresh as without one.
+public final class RefreshEngine: Sendable {
+    private let context: EngineContext
+
+    public init(
+        store: MetricsStore, clients: PlatformClientSet, configuration: RefreshConfiguration = RefreshConfiguration(),
+        clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "metricsd.refresh"),
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+    ) throws {
+        context = EngineContext(
+            store: store, clients: clients,
+            coordinator: RefreshCoordinator(configuration: configuration, clock: clock, retired: try store.retiredMetrics()),
+            clock: clock, configuration: configuration, logger: logger, random: random)
+    }
+
+    public var configuration: RefreshConfiguration { context.configuration }
+
+    /// Marks runs a previous daemon left `running` as `interrupted`. Call once at start-up.
+    public func recoverInterruptedRuns() async throws {
+        let count = try await context.store.markRunningRunsInterrupted()
+        if count > 0 {
+            context.logger.warning("marked runs left running by a previous daemon as interrupted", metadata: ["count": "\(count)"])
+        }
+    }
+
+    /// A started (or joined) run: its id now, its report when it finishes.
+    public struct Handle: Sendable {
+        let execution: RunExecution
+
+        public var runId: Int64 {
+            get async throws { try await execution.runID.value }
+        }
+
+        public func report() async throws -> RefreshReport {
+            try await execution.report.value
+        }
+
+        /// Receives progress from now on (and the latest count at once).
+        public func onProgress(_ sink: @escaping @Sendable (RefreshProgress) -> Void) {
+            execution.progress.subscribe(sink)
+        }
+    }
+
+    /// Starts a run for `scope`, or joins the one already refreshing it.
+    public func start(_ scope: RefreshScope, trigger: RefreshTrigger) async throws -> Handle {
+        let context = self.context
+        let execution = try await context.coordinator.run(for: scope) {
+            RunExecution.start(scope: scope, trigger: trigger, context: context)
+        }
+        return Handle(execution: execution)
+    }
+
+    /// Stops starting runs, interrupts the ones in progress, and waits for them to record that.
+    public func shutdown() async {
+        let running = await context.coordinator.stopAccepting()
+        for execution in running {
+            execution.report.cancel()
+        }
+        for execution in running {
+            _ = try? await execution.report.value
+        }
+    }
+
+    // MARK: Discovery
+
+    public struct SyncResult: Sendable, Equatable {
+        public var discovered: Int
+        public var registered: Int
+    }
+
+    /// Lists the account's recent posts on the platform and registers the ones metricsd does not know yet,
+    /// under ids `<accountId>/<externalId>`. This is how TikTok video ids replace publish ids.
+    public func syncPosts(accountId: String) async throws -> SyncResult {
+        guard let credentials = try context.store.credentials(accountId: accountId) else {
+            throw StoreError.notFound("account", id: accountId, field: "accountId")
+        }
+        guard credentials.status == .connected else {
+            throw RefreshEngineError(
+                kind: .accountNotConnected, field: "accountId",
+                message: "account \"\(accountId)\" is \(credentials.status.rawValue); register it again with a fresh token")
+        }
+        let since = context.configuration.window.oldestPostedAt(now: context.clock.now)
+        let discovered: [DiscoveredPost]
+        do {
+            switch credentials.platform {
+            case .instagram:
+                discovered = try await context.clients.instagram.recentMedia(
+                    userID: credentials.externalAccountId, accessToken: credentials.accessToken, since: since).value
+            case .facebook:
+                discovered = try await context.clients.facebook.recentPosts(
+                    pageID: credentials.externalAccountId, accessToken: credentials.accessToken, since: since).value
+            case .tiktok:
+                discovered = try await context.clients.tiktok.recentVideos(accessToken: credentials.accessToken, since: since).value
+            }
+        }
+        let known = try context.store.knownExternalPostIds(accountId: accountId)
+        let fresh = discovered.filter { !known.contains($0.externalID) }
+        let registrations = fresh.map { post in
+            PostRegistration(
+                id: "\(accountId)/\(post.externalID)", accountId: accountId, externalPostId: post.externalID,
+                postedAt: post.createdAt, mediaProductType: credentials.platform == .instagram ? post.mediaProductType : nil)
+        }
+        _ = try await context.store.upsertPosts(registrations)
+        return SyncResult(discovered: discovered.count, registered: registrations.count)
+    }
+}

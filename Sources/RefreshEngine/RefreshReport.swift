@@ -1,0 +1,74 @@
+import MetricsCore
+
+/// What a run did: the original cron endpoint's response, plus `runId` and skipped counts.
+public struct RefreshReport: Sendable, Codable, Equatable {
+    public struct Tally: Sendable, Codable, Equatable {
+        public var processed = 0
+        public var updated = 0
+        public var errors = 0
+        /// Not attempted because the account's token stopped working, or deferred past the run's deadline.
+        public var skipped = 0
+
+        public init() {}
+
+        mutating func add(_ other: Tally) {
+            processed += other.processed
+            updated += other.updated
+            errors += other.errors
+            skipped += other.skipped
+        }
+    }
+
+    public struct Summary: Sendable, Codable, Equatable {
+        public var totalPostsProcessed = 0
+        public var totalMetricsUpdated = 0
+        public var totalErrors = 0
+        public var totalSkipped = 0
+        public var byPlatform: [String: Tally] = Dictionary(uniqueKeysWithValues: Platform.allCases.map { ($0.rawValue, Tally()) })
+    }
+
+    /// One account's part of the run (a "platform connection" in the original's words).
+    public struct Detail: Sendable, Codable, Equatable {
+        public var platform: Platform
+        public var workspaceId: String
+        public var accountId: String
+        public var postsProcessed: Int
+        public var metricsUpdated: Int
+        public var postsSkipped: Int
+        /// `"Post abc: <reason>"`, one per failed post (account-level failures name the account).
+        public var errors: [String]
+    }
+
+    public var ok: Bool
+    public var runId: Int64
+    public var message: String
+    public var summary: Summary
+    public var details: [Detail]
+
+    static func make(runId: Int64, ok: Bool, details: [Detail]) -> RefreshReport {
+        var summary = Summary()
+        for detail in details {
+            var tally = Tally()
+            tally.processed = detail.postsProcessed
+            tally.updated = detail.metricsUpdated
+            tally.errors = detail.errors.count
+            tally.skipped = detail.postsSkipped
+            summary.byPlatform[detail.platform.rawValue, default: Tally()].add(tally)
+            summary.totalPostsProcessed += tally.processed
+            summary.totalMetricsUpdated += tally.updated
+            summary.totalErrors += tally.errors
+            summary.totalSkipped += tally.skipped
+        }
+        return RefreshReport(
+            ok: ok, runId: runId,
+            message: "Refreshed metrics for \(summary.totalMetricsUpdated) posts across \(details.count) platform connections",
+            summary: summary, details: details)
+    }
+}
+
+/// How far a run is: sent to callers that asked for progress.
+public struct RefreshProgress: Sendable, Equatable {
+    public var runId: Int64
+    public var done: Int
+    public var total: Int
+}

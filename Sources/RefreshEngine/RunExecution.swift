@@ -1,0 +1,122 @@
+import Foundation
+import MetricsCore
+import MetricsStore
+import Synchronization
+
+/// One refresh run: records it, plans it (the posts in scope, by account), refreshes accounts concurrently
+/// up to the configured bound, and records the outcome. Callers that ask for the same scope while it runs
+/// share it: they await the same `report` and subscribe to the same `progress`.
+final class RunExecution: Sendable {
+    let scope: RefreshScope
+    let progress: ProgressBroadcast
+    /// The run's id, known once its row is written (before any platform call).
+    let runID: Task<Int64, any Error>
+    let report: Task<RefreshReport, any Error>
+
+    private init(scope: RefreshScope, progress: ProgressBroadcast, runID: Task<Int64, any Error>, report: Task<RefreshReport, any Error>) {
+        self.scope = scope
+        self.progress = progress
+        self.runID = runID
+        self.report = report
+    }
+
+    static func start(scope: RefreshScope, trigger: RefreshTrigger, context: EngineContext) -> RunExecution {
+        let progress = ProgressBroadcast(clock: context.clock, intervalMilliseconds: context.configuration.progressIntervalMilliseconds)
+        let runID = Task {
+            try await context.store.startRun(trigger: trigger, scope: scope.json, at: context.clock.now)
+        }
+        let report = Task {
+            defer { Task { await context.coordinator.finished(scope) } }
+            let id = try await runID.value
+            return try await execute(runId: id, scope: scope, progress: progress, context: context)
+        }
+        return RunExecution(scope: scope, progress: progress, runID: runID, report: report)
+    }
+
+    private static func execute(runId: Int64, scope: RefreshScope, progress: ProgressBroadcast, context: EngineContext) async throws
+        -> RefreshReport
+    {
+        let logger = context.logger
+        do {
+            let posts: [MetricsStore.DuePost]
+            switch scope {
+            case .all(let platforms):
+                posts = try context.store.duePosts(
+                    workspaceId: nil, platforms: platforms, postedSince: context.configuration.window.oldestPostedAt(now: context.clock.now))
+            case .workspace(let id):
+                posts = try context.store.duePosts(
+                    workspaceId: id, platforms: nil, postedSince: context.configuration.window.oldestPostedAt(now: context.clock.now))
+            }
+            var accounts: [(String, [MetricsStore.DuePost])] = []
+            for post in posts {
+                if accounts.last?.0 == post.accountId {
+                    accounts[accounts.count - 1].1.append(post)
+                } else {
+                    accounts.append((post.accountId, [post]))
+                }
+            }
+            logger.info("refresh run started", metadata: [
+                "run": "\(runId)", "scope": "\(scope.key)", "posts": "\(posts.count)", "accounts": "\(accounts.count)",
+            ])
+            let done = Mutex(0)
+            let total = posts.count
+            progress.update(runId: runId, done: 0, total: total, force: true)
+            let advance: @Sendable (Int) -> Void = { count in
+                let now = done.withLock { value -> Int in
+                    value += count
+                    return value
+                }
+                progress.update(runId: runId, done: now, total: total)
+            }
+            let deadline = context.clock.now.adding(milliseconds: context.configuration.runDeadlineMilliseconds)
+            var details: [RefreshReport.Detail] = []
+            try await withThrowingTaskGroup(of: RefreshReport.Detail.self) { group in
+                var pending = accounts.makeIterator()
+                var running = 0
+                func startNext() {
+                    guard let (accountId, posts) = pending.next() else { return }
+                    running += 1
+                    group.addTask {
+                        try await AccountRefresh(
+                            accountId: accountId, posts: posts, runId: runId, deadline: deadline, context: context, advance: advance
+                        ).run()
+                    }
+                }
+                for _ in 0..<max(1, context.configuration.maximumConcurrentAccounts) { startNext() }
+                while let detail = try await group.next() {
+                    running -= 1
+                    details.append(detail)
+                    startNext()
+                }
+            }
+            details.sort { ($0.workspaceId, $0.platform.rawValue, $0.accountId) < ($1.workspaceId, $1.platform.rawValue, $1.accountId) }
+            let report = RefreshReport.make(runId: runId, ok: true, details: details)
+            try await context.store.finishRun(id: runId, status: .completed, summary: encode(report), at: context.clock.now)
+            progress.update(runId: runId, done: total, total: total, force: true)
+            logger.info("refresh run finished", metadata: [
+                "run": "\(runId)", "updated": "\(report.summary.totalMetricsUpdated)", "errors": "\(report.summary.totalErrors)",
+                "skipped": "\(report.summary.totalSkipped)",
+            ])
+            return report
+        } catch {
+            let status: RefreshRunStatus = error is CancellationError ? .interrupted : .failed
+            logger.error("refresh run ended early", metadata: ["run": "\(runId)", "status": "\(status.rawValue)", "error": "\(error)"])
+            // Recorded even though this task may be cancelled: a detached write is not.
+            let store = context.store
+            let at = context.clock.now
+            let summary = status == .failed ? #"{"error":"# + encodeString("\(error)") + "}" : nil
+            try? await Task.detached { try await store.finishRun(id: runId, status: status, summary: summary, at: at) }.value
+            throw error
+        }
+    }
+
+    static func encode(_ report: RefreshReport) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return (try? encoder.encode(report)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    private static func encodeString(_ text: String) -> String {
+        (try? JSONEncoder().encode(text)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
+    }
+}
