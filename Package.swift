@@ -33,7 +33,10 @@ let package = Package(
         // MARK: I/O layers
         .target(
             name: "MetricsStore",
-            dependencies: ["MetricsCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "MetricsCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         .target(
             name: "RPCServer",
@@ -111,7 +114,12 @@ let package = Package(
         .testTarget(name: "MetricsCoreTests", dependencies: ["MetricsCore"]),
         .testTarget(
             name: "RefreshEngineTests",
-            dependencies: ["RefreshEngine", "MetricsCore", "MetricsStore", "PlatformClients", "PlatformSimulator"]
+            dependencies: [
+                "RefreshEngine", "MetricsCore", "MetricsStore", "PlatformClients", "PlatformSimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
         .testTarget(

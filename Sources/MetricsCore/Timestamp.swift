@@ -40,38 +40,43 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringCo
     // MARK: ISO 8601
 
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, always UTC, always three fraction digits.
+    ///
+    /// Written straight into the string's storage: it is on the path of every metric a read returns.
     public var iso8601: String {
         let (days, msOfDay) = milliseconds.floorDivided(by: 86_400_000)
         let (year, month, day) = Self.civil(fromDays: days)
-        let hours = msOfDay / 3_600_000
-        let minutes = msOfDay / 60_000 % 60
-        let seconds = msOfDay / 1000 % 60
-        let millis = msOfDay % 1000
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(24)
-        func put(_ value: Int64, _ width: Int) {
-            var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
-            var rest = value
-            for index in stride(from: width - 1, through: 0, by: -1) {
-                digits[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
+        guard (0...9999).contains(year) else {
+            // Outside what four digits hold: the year in full, still unambiguous if unusual.
+            return String(year) + Self.format(year: 0, month: month, day: day, msOfDay: msOfDay).dropFirst(4)
+        }
+        return Self.format(year: year, month: month, day: day, msOfDay: msOfDay)
+    }
+
+    private static func format(year: Int64, month: Int64, day: Int64, msOfDay: Int64) -> String {
+        String(unsafeUninitializedCapacity: 24) { buffer in
+            func put(_ value: Int64, width: Int, at offset: Int) {
+                var rest = value
+                for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                    buffer[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
             }
-            bytes += digits
+            put(year, width: 4, at: 0)
+            buffer[4] = UInt8(ascii: "-")
+            put(month, width: 2, at: 5)
+            buffer[7] = UInt8(ascii: "-")
+            put(day, width: 2, at: 8)
+            buffer[10] = UInt8(ascii: "T")
+            put(msOfDay / 3_600_000, width: 2, at: 11)
+            buffer[13] = UInt8(ascii: ":")
+            put(msOfDay / 60_000 % 60, width: 2, at: 14)
+            buffer[16] = UInt8(ascii: ":")
+            put(msOfDay / 1000 % 60, width: 2, at: 17)
+            buffer[19] = UInt8(ascii: ".")
+            put(msOfDay % 1000, width: 3, at: 20)
+            buffer[23] = UInt8(ascii: "Z")
+            return 24
         }
-        if year < 0 || year > 9999 {
-            // Outside what four digits hold: still unambiguous, if unusual.
-            bytes += Array(String(year).utf8)
-        } else {
-            put(year, 4)
-        }
-        bytes.append(UInt8(ascii: "-")); put(month, 2)
-        bytes.append(UInt8(ascii: "-")); put(day, 2)
-        bytes.append(UInt8(ascii: "T")); put(hours, 2)
-        bytes.append(UInt8(ascii: ":")); put(minutes, 2)
-        bytes.append(UInt8(ascii: ":")); put(seconds, 2)
-        bytes.append(UInt8(ascii: ".")); put(millis, 3)
-        bytes.append(UInt8(ascii: "Z"))
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Accepts `YYYY-MM-DDTHH:MM:SS`, an optional fraction (kept to the millisecond, truncated), and a zone of

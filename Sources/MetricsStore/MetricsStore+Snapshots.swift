@@ -8,18 +8,26 @@ extension MetricsStore {
 
     // MARK: Reads (synchronous, safe on an event loop)
 
-    /// The newest snapshot of each post, in the order asked. Each post costs two primary-key seeks.
+    /// The newest snapshot of each post, in the order asked: one statement per post, three index seeks, on
+    /// the store's dedicated read connections (see `LatestMetricsReader` for why not through the pool).
     public func latestMetrics(postIds: [String]) throws -> [LatestMetric] {
-        try pool.read { db in
-            let postStatement = try db.cachedStatement(sql: "SELECT platform FROM posts WHERE id = ?")
-            return try postIds.enumerated().map { index, postId in
-                guard let raw = try String.fetchOne(postStatement, arguments: [postId]), let platform = Platform(rawValue: raw) else {
-                    throw StoreError.notFound("post", id: postId, field: "postIds[\(index)]")
-                }
-                return try Self.latest(db, postId: postId, platform: platform)
+        try postIds.enumerated().map { index, postId in
+            guard let row = try latestReader.latest(postId: postId), let platform = Platform(rawValue: row.platform) else {
+                throw StoreError.notFound("post", id: postId, field: "postIds[\(index)]")
             }
+            return LatestMetric(
+                postId: postId, platform: platform, capturedAt: row.capturedAt.map(Timestamp.init(milliseconds:)), values: row.values)
         }
     }
+
+    /// A post's platform and newest snapshot (NULLs when it has none), or no row for an unknown post.
+    static let latestByPostSQL = """
+        SELECT p.platform, m.captured_at, m.impressions, m.views, m.reach, m.likes, m.comments, m.shares, m.saves
+        FROM posts p
+        LEFT JOIN post_metrics m
+            ON m.post_id = p.id AND m.captured_at = (SELECT max(captured_at) FROM post_metrics WHERE post_id = p.id)
+        WHERE p.id = ?
+        """
 
     /// The newest snapshot of a workspace's posts, most recently posted first.
     public func latestMetrics(workspaceId: String, platform: Platform?, limit: Int) throws -> [LatestMetric] {

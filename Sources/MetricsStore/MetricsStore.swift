@@ -19,6 +19,7 @@ public struct MetricsStore: Sendable {
 
     let pool: DatabasePool
     let clock: any WallClock
+    let latestReader: LatestMetricsReader
     public let path: String
 
     /// Opens (creating if needed, mode 0600) and migrates the database at `path`.
@@ -35,11 +36,14 @@ public struct MetricsStore: Sendable {
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         try SchemaMigrations.migrator.migrate(pool)
-        return MetricsStore(pool: pool, clock: clock, path: path)
+        let reader = LatestMetricsReader(
+            path: path, sql: latestByPostSQL, busyTimeoutMilliseconds: Int32(options.busyTimeoutSeconds * 1000))
+        return MetricsStore(pool: pool, clock: clock, latestReader: reader, path: path)
     }
 
     /// Closes every connection; the store must not be used afterwards.
     public func close() throws {
+        latestReader.close()
         try pool.close()
     }
 

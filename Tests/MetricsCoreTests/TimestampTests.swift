@@ -31,3 +31,11 @@ import Testing
         #expect(Timestamp(iso8601: text) == nil)
     }
 }
+
+@Suite struct TimestampRangeTests {
+    @Test func yearsBeyondFourDigitsAreWrittenInFull() {
+        let year10000 = Timestamp(milliseconds: 253_402_300_800_000)  // 10000-01-01T00:00:00Z
+        #expect(year10000.iso8601 == "10000-01-01T00:00:00.000Z")
+        #expect(Timestamp(milliseconds: 253_402_300_799_999).iso8601 == "9999-12-31T23:59:59.999Z")
+    }
+}

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import MetricsCore
-import MetricsStore
+@testable import MetricsStore
 import Testing
 
 /// A store on a fresh temporary file, removed afterwards.
@@ -56,15 +56,15 @@ struct TemporaryStore: ~Copyable {
         try reopened.close()
     }
 
-    @Test func latestSnapshotIsOneSeekOnThePrimaryKey() throws {
+    @Test func latestSnapshotIsIndexSeeksOnly() throws {
         let temporary = try TemporaryStore()
         let plan = try temporary.store.read { db in
-            try Row.fetchAll(db, sql: """
-                EXPLAIN QUERY PLAN SELECT captured_at, views FROM post_metrics
-                WHERE post_id = ? ORDER BY captured_at DESC LIMIT 1
-                """, arguments: ["p"]).map { $0["detail"] as String }
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + MetricsStore.latestByPostSQL, arguments: ["p"])
+                .map { $0["detail"] as String }
         }
-        #expect(plan == ["SEARCH post_metrics USING PRIMARY KEY (post_id=?)"])
+        #expect(plan.contains("SEARCH m USING PRIMARY KEY (post_id=? AND captured_at=?) LEFT-JOIN"))
+        #expect(plan.contains("SEARCH post_metrics USING PRIMARY KEY (post_id=?)"))
+        #expect(!plan.contains { $0.hasPrefix("SCAN") || $0.contains("TEMP B-TREE") })
     }
 
     @Test func latestSnapshotCostStaysFlatAtTenMillionRows() async throws {
@@ -75,9 +75,7 @@ struct TemporaryStore: ~Copyable {
         try await temporary.seed(postsPerAccount: 1)
         func steps() throws -> Int32 {
             try temporary.store.read { db in
-                let statement = try db.makeStatement(sql: """
-                    SELECT captured_at, views FROM post_metrics WHERE post_id = ? ORDER BY captured_at DESC LIMIT 1
-                    """)
+                let statement = try db.makeStatement(sql: MetricsStore.latestByPostSQL)
                 _ = try Row.fetchOne(statement, arguments: ["instagram-0"])
                 return sqlite3_stmt_status(statement.sqliteStatement, SQLITE_STMTSTATUS_VM_STEP, 0)
             }
