@@ -40,6 +40,7 @@ struct AccountRefresh {
         var refreshToken: String?
         var tokenRefreshed = false
         var accountLost: String?
+        var deferralNoted = false
         var snapshots: [Snapshot] = []
         var failures: [MetricsStore.RefreshFailure] = []
         var errors: [String] = []
@@ -128,7 +129,11 @@ struct AccountRefresh {
             }
         case .skipped(let reason):
             state.skipped += batch.count
-            state.errors.append("Account \(accountId): \(reason)")
+            // One line per account, not per deferred batch: it is one cause, and errors count failures.
+            if !state.deferralNoted {
+                state.deferralNoted = true
+                state.errors.append("Account \(accountId): \(reason)")
+            }
         case .accountLost(_, let message):
             state.skipped += batch.count
             state.errors.append("Account \(accountId): \(message)")
@@ -149,6 +154,13 @@ struct AccountRefresh {
         var transientRetries = 0
         var metricRetried = false
         while true {
+            // Wait out this account's own pause and bucket first, taking nothing: only then take a slot from
+            // the platform's bucket, so one paused account never holds the platform's other accounts back.
+            let ready = await context.coordinator.earliestReady(platform: platform, accountId: accountId)
+            if ready > deadline {
+                return .skipped(reason: "rate limited until \(ready.iso8601), past this run's deadline; deferred to the next run")
+            }
+            try await context.clock.sleep(until: ready)
             let at = await context.coordinator.reserve(platform: platform, accountId: accountId)
             if at > deadline {
                 return .skipped(reason: "rate limited until \(at.iso8601), past this run's deadline; deferred to the next run")
@@ -264,26 +276,54 @@ struct AccountRefresh {
 
     /// Runs TikTok's refresh grant and commits the rotated pair BEFORE using it: the old refresh token is
     /// dead the moment TikTok answers, so a crash after this point must find the new one on disk.
+    ///
+    /// One grant per account at a time, across runs: two overlapping runs (the schedule and a
+    /// `refreshWorkspace`) would otherwise both spend the same refresh token, and the second would be refused
+    /// and lose the account although the first stored a good pair. Whoever comes second uses that pair.
     @discardableResult
     private func refreshTikTokToken(_ state: State) async -> Bool {
         state.tokenRefreshed = true
+        await context.coordinator.beginTokenRefresh(accountId: accountId)
+        let refreshed = await refreshTikTokTokenAlone(state)
+        await context.coordinator.endTokenRefresh(accountId: accountId)
+        return refreshed
+    }
+
+    private func refreshTikTokTokenAlone(_ state: State) async -> Bool {
+        if let stored = try? context.store.credentials(accountId: accountId), stored.status == .connected,
+           stored.accessToken != state.accessToken
+        {
+            // Another run rotated the pair since this one read it.
+            state.accessToken = stored.accessToken
+            state.refreshToken = stored.refreshToken
+            return true
+        }
         guard let refreshToken = state.refreshToken else { return false }
         do {
             let pair = try await context.clients.tiktok.refreshToken(refreshToken).value
-            try await context.store.rotateTokens(
-                accountId: accountId, accessToken: pair.accessToken, accessTokenExpiresAt: pair.accessTokenExpiresAt,
-                refreshToken: pair.refreshToken, refreshTokenExpiresAt: pair.refreshTokenExpiresAt)
+            // Detached: GRDB refuses writes from a cancelled task, and a shutdown arriving now must not lose
+            // the only refresh token that still works.
+            let (store, accountId) = (context.store, accountId)
+            try await Task.detached {
+                try await store.rotateTokens(
+                    accountId: accountId, accessToken: pair.accessToken, accessTokenExpiresAt: pair.accessTokenExpiresAt,
+                    refreshToken: pair.refreshToken, refreshTokenExpiresAt: pair.refreshTokenExpiresAt)
+            }.value
             state.accessToken = pair.accessToken
             state.refreshToken = pair.refreshToken
             context.logger.info("refreshed TikTok access token", metadata: ["account": "\(accountId)"])
             return true
         } catch let error as PlatformError {
-            let status: AccountStatus
-            if case .tokenInvalid(let failure) = error.kind, failure.reason == .needsReconnect {
-                status = .needsReconnect
-            } else {
-                status = .expired
+            guard case .tokenInvalid(let failure) = error.kind else {
+                // A 5xx, a timeout or a rate limit at the token endpoint says nothing about the refresh token:
+                // the account stays connected, sits this run out, and is tried again next run.
+                state.accountLost = "token refresh failed for now (\(error)); retried next run"
+                context.logger.warning("TikTok token refresh failed; skipping the account this run", metadata: [
+                    "account": "\(accountId)", "error": "\(error)",
+                ])
+                return false
             }
+            let status: AccountStatus = failure.reason == .needsReconnect ? .needsReconnect : .expired
             await loseAccount(status: status, message: "token refresh failed: \(error)", state: state)
             return false
         } catch {

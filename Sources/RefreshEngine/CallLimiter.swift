@@ -17,8 +17,19 @@ public struct CallLimiter: Sendable {
         self.configuration = configuration
     }
 
+    /// When `accountId` could call next as far as its gates and its own bucket go, without taking anything.
+    ///
+    /// Wait for this before `reserve`: reserving while the account is paused would commit the slot at the end
+    /// of the pause to the platform bucket too, and a bucket cannot hold a hole, so every other account of the
+    /// platform would be held back until that pause ended (or, past the run's deadline, deferred with it).
+    public func earliestReady(platform: Platform, accountId: String, now: Timestamp) -> Timestamp {
+        let accountBucket = accountBuckets[accountId] ?? Self.bucket(configuration.accountRates[platform])
+        let gate = max(now, appBlockedUntil[platform] ?? now, accountBlockedUntil[accountId] ?? now)
+        return accountBucket.earliest(after: gate)
+    }
+
     /// Reserves the next call for `accountId` on `platform` and returns when it may be made: after both gates
-    /// open and when both buckets have a token.
+    /// open and when both buckets have a token. Call it once `earliestReady` has passed (see there).
     public mutating func reserve(platform: Platform, accountId: String, now: Timestamp) -> Timestamp {
         var platformBucket = platformBuckets[platform] ?? Self.bucket(configuration.platformRates[platform])
         var accountBucket = accountBuckets[accountId] ?? Self.bucket(configuration.accountRates[platform])

@@ -22,6 +22,10 @@ actor RefreshCoordinator {
 
     // MARK: Pacing
 
+    func earliestReady(platform: Platform, accountId: String) -> Timestamp {
+        limiter.earliestReady(platform: platform, accountId: accountId, now: clock.now)
+    }
+
     func reserve(platform: Platform, accountId: String) -> Timestamp {
         limiter.reserve(platform: platform, accountId: accountId, now: clock.now)
     }
@@ -46,6 +50,30 @@ actor RefreshCoordinator {
         let fresh = metrics.filter { !known.contains($0) }
         retired[platform, default: [:]][mediaType, default: []].formUnion(fresh)
         return fresh
+    }
+
+    // MARK: Token refresh
+
+    private var tokenRefreshWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+
+    /// Waits until no other task is refreshing `accountId`'s tokens and holds that right until
+    /// `endTokenRefresh`: a rotating refresh token can be spent only once.
+    func beginTokenRefresh(accountId: String) async {
+        guard tokenRefreshWaiters[accountId] != nil else {
+            tokenRefreshWaiters[accountId] = []
+            return
+        }
+        await withCheckedContinuation { tokenRefreshWaiters[accountId, default: []].append($0) }
+    }
+
+    func endTokenRefresh(accountId: String) {
+        guard var waiters = tokenRefreshWaiters[accountId], !waiters.isEmpty else {
+            tokenRefreshWaiters[accountId] = nil
+            return
+        }
+        let next = waiters.removeFirst()
+        tokenRefreshWaiters[accountId] = waiters
+        next.resume()
     }
 
     // MARK: Runs

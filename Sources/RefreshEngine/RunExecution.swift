@@ -26,9 +26,17 @@ final class RunExecution: Sendable {
             try await context.store.startRun(trigger: trigger, scope: scope.json, at: context.clock.now)
         }
         let report = Task {
-            defer { Task { await context.coordinator.finished(scope) } }
-            let id = try await runID.value
-            return try await execute(runId: id, scope: scope, progress: progress, context: context)
+            // Leave the coordinator before the report is handed out (not from a detached task that races the
+            // callers), so a request made once this run finished starts a new run instead of joining this one.
+            do {
+                let id = try await runID.value
+                let report = try await execute(runId: id, scope: scope, progress: progress, context: context)
+                await context.coordinator.finished(scope)
+                return report
+            } catch {
+                await context.coordinator.finished(scope)
+                throw error
+            }
         }
         return RunExecution(scope: scope, progress: progress, runID: runID, report: report)
     }
