@@ -7,7 +7,7 @@ extension OpenRPCDocument {
   "info": {
     "title": "metricsd",
     "version": "0.1.0",
-    "description": "Keeps social-media post metrics (Instagram, TikTok, Facebook Pages) fresh and as a history. JSON-RPC 2.0 over a Unix socket, one JSON value per line (NDJSON); batches and notifications as the spec says. Params by name or by position, in the order listed here; an optional param given as null is the same as omitted, and unknown params are rejected with -32602 naming them. Request lines are limited to 1 MiB by default (longer: -32600, then the connection closes). Beyond the connection limit a new connection gets one -32000 error (id null) and is closed. Timestamps are ISO 8601 UTC with milliseconds (2026-11-24T19:04:00.123Z). A metric a platform does not report is null, never 0."
+    "description": "Keeps social-media post metrics (Instagram, TikTok, Facebook Pages) fresh and as a history. JSON-RPC 2.0 over a Unix socket, one JSON value per line (NDJSON); batches and notifications as the spec says. Params by name or by position, in the order listed here; an optional param given as null is the same as omitted, and unknown params are rejected with -32602 naming them. Request lines are limited to 1 MiB by default (longer: -32600, then the connection closes). Beyond the connection limit a new connection gets one -32000 error (id null) and is closed. Timestamps are ISO 8601 UTC with milliseconds (2026-11-24T19:04:00.123Z). A metric a platform does not report is null, never 0. Besides replies the daemon sends one kind of message, a notification: refreshAll and refreshWorkspace called with progress: true (as a request with an id) send {\"jsonrpc\":\"2.0\",\"method\":\"progress\",\"params\":{\"runId\",\"done\",\"total\"}} (params: components.schemas.RefreshProgress) on the caller's connection before their reply, possibly between replies to the connection's other requests. Clients that never ask for progress never receive one."
   },
   "methods": [
     {
@@ -57,9 +57,66 @@ extension OpenRPCDocument {
                 "startedAt": "2026-11-24T19:00:00.015Z",
                 "finishedAt": "2026-11-24T19:00:41.872Z",
                 "summary": {
-                  "posts": 120,
-                  "refreshed": 118,
-                  "failed": 2
+                  "details": [
+                    {
+                      "accountId": "acct_fb_1",
+                      "errors": [],
+                      "metricsUpdated": 2,
+                      "platform": "facebook",
+                      "postsProcessed": 2,
+                      "postsSkipped": 0,
+                      "workspaceId": "ws_acme"
+                    },
+                    {
+                      "accountId": "acct_ig_1",
+                      "errors": [
+                        "Post post_0003: (#10) Not enough viewers for the media to show insights"
+                      ],
+                      "metricsUpdated": 2,
+                      "platform": "instagram",
+                      "postsProcessed": 3,
+                      "postsSkipped": 0,
+                      "workspaceId": "ws_acme"
+                    },
+                    {
+                      "accountId": "acct_tt_1",
+                      "errors": [],
+                      "metricsUpdated": 2,
+                      "platform": "tiktok",
+                      "postsProcessed": 2,
+                      "postsSkipped": 0,
+                      "workspaceId": "ws_acme"
+                    }
+                  ],
+                  "message": "Refreshed metrics for 6 posts across 3 platform connections",
+                  "ok": true,
+                  "runId": 42,
+                  "summary": {
+                    "byPlatform": {
+                      "facebook": {
+                        "errors": 0,
+                        "processed": 2,
+                        "skipped": 0,
+                        "updated": 2
+                      },
+                      "instagram": {
+                        "errors": 1,
+                        "processed": 3,
+                        "skipped": 0,
+                        "updated": 2
+                      },
+                      "tiktok": {
+                        "errors": 0,
+                        "processed": 2,
+                        "skipped": 0,
+                        "updated": 2
+                      }
+                    },
+                    "totalErrors": 1,
+                    "totalMetricsUpdated": 6,
+                    "totalPostsProcessed": 7,
+                    "totalSkipped": 0
+                  }
                 }
               }
             }
@@ -1128,6 +1185,859 @@ extension OpenRPCDocument {
           }
         }
       ]
+    },
+    {
+      "name": "refreshAll",
+      "summary": "Refresh the metrics of every due post now, in every workspace (optionally only some platforms).",
+      "description": "The on-demand form of the scheduled refresh (and of the original cron endpoint): every workspace, all platforms or those listed in platforms. A refreshAll without platforms has the same scope as a scheduled run and joins it if one is going (the run keeps trigger schedule); one with platforms joins only a run with the same platform set. Covers the posts that have an externalPostId, were posted within the refresh window (the last 30 days by default; metricsd --window-days) and belong to a connected account; posts of expired, needs_reconnect or disconnected accounts, posts without an externalPostId and older posts are left out and not counted. If a run with the same scope is already going (started by another caller or by the schedule), the call joins it instead of starting another: same runId, same report. Runs of different scopes may run at once. With wait (the default) the reply is the run's RefreshReport once it finishes; with wait: false it is {runId, status: \"running\"} as soon as the run is recorded, and runStatus or listRuns follow it. The run continues if the caller disconnects. With progress: true the caller receives {\"jsonrpc\":\"2.0\",\"method\":\"progress\",\"params\":{\"runId\",\"done\",\"total\"}} notifications on its connection before the reply (the first at once, then at most every 200 ms, the last with done == total). Failures of single posts or accounts (a post the platform will not show, a token that stops working, rate limits past the run's deadline) are reported in the report's details and counts, never as an error reply; an account whose token stops working is marked expired or needs_reconnect and its remaining posts are skipped. Errors: -32005 when the daemon is shutting down (it starts no new runs), -32003 when the database cannot record the run. A run that cannot finish (the database fails midway, or the daemon stops) is recorded as failed or interrupted, and callers waiting on it get an error reply (-32003, or -32603).",
+      "paramStructure": "either",
+      "params": [
+        {
+          "name": "wait",
+          "description": "true (the default): answer with the run's report when it finishes. false: answer at once with {runId, status: \"running\"}; the run goes on.",
+          "required": false,
+          "schema": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "default": true
+          }
+        },
+        {
+          "name": "platforms",
+          "description": "Only these platforms (at most 3 entries; a repeated one counts once). Omitted or null: all platforms. An empty list refreshes nothing.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "type": "array",
+                "maxItems": 3,
+                "items": {
+                  "$ref": "#/components/schemas/Platform"
+                }
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "progress",
+          "description": "true: while waiting, send progress notifications (components.schemas.RefreshProgress) on this connection before the reply. Ignored with wait: false and for a call sent as a notification. Default false.",
+          "required": false,
+          "schema": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "default": false
+          }
+        }
+      ],
+      "result": {
+        "name": "report",
+        "schema": {
+          "oneOf": [
+            {
+              "$ref": "#/components/schemas/RefreshReport"
+            },
+            {
+              "$ref": "#/components/schemas/RefreshStarted"
+            }
+          ],
+          "description": "The RefreshReport when waiting (the default); {runId, status: \"running\"} with wait: false."
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/ShuttingDown"
+        },
+        {
+          "$ref": "#/components/errors/StorageUnavailable"
+        }
+      ],
+      "examples": [
+        {
+          "name": "wait for the report",
+          "description": "One Instagram post has too few viewers for insights; the TikTok account lost its authorization during the run, so its two posts were skipped and it is now needs_reconnect.",
+          "params": [],
+          "result": {
+            "name": "report",
+            "value": {
+              "ok": true,
+              "runId": 43,
+              "message": "Refreshed metrics for 8 posts across 4 platform connections",
+              "summary": {
+                "byPlatform": {
+                  "facebook": {
+                    "errors": 0,
+                    "processed": 2,
+                    "skipped": 0,
+                    "updated": 2
+                  },
+                  "instagram": {
+                    "errors": 1,
+                    "processed": 7,
+                    "skipped": 0,
+                    "updated": 6
+                  },
+                  "tiktok": {
+                    "errors": 1,
+                    "processed": 0,
+                    "skipped": 2,
+                    "updated": 0
+                  }
+                },
+                "totalErrors": 2,
+                "totalMetricsUpdated": 8,
+                "totalPostsProcessed": 9,
+                "totalSkipped": 2
+              },
+              "details": [
+                {
+                  "accountId": "acct_fb_1",
+                  "errors": [],
+                  "metricsUpdated": 2,
+                  "platform": "facebook",
+                  "postsProcessed": 2,
+                  "postsSkipped": 0,
+                  "workspaceId": "ws_acme"
+                },
+                {
+                  "accountId": "acct_ig_1",
+                  "errors": [
+                    "Post post_0003: (#10) Not enough viewers for the media to show insights"
+                  ],
+                  "metricsUpdated": 2,
+                  "platform": "instagram",
+                  "postsProcessed": 3,
+                  "postsSkipped": 0,
+                  "workspaceId": "ws_acme"
+                },
+                {
+                  "accountId": "acct_tt_1",
+                  "errors": [
+                    "Account acct_tt_1: token needs_reconnect: scope_not_authorized: The user did not authorize the scope required for completing this request."
+                  ],
+                  "metricsUpdated": 0,
+                  "platform": "tiktok",
+                  "postsProcessed": 0,
+                  "postsSkipped": 2,
+                  "workspaceId": "ws_acme"
+                },
+                {
+                  "accountId": "acct_ig_7",
+                  "errors": [],
+                  "metricsUpdated": 4,
+                  "platform": "instagram",
+                  "postsProcessed": 4,
+                  "postsSkipped": 0,
+                  "workspaceId": "ws_globex"
+                }
+              ]
+            }
+          }
+        },
+        {
+          "name": "with progress",
+          "description": "Before this reply the caller received e.g. {\"jsonrpc\":\"2.0\",\"method\":\"progress\",\"params\":{\"runId\":44,\"done\":0,\"total\":7}} and {\"jsonrpc\":\"2.0\",\"method\":\"progress\",\"params\":{\"runId\":44,\"done\":7,\"total\":7}}.",
+          "params": [
+            {
+              "name": "platforms",
+              "value": [
+                "instagram"
+              ]
+            },
+            {
+              "name": "progress",
+              "value": true
+            }
+          ],
+          "result": {
+            "name": "report",
+            "value": {
+              "ok": true,
+              "runId": 44,
+              "message": "Refreshed metrics for 6 posts across 2 platform connections",
+              "summary": {
+                "byPlatform": {
+                  "facebook": {
+                    "errors": 0,
+                    "processed": 0,
+                    "skipped": 0,
+                    "updated": 0
+                  },
+                  "instagram": {
+                    "errors": 1,
+                    "processed": 7,
+                    "skipped": 0,
+                    "updated": 6
+                  },
+                  "tiktok": {
+                    "errors": 0,
+                    "processed": 0,
+                    "skipped": 0,
+                    "updated": 0
+                  }
+                },
+                "totalErrors": 1,
+                "totalMetricsUpdated": 6,
+                "totalPostsProcessed": 7,
+                "totalSkipped": 0
+              },
+              "details": [
+                {
+                  "accountId": "acct_ig_1",
+                  "errors": [
+                    "Post post_0003: (#10) Not enough viewers for the media to show insights"
+                  ],
+                  "metricsUpdated": 2,
+                  "platform": "instagram",
+                  "postsProcessed": 3,
+                  "postsSkipped": 0,
+                  "workspaceId": "ws_acme"
+                },
+                {
+                  "accountId": "acct_ig_7",
+                  "errors": [],
+                  "metricsUpdated": 4,
+                  "platform": "instagram",
+                  "postsProcessed": 4,
+                  "postsSkipped": 0,
+                  "workspaceId": "ws_globex"
+                }
+              ]
+            }
+          }
+        },
+        {
+          "name": "start in the background",
+          "description": "Follow run 45 with runStatus; a second identical call while it runs answers with runId 45 too.",
+          "params": [
+            {
+              "name": "wait",
+              "value": false
+            },
+            {
+              "name": "platforms",
+              "value": [
+                "instagram",
+                "facebook"
+              ]
+            }
+          ],
+          "result": {
+            "name": "report",
+            "value": {
+              "runId": 45,
+              "status": "running"
+            }
+          }
+        }
+      ]
+    },
+    {
+      "name": "refreshWorkspace",
+      "summary": "Refresh the metrics of one workspace's due posts now.",
+      "description": "Like refreshAll, limited to the accounts of workspaceId, all platforms (scope {kind: workspace, workspaceId}). An unknown workspaceId is -32001 before any run is recorded. Two refreshWorkspace calls for the same workspace share one run; a refreshAll going at the same time is a different scope and does not absorb it. Covers the posts that have an externalPostId, were posted within the refresh window (the last 30 days by default; metricsd --window-days) and belong to a connected account; posts of expired, needs_reconnect or disconnected accounts, posts without an externalPostId and older posts are left out and not counted. If a run with the same scope is already going (started by another caller or by the schedule), the call joins it instead of starting another: same runId, same report. Runs of different scopes may run at once. With wait (the default) the reply is the run's RefreshReport once it finishes; with wait: false it is {runId, status: \"running\"} as soon as the run is recorded, and runStatus or listRuns follow it. The run continues if the caller disconnects. With progress: true the caller receives {\"jsonrpc\":\"2.0\",\"method\":\"progress\",\"params\":{\"runId\",\"done\",\"total\"}} notifications on its connection before the reply (the first at once, then at most every 200 ms, the last with done == total). Failures of single posts or accounts (a post the platform will not show, a token that stops working, rate limits past the run's deadline) are reported in the report's details and counts, never as an error reply; an account whose token stops working is marked expired or needs_reconnect and its remaining posts are skipped. Errors: -32005 when the daemon is shutting down (it starts no new runs), -32003 when the database cannot record the run. A run that cannot finish (the database fails midway, or the daemon stops) is recorded as failed or interrupted, and callers waiting on it get an error reply (-32003, or -32603).",
+      "paramStructure": "either",
+      "params": [
+        {
+          "name": "workspaceId",
+          "description": "The workspace to refresh.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "wait",
+          "description": "true (the default): answer with the run's report when it finishes. false: answer at once with {runId, status: \"running\"}; the run goes on.",
+          "required": false,
+          "schema": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "default": true
+          }
+        },
+        {
+          "name": "progress",
+          "description": "true: while waiting, send progress notifications (components.schemas.RefreshProgress) on this connection before the reply. Ignored with wait: false and for a call sent as a notification. Default false.",
+          "required": false,
+          "schema": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "default": false
+          }
+        }
+      ],
+      "result": {
+        "name": "report",
+        "schema": {
+          "oneOf": [
+            {
+              "$ref": "#/components/schemas/RefreshReport"
+            },
+            {
+              "$ref": "#/components/schemas/RefreshStarted"
+            }
+          ],
+          "description": "The RefreshReport when waiting (the default); {runId, status: \"running\"} with wait: false."
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/ShuttingDown"
+        },
+        {
+          "$ref": "#/components/errors/StorageUnavailable"
+        }
+      ],
+      "examples": [
+        {
+          "name": "wait for the report",
+          "params": [
+            {
+              "name": "workspaceId",
+              "value": "ws_acme"
+            }
+          ],
+          "result": {
+            "name": "report",
+            "value": {
+              "ok": true,
+              "runId": 46,
+              "message": "Refreshed metrics for 4 posts across 3 platform connections",
+              "summary": {
+                "byPlatform": {
+                  "facebook": {
+                    "errors": 0,
+                    "processed": 2,
+                    "skipped": 0,
+                    "updated": 2
+                  },
+                  "instagram": {
+                    "errors": 1,
+                    "processed": 3,
+                    "skipped": 0,
+                    "updated": 2
+                  },
+                  "tiktok": {
+                    "errors": 1,
+                    "processed": 0,
+                    "skipped": 2,
+                    "updated": 0
+                  }
+                },
+                "totalErrors": 2,
+                "totalMetricsUpdated": 4,
+                "totalPostsProcessed": 5,
+                "totalSkipped": 2
+              },
+              "details": [
+                {
+                  "accountId": "acct_fb_1",
+                  "errors": [],
+                  "metricsUpdated": 2,
+                  "platform": "facebook",
+                  "postsProcessed": 2,
+                  "postsSkipped": 0,
+                  "workspaceId": "ws_acme"
+                },
+                {
+                  "accountId": "acct_ig_1",
+                  "errors": [
+                    "Post post_0003: (#10) Not enough viewers for the media to show insights"
+                  ],
+                  "metricsUpdated": 2,
+                  "platform": "instagram",
+                  "postsProcessed": 3,
+                  "postsSkipped": 0,
+                  "workspaceId": "ws_acme"
+                },
+                {
+                  "accountId": "acct_tt_1",
+                  "errors": [
+                    "Account acct_tt_1: token needs_reconnect: scope_not_authorized: The user did not authorize the scope required for completing this request."
+                  ],
+                  "metricsUpdated": 0,
+                  "platform": "tiktok",
+                  "postsProcessed": 0,
+                  "postsSkipped": 2,
+                  "workspaceId": "ws_acme"
+                }
+              ]
+            }
+          }
+        },
+        {
+          "name": "start in the background",
+          "params": [
+            {
+              "name": "workspaceId",
+              "value": "ws_globex"
+            },
+            {
+              "name": "wait",
+              "value": false
+            }
+          ],
+          "result": {
+            "name": "report",
+            "value": {
+              "runId": 47,
+              "status": "running"
+            }
+          }
+        }
+      ]
+    },
+    {
+      "name": "runStatus",
+      "summary": "Show one refresh run: its scope, status, times and summary.",
+      "description": "The run record for runId (from refreshAll, refreshWorkspace, listRuns or health.lastRun), scheduled or requested. While the run is running, finishedAt and summary are null; completed runs hold their RefreshReport, failed ones {error}; interrupted runs (the daemon stopped during the run) have a null summary. Answers without waiting on the run. A runId that is not a positive integer is -32602; one no run has is -32001 (data.field runId, data.id the id as a string).",
+      "paramStructure": "either",
+      "params": [
+        {
+          "name": "runId",
+          "description": "The run's id.",
+          "required": true,
+          "schema": {
+            "type": "integer",
+            "minimum": 1
+          }
+        }
+      ],
+      "result": {
+        "name": "run",
+        "schema": {
+          "$ref": "#/components/schemas/RefreshRun"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/StorageUnavailable"
+        }
+      ],
+      "examples": [
+        {
+          "name": "still running",
+          "params": [
+            {
+              "name": "runId",
+              "value": 47
+            }
+          ],
+          "result": {
+            "name": "run",
+            "value": {
+              "runId": 47,
+              "trigger": "rpc",
+              "scope": {
+                "kind": "workspace",
+                "workspaceId": "ws_globex"
+              },
+              "status": "running",
+              "startedAt": "2026-11-24T19:13:30.018Z",
+              "finishedAt": null,
+              "summary": null
+            }
+          }
+        },
+        {
+          "name": "completed",
+          "params": [
+            {
+              "name": "runId",
+              "value": 46
+            }
+          ],
+          "result": {
+            "name": "run",
+            "value": {
+              "runId": 46,
+              "trigger": "rpc",
+              "scope": {
+                "kind": "workspace",
+                "workspaceId": "ws_acme"
+              },
+              "status": "completed",
+              "startedAt": "2026-11-24T19:12:03.207Z",
+              "finishedAt": "2026-11-24T19:12:09.664Z",
+              "summary": {
+                "details": [
+                  {
+                    "accountId": "acct_fb_1",
+                    "errors": [],
+                    "metricsUpdated": 2,
+                    "platform": "facebook",
+                    "postsProcessed": 2,
+                    "postsSkipped": 0,
+                    "workspaceId": "ws_acme"
+                  },
+                  {
+                    "accountId": "acct_ig_1",
+                    "errors": [
+                      "Post post_0003: (#10) Not enough viewers for the media to show insights"
+                    ],
+                    "metricsUpdated": 2,
+                    "platform": "instagram",
+                    "postsProcessed": 3,
+                    "postsSkipped": 0,
+                    "workspaceId": "ws_acme"
+                  },
+                  {
+                    "accountId": "acct_tt_1",
+                    "errors": [
+                      "Account acct_tt_1: token needs_reconnect: scope_not_authorized: The user did not authorize the scope required for completing this request."
+                    ],
+                    "metricsUpdated": 0,
+                    "platform": "tiktok",
+                    "postsProcessed": 0,
+                    "postsSkipped": 2,
+                    "workspaceId": "ws_acme"
+                  }
+                ],
+                "message": "Refreshed metrics for 4 posts across 3 platform connections",
+                "ok": true,
+                "runId": 46,
+                "summary": {
+                  "byPlatform": {
+                    "facebook": {
+                      "errors": 0,
+                      "processed": 2,
+                      "skipped": 0,
+                      "updated": 2
+                    },
+                    "instagram": {
+                      "errors": 1,
+                      "processed": 3,
+                      "skipped": 0,
+                      "updated": 2
+                    },
+                    "tiktok": {
+                      "errors": 1,
+                      "processed": 0,
+                      "skipped": 2,
+                      "updated": 0
+                    }
+                  },
+                  "totalErrors": 2,
+                  "totalMetricsUpdated": 4,
+                  "totalPostsProcessed": 5,
+                  "totalSkipped": 2
+                }
+              }
+            }
+          }
+        },
+        {
+          "name": "failed",
+          "params": [
+            {
+              "name": "runId",
+              "value": 41
+            }
+          ],
+          "result": {
+            "name": "run",
+            "value": {
+              "runId": 41,
+              "trigger": "schedule",
+              "scope": {
+                "kind": "all"
+              },
+              "status": "failed",
+              "startedAt": "2026-11-24T13:00:00.011Z",
+              "finishedAt": "2026-11-24T13:00:02.540Z",
+              "summary": {
+                "error": "SQLite error 13: database or disk is full"
+              }
+            }
+          }
+        }
+      ]
+    },
+    {
+      "name": "listRuns",
+      "summary": "List recent refresh runs, newest first.",
+      "description": "The last limit runs (1 to 1000, default 20), scheduled and requested, newest (largest runId) first, each as runStatus shows it. Runs still going are included with status running.",
+      "paramStructure": "either",
+      "params": [
+        {
+          "name": "limit",
+          "description": "How many runs, 1 to 1000; default 20.",
+          "required": false,
+          "schema": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 1000,
+            "default": 20
+          }
+        }
+      ],
+      "result": {
+        "name": "runs",
+        "schema": {
+          "type": "object",
+          "required": [
+            "runs"
+          ],
+          "properties": {
+            "runs": {
+              "type": "array",
+              "maxItems": 1000,
+              "items": {
+                "$ref": "#/components/schemas/RefreshRun"
+              }
+            }
+          },
+          "additionalProperties": false
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/StorageUnavailable"
+        }
+      ],
+      "examples": [
+        {
+          "name": "last four runs",
+          "description": "Run 45's daemon was stopped while it ran.",
+          "params": [
+            {
+              "name": "limit",
+              "value": 4
+            }
+          ],
+          "result": {
+            "name": "runs",
+            "value": {
+              "runs": [
+                {
+                  "runId": 47,
+                  "trigger": "rpc",
+                  "scope": {
+                    "kind": "workspace",
+                    "workspaceId": "ws_globex"
+                  },
+                  "status": "running",
+                  "startedAt": "2026-11-24T19:13:30.018Z",
+                  "finishedAt": null,
+                  "summary": null
+                },
+                {
+                  "runId": 46,
+                  "trigger": "rpc",
+                  "scope": {
+                    "kind": "workspace",
+                    "workspaceId": "ws_acme"
+                  },
+                  "status": "completed",
+                  "startedAt": "2026-11-24T19:12:03.207Z",
+                  "finishedAt": "2026-11-24T19:12:09.664Z",
+                  "summary": {
+                    "details": [
+                      {
+                        "accountId": "acct_fb_1",
+                        "errors": [],
+                        "metricsUpdated": 2,
+                        "platform": "facebook",
+                        "postsProcessed": 2,
+                        "postsSkipped": 0,
+                        "workspaceId": "ws_acme"
+                      },
+                      {
+                        "accountId": "acct_ig_1",
+                        "errors": [
+                          "Post post_0003: (#10) Not enough viewers for the media to show insights"
+                        ],
+                        "metricsUpdated": 2,
+                        "platform": "instagram",
+                        "postsProcessed": 3,
+                        "postsSkipped": 0,
+                        "workspaceId": "ws_acme"
+                      },
+                      {
+                        "accountId": "acct_tt_1",
+                        "errors": [
+                          "Account acct_tt_1: token needs_reconnect: scope_not_authorized: The user did not authorize the scope required for completing this request."
+                        ],
+                        "metricsUpdated": 0,
+                        "platform": "tiktok",
+                        "postsProcessed": 0,
+                        "postsSkipped": 2,
+                        "workspaceId": "ws_acme"
+                      }
+                    ],
+                    "message": "Refreshed metrics for 4 posts across 3 platform connections",
+                    "ok": true,
+                    "runId": 46,
+                    "summary": {
+                      "byPlatform": {
+                        "facebook": {
+                          "errors": 0,
+                          "processed": 2,
+                          "skipped": 0,
+                          "updated": 2
+                        },
+                        "instagram": {
+                          "errors": 1,
+                          "processed": 3,
+                          "skipped": 0,
+                          "updated": 2
+                        },
+                        "tiktok": {
+                          "errors": 1,
+                          "processed": 0,
+                          "skipped": 2,
+                          "updated": 0
+                        }
+                      },
+                      "totalErrors": 2,
+                      "totalMetricsUpdated": 4,
+                      "totalPostsProcessed": 5,
+                      "totalSkipped": 2
+                    }
+                  }
+                },
+                {
+                  "runId": 45,
+                  "trigger": "rpc",
+                  "scope": {
+                    "kind": "all",
+                    "platforms": [
+                      "facebook",
+                      "instagram"
+                    ]
+                  },
+                  "status": "interrupted",
+                  "startedAt": "2026-11-24T19:05:10.400Z",
+                  "finishedAt": "2026-11-24T19:06:00.002Z",
+                  "summary": null
+                },
+                {
+                  "runId": 41,
+                  "trigger": "schedule",
+                  "scope": {
+                    "kind": "all"
+                  },
+                  "status": "failed",
+                  "startedAt": "2026-11-24T13:00:00.011Z",
+                  "finishedAt": "2026-11-24T13:00:02.540Z",
+                  "summary": {
+                    "error": "SQLite error 13: database or disk is full"
+                  }
+                }
+              ]
+            }
+          }
+        }
+      ]
+    },
+    {
+      "name": "syncPosts",
+      "summary": "Discover an account's recent posts on its platform and register the new ones.",
+      "description": "Lists the account's posts on the platform (Instagram media, Facebook Page posts, TikTok videos) posted within the refresh window (the last 30 days by default) and registers each one whose external id the account does not have yet, with id \"<accountId>/<externalId>\" (e.g. acct_tt_1/7431234567890123456), its postedAt, and for Instagram its mediaProductType; posts already registered (by external id, under any post id) are left as they are. This is how TikTok video ids come to replace publish ids, which the video query cannot read. The new posts are refreshed by the next run. metricsd --sync-posts does this for every connected account before each scheduled run. Only a connected account can be synced: expired, needs_reconnect or disconnected is -32004 (register it again with a fresh token); an unknown accountId is -32001. A platform call that fails (throttled, token rejected, server error) is -32006 with data.platform, and nothing is registered; the account's status is not changed by syncPosts. A generated post id already registered to another account is -32002.",
+      "paramStructure": "either",
+      "params": [
+        {
+          "name": "accountId",
+          "description": "The account to sync.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        }
+      ],
+      "result": {
+        "name": "counts",
+        "schema": {
+          "type": "object",
+          "required": [
+            "discovered",
+            "registered"
+          ],
+          "properties": {
+            "discovered": {
+              "type": "integer",
+              "minimum": 0,
+              "description": "Posts the platform listed within the window."
+            },
+            "registered": {
+              "type": "integer",
+              "minimum": 0,
+              "description": "Of those, posts registered now (not known to the account before)."
+            }
+          },
+          "additionalProperties": false
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/Conflict"
+        },
+        {
+          "$ref": "#/components/errors/AccountNotConnected"
+        },
+        {
+          "$ref": "#/components/errors/PlatformError"
+        },
+        {
+          "$ref": "#/components/errors/StorageUnavailable"
+        }
+      ],
+      "examples": [
+        {
+          "name": "three new TikTok videos",
+          "params": [
+            {
+              "name": "accountId",
+              "value": "acct_tt_2"
+            }
+          ],
+          "result": {
+            "name": "counts",
+            "value": {
+              "discovered": 12,
+              "registered": 3
+            }
+          }
+        }
+      ]
     }
   ],
   "components": {
@@ -1447,9 +2357,295 @@ extension OpenRPCDocument {
         },
         "additionalProperties": false
       },
+      "RefreshScope": {
+        "title": "RefreshScope",
+        "description": "What a refresh run covers, as the run record stores it. {kind: all}: every workspace and platform (refreshAll without platforms, and every scheduled run). {kind: all, platforms}: every workspace, only these platforms (sorted, each once; empty when refreshAll was given an empty list). {kind: workspace, workspaceId}: one workspace (refreshWorkspace). Requests with the same scope share one run.",
+        "oneOf": [
+          {
+            "type": "object",
+            "required": [
+              "kind"
+            ],
+            "properties": {
+              "kind": {
+                "const": "all"
+              }
+            },
+            "additionalProperties": false
+          },
+          {
+            "type": "object",
+            "required": [
+              "kind",
+              "platforms"
+            ],
+            "properties": {
+              "kind": {
+                "const": "all"
+              },
+              "platforms": {
+                "type": "array",
+                "maxItems": 3,
+                "items": {
+                  "$ref": "#/components/schemas/Platform"
+                }
+              }
+            },
+            "additionalProperties": false
+          },
+          {
+            "type": "object",
+            "required": [
+              "kind",
+              "workspaceId"
+            ],
+            "properties": {
+              "kind": {
+                "const": "workspace"
+              },
+              "workspaceId": {
+                "$ref": "#/components/schemas/Id"
+              }
+            },
+            "additionalProperties": false
+          }
+        ]
+      },
+      "RefreshTally": {
+        "title": "RefreshTally",
+        "description": "One platform's counts in a RefreshReport.",
+        "type": "object",
+        "required": [
+          "errors",
+          "processed",
+          "skipped",
+          "updated"
+        ],
+        "properties": {
+          "errors": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Failed posts plus account-level failures (the number of error strings in the details)."
+          },
+          "processed": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Posts a platform call was made for (fetched or failed)."
+          },
+          "skipped": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Posts not attempted: the account's token stopped working during the run, or rate limits deferred them past the run's deadline to the next run."
+          },
+          "updated": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Posts that got a new snapshot."
+          }
+        },
+        "additionalProperties": false
+      },
+      "RefreshDetail": {
+        "title": "RefreshDetail",
+        "description": "One account's part of a run (a \"platform connection\" in the original cron endpoint's words). Only accounts with at least one post in scope appear.",
+        "type": "object",
+        "required": [
+          "accountId",
+          "errors",
+          "metricsUpdated",
+          "platform",
+          "postsProcessed",
+          "postsSkipped",
+          "workspaceId"
+        ],
+        "properties": {
+          "accountId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "errors": {
+            "type": "array",
+            "items": {
+              "type": "string",
+              "minLength": 1
+            },
+            "description": "\"Post <postId>: <reason>\", one per failed post; \"Account <accountId>: <reason>\" for a failure of the whole account (token lost, deferred past the deadline)."
+          },
+          "metricsUpdated": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Posts of this account that got a new snapshot."
+          },
+          "platform": {
+            "$ref": "#/components/schemas/Platform"
+          },
+          "postsProcessed": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Posts a platform call was made for. A post with no data yet (a fresh Instagram post) is processed but not updated."
+          },
+          "postsSkipped": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Posts not attempted (token lost, or deferred to the next run)."
+          },
+          "workspaceId": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        "additionalProperties": false
+      },
+      "RefreshReport": {
+        "title": "RefreshReport",
+        "description": "What a finished run did: the original cron endpoint's response plus runId and skipped counts. refreshAll and refreshWorkspace answer with the keys in the order ok, runId, message, summary, details (nested keys sorted); a run record's summary holds the same report with all keys sorted. Failures of single posts or accounts are counted here and do not make the call fail.",
+        "type": "object",
+        "required": [
+          "ok",
+          "runId",
+          "message",
+          "summary",
+          "details"
+        ],
+        "properties": {
+          "ok": {
+            "type": "boolean",
+            "description": "true: the run completed (a run that could not complete is an error reply, and a failed run record)."
+          },
+          "runId": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "message": {
+            "type": "string",
+            "minLength": 1,
+            "description": "\"Refreshed metrics for <summary.totalMetricsUpdated> posts across <details count> platform connections\"."
+          },
+          "summary": {
+            "description": "Totals over details.",
+            "type": "object",
+            "required": [
+              "byPlatform",
+              "totalErrors",
+              "totalMetricsUpdated",
+              "totalPostsProcessed",
+              "totalSkipped"
+            ],
+            "properties": {
+              "byPlatform": {
+                "description": "Every platform, with zeros for those the run did not touch.",
+                "type": "object",
+                "required": [
+                  "facebook",
+                  "instagram",
+                  "tiktok"
+                ],
+                "properties": {
+                  "facebook": {
+                    "$ref": "#/components/schemas/RefreshTally"
+                  },
+                  "instagram": {
+                    "$ref": "#/components/schemas/RefreshTally"
+                  },
+                  "tiktok": {
+                    "$ref": "#/components/schemas/RefreshTally"
+                  }
+                },
+                "additionalProperties": false
+              },
+              "totalErrors": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "totalMetricsUpdated": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "totalPostsProcessed": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "totalSkipped": {
+                "type": "integer",
+                "minimum": 0
+              }
+            },
+            "additionalProperties": false
+          },
+          "details": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/RefreshDetail"
+            },
+            "description": "One entry per account with posts in scope, sorted by workspaceId, platform, accountId; empty when nothing was due."
+          }
+        },
+        "additionalProperties": false
+      },
+      "RefreshStarted": {
+        "title": "RefreshStarted",
+        "description": "The answer to refreshAll or refreshWorkspace with wait: false: the run (new or joined) is under way.",
+        "type": "object",
+        "required": [
+          "runId",
+          "status"
+        ],
+        "properties": {
+          "runId": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "Follow it with runStatus or listRuns."
+          },
+          "status": {
+            "const": "running"
+          }
+        },
+        "additionalProperties": false
+      },
+      "RefreshRunFailure": {
+        "title": "RefreshRunFailure",
+        "description": "A failed run's summary.",
+        "type": "object",
+        "required": [
+          "error"
+        ],
+        "properties": {
+          "error": {
+            "type": "string",
+            "minLength": 1,
+            "description": "Why the run stopped (e.g. the database became unavailable)."
+          }
+        },
+        "additionalProperties": false
+      },
+      "RefreshProgress": {
+        "title": "RefreshProgress",
+        "description": "The params of a progress notification ({\"jsonrpc\":\"2.0\",\"method\":\"progress\",\"params\":{...}}), sent to a refreshAll or refreshWorkspace caller that passed progress: true (and an id). The first is sent at once (done 0 for a new run, the latest count for a joined one), then at most one every 200 ms, and always the final count (done == total) before the reply. Notifications carry no id; runId says which call they belong to.",
+        "type": "object",
+        "required": [
+          "runId",
+          "done",
+          "total"
+        ],
+        "properties": {
+          "runId": {
+            "type": "integer",
+            "minimum": 1
+          },
+          "done": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Posts of the run processed or skipped so far; never more than total."
+          },
+          "total": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Posts in the run's scope (fixed when the run starts)."
+          }
+        },
+        "additionalProperties": false
+      },
       "RefreshRun": {
         "title": "RefreshRun",
-        "description": "The record of one refresh run.",
+        "description": "The record of one refresh run (health.lastRun, runStatus, listRuns). status running: finishedAt and summary are null. completed: summary is the run's RefreshReport. failed: summary is {error}. interrupted (the daemon stopped, or crashed and marked it at its next start): summary is null.",
         "type": "object",
         "required": [
           "runId",
@@ -1463,13 +2659,19 @@ extension OpenRPCDocument {
         "properties": {
           "runId": {
             "type": "integer",
-            "minimum": 1
+            "minimum": 1,
+            "description": "Increasing: a later run has a larger id."
           },
           "trigger": {
             "$ref": "#/components/schemas/RefreshTrigger"
           },
           "scope": {
-            "description": "What the run covers, as written by the refresh engine (a JSON value passed through verbatim)."
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/RefreshScope"
+              }
+            ],
+            "description": "What the run covers."
           },
           "status": {
             "$ref": "#/components/schemas/RefreshRunStatus"
@@ -1486,7 +2688,18 @@ extension OpenRPCDocument {
             "description": "null while the run is running."
           },
           "summary": {
-            "description": "The run's counts as written by the refresh engine (a JSON value passed through verbatim); null while running."
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/RefreshReport"
+              },
+              {
+                "$ref": "#/components/schemas/RefreshRunFailure"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "The RefreshReport of a completed run, {error} of a failed one, null while running or when interrupted."
           }
         },
         "additionalProperties": false
@@ -1756,6 +2969,33 @@ extension OpenRPCDocument {
           }
         },
         "additionalProperties": false
+      },
+      "AccountNotConnectedData": {
+        "title": "AccountNotConnectedData",
+        "type": "object",
+        "required": [
+          "field"
+        ],
+        "properties": {
+          "field": {
+            "type": "string",
+            "description": "The param naming the account, e.g. accountId."
+          }
+        },
+        "additionalProperties": false
+      },
+      "PlatformErrorData": {
+        "title": "PlatformErrorData",
+        "type": "object",
+        "required": [
+          "platform"
+        ],
+        "properties": {
+          "platform": {
+            "$ref": "#/components/schemas/Platform"
+          }
+        },
+        "additionalProperties": false
       }
     },
     "errors": {
@@ -1804,6 +3044,30 @@ extension OpenRPCDocument {
       "StorageUnavailable": {
         "code": -32003,
         "message": "Storage unavailable: database is locked; retry later"
+      },
+      "AccountNotConnected": {
+        "code": -32004,
+        "message": "Account not connected: account \"acct_tt_1\" is needs_reconnect; register it again with a fresh token",
+        "data": {
+          "field": "accountId"
+        },
+        "x-data-schema": {
+          "$ref": "#/components/schemas/AccountNotConnectedData"
+        }
+      },
+      "ShuttingDown": {
+        "code": -32005,
+        "message": "Shutting down: metricsd is shutting down; no new refresh runs"
+      },
+      "PlatformError": {
+        "code": -32006,
+        "message": "Platform error: tiktok transient(code: Optional(\"internal_error\"), message: \"Something went wrong. Please try again later.\") (HTTP 500)",
+        "data": {
+          "platform": "tiktok"
+        },
+        "x-data-schema": {
+          "$ref": "#/components/schemas/PlatformErrorData"
+        }
       }
     }
   }

@@ -226,7 +226,7 @@ extension SchemaValidatorTests {
     @Suite struct ProjectDocument {
         static let methods = [
             "health", "rpc.discover", "upsertWorkspace", "upsertAccount", "upsertPosts", "listAccounts", "listPosts",
-            "latestMetrics", "history", "importMetrics",
+            "latestMetrics", "history", "importMetrics", "refreshAll", "refreshWorkspace", "runStatus", "listRuns", "syncPosts",
         ]
 
         let schema: OpenRPCSchema
