@@ -26,6 +26,9 @@ struct MetricsctlCommand: ParsableCommand {
             PostsCommand.self,
             LatestCommand.self,
             HistoryCommand.self,
+            RefreshCommand.self,
+            RunsCommand.self,
+            RunCommand.self,
             CallCommand.self,
         ])
 

@@ -16,7 +16,7 @@ struct MetricsdCommand: AsyncParsableCommand {
     @Option(help: "Unix socket to listen on. (default: $METRICSD_SOCKET, /run/metricsd/metricsd.sock as root, else $XDG_RUNTIME_DIR/metricsd/metricsd.sock)")
     var socket: String?
 
-    @Option(help: "SQLite database file. (default: $METRICSD_DATABASE, /var/lib/metricsd/metrics.sqlite as root, else ~/.local/share/metricsd/metrics.sqlite)")
+    @Option(help: "SQLite database file. (default: $METRICSD_DATABASE, /var/lib/metricsd/metrics.sqlite as root, else ~/.local/share/metricsd/metrics.sqlite; demo.sqlite in the same folder with --demo)")
     var database: String?
 
     @Flag(help: "Create the socket mode 0660 instead of 0600, so the daemon's group may connect.")
@@ -79,6 +79,13 @@ struct MetricsdCommand: AsyncParsableCommand {
     @Option(help: "Seconds a run may keep waiting out rate limits before deferring the rest to the next run.")
     var runDeadline: Int64 = 3600
 
+    /// The demo keeps its simulated accounts out of the real database: `demo.sqlite` beside it.
+    static func defaultDatabase(environment: [String: String], demo: Bool) -> String {
+        let path = DefaultLocations.databasePath(environment: environment)
+        guard demo, let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[...slash]) + "demo.sqlite"
+    }
+
     /// `instagram=50:100` → (instagram, 50/s, burst 100).
     static func parseRate(_ text: String, flag: String) throws -> (Platform, RefreshConfiguration.Rate) {
         let parts = text.split(separator: "=", maxSplits: 1)
@@ -120,7 +127,7 @@ struct MetricsdCommand: AsyncParsableCommand {
 
         var configuration = DaemonConfiguration(
             socketPath: socket ?? DefaultLocations.socketPath(environment: environment),
-            databasePath: database ?? DefaultLocations.databasePath(environment: environment))
+            databasePath: database ?? Self.defaultDatabase(environment: environment, demo: demo))
         configuration.logLevel = level
         configuration.server.socketMode = groupAccess ? 0o660 : 0o600
         configuration.server.maximumLineBytes = maxRequestBytes
