@@ -90,6 +90,10 @@ public enum MetricsDaemon {
             endpoints.instagram = started.baseURL
             endpoints.facebook = started.baseURL
             endpoints.tiktok = started.baseURL
+            // The simulator accepts any app credentials; without some, TikTok tokens could not be refreshed
+            // once they expire two hours into a demo.
+            endpoints.tiktokClientKey = endpoints.tiktokClientKey ?? "demo-client-key"
+            endpoints.tiktokClientSecret = endpoints.tiktokClientSecret ?? "demo-client-secret"
         }
         let engine = try RefreshEngine(
             store: store, clients: clients(endpoints, httpClient: httpClient, logger: logger),
