@@ -14,6 +14,7 @@ import Testing
         let reply = try JSONParser.parse(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(reply["id"] == 1)
         #expect(reply["result"]?["status"] == "ok")
+        DaemonProcess.checkAgainstSchema(method: "health", outcome: .success(reply["result"] ?? nil))
     }
 
     @Test func scriptsHealthcheckExitsZeroOnlyWhenOk() throws {

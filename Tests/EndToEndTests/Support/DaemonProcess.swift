@@ -1,6 +1,7 @@
 import Foundation
 import JSONRPC
 import RPCClient
+import Testing
 
 /// A real `metricsd` process on a temporary socket and database, for tests that talk to it as users do.
 ///
@@ -72,9 +73,31 @@ final class DaemonProcess: @unchecked Sendable {
         try RPCConnection(socketPath: socketPath, timeoutSeconds: timeoutSeconds)
     }
 
-    /// One call on a fresh connection.
+    /// One call on a fresh connection. Every answer is checked against Schemas/openrpc.json: a result or an
+    /// error the document does not describe fails the calling test, whatever the test itself asserts.
     func call(_ method: String, _ params: JSON? = nil) throws -> Result<JSON, RPCError> {
-        try connect().call(method, params: params)
+        let outcome = try connect().call(method, params: params)
+        Self.checkAgainstSchema(method: method, outcome: outcome)
+        return outcome
+    }
+
+    static let schema = Result { try OpenRPCSchema.loadProjectDocument() }
+
+    static func checkAgainstSchema(method: String, outcome: Result<JSON, RPCError>) {
+        let schema: OpenRPCSchema
+        do {
+            schema = try Self.schema.get()
+        } catch {
+            Issue.record("Schemas/openrpc.json cannot be loaded: \(error)")
+            return
+        }
+        let violations = switch outcome {
+        case .success(let result): schema.validateResult(of: method, result)
+        case .failure(let error): schema.validateError(of: method, error.json)
+        }
+        for violation in violations {
+            Issue.record("\(method): reply does not match Schemas/openrpc.json: \(violation)")
+        }
     }
 
     /// One call that must succeed.
