@@ -59,29 +59,20 @@ public struct FacebookClient: Sendable {
     public func recentPosts(
         pageID: String, accessToken: String, since: Timestamp, pageSize: Int = 100, maxPages: Int = 100
     ) async throws(PlatformError) -> PlatformResponse<[DiscoveredPost]> {
-        var found: [DiscoveredPost] = []
-        var after: String?
-        var usage = PlatformUsage()
-        for _ in 0..<max(1, maxPages) {
-            var parameters = [
-                ("fields", "id,created_time"), ("limit", String(pageSize)), ("since", String(since.milliseconds / 1000)),
-                ("access_token", accessToken),
-            ]
-            if let after { parameters.append(("after", after)) }
-            let url = "\(baseURL)/\(apiVersion)/\(QueryString.escape(pageID))/posts?" + QueryString.encode(parameters)
-            let answer = try await graph.get(endpoint: "facebook.posts", url: url, accessToken: accessToken, objectID: pageID)
-            usage = answer.usage
-            let page: (posts: [DiscoveredPost], after: String?)
-            do {
-                page = try FacebookPostParser.parsePage(answer.body)
-            } catch {
-                throw PlatformError(platform: .facebook, kind: error.kind, usage: usage, httpStatus: answer.status)
-            }
-            let inWindow = page.posts.filter { $0.createdAt >= since }
-            found += inWindow
-            guard inWindow.count == page.posts.count, let next = page.after else { break }
-            after = next
-        }
-        return PlatformResponse(value: found, usage: usage)
+        try await graph.collectWindow(
+            endpoint: "facebook.posts", accessToken: accessToken, objectID: pageID, maxPages: maxPages,
+            url: { after in
+                var parameters = [
+                    ("fields", "id,created_time"), ("limit", String(pageSize)), ("since", String(since.milliseconds / 1000)),
+                    ("access_token", accessToken),
+                ]
+                if let after { parameters.append(("after", after)) }
+                return "\(baseURL)/\(apiVersion)/\(QueryString.escape(pageID))/posts?" + QueryString.encode(parameters)
+            },
+            parse: { body throws(PlatformError) in
+                let page = try FacebookPostParser.parsePage(body)
+                let inWindow = page.posts.filter { $0.createdAt >= since }
+                return GraphCaller.WindowPage(posts: inWindow, reachedOlder: inWindow.count < page.posts.count, after: page.after)
+            })
     }
 }

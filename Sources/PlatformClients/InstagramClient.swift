@@ -74,39 +74,31 @@ public struct InstagramClient: Sendable {
     public func recentMedia(
         userID: String, accessToken: String, since: Timestamp, pageSize: Int = 100, maxPages: Int = 100
     ) async throws(PlatformError) -> PlatformResponse<[DiscoveredPost]> {
-        var found: [DiscoveredPost] = []
-        var after: String?
-        var usage = PlatformUsage()
-        for _ in 0..<max(1, maxPages) {
-            var parameters = [
-                ("fields", "id,timestamp,media_type,media_product_type"), ("limit", String(pageSize)),
-                ("since", String(since.milliseconds / 1000)), ("access_token", accessToken),
-            ]
-            if let after { parameters.append(("after", after)) }
-            let url = "\(baseURL)/\(apiVersion)/\(QueryString.escape(userID))/media?" + QueryString.encode(parameters)
-            let answer = try await graph.get(
-                endpoint: "instagram.mediaList", url: url, accessToken: accessToken, objectID: userID)
-            usage = answer.usage
-            let page: (media: [InstagramMedia], after: String?)
-            do {
-                page = try InstagramMediaParser.parsePage(answer.body)
-            } catch {
-                throw PlatformError(platform: .instagram, kind: error.kind, usage: usage, httpStatus: answer.status)
-            }
-            var reachedOlder = false
-            for media in page.media {
-                guard let createdAt = media.createdAt else { continue }
-                if createdAt < since {
-                    reachedOlder = true
-                    continue
+        try await graph.collectWindow(
+            endpoint: "instagram.mediaList", accessToken: accessToken, objectID: userID, maxPages: maxPages,
+            url: { after in
+                var parameters = [
+                    ("fields", "id,timestamp,media_type,media_product_type"), ("limit", String(pageSize)),
+                    ("since", String(since.milliseconds / 1000)), ("access_token", accessToken),
+                ]
+                if let after { parameters.append(("after", after)) }
+                return "\(baseURL)/\(apiVersion)/\(QueryString.escape(userID))/media?" + QueryString.encode(parameters)
+            },
+            parse: { body throws(PlatformError) in
+                let page = try InstagramMediaParser.parsePage(body)
+                var posts: [DiscoveredPost] = []
+                var reachedOlder = false
+                for media in page.media {
+                    guard let createdAt = media.createdAt else { continue }
+                    if createdAt < since {
+                        reachedOlder = true
+                        continue
+                    }
+                    posts.append(DiscoveredPost(
+                        externalID: media.id, createdAt: createdAt, mediaProductType: media.productType ?? .feed))
                 }
-                found.append(DiscoveredPost(
-                    externalID: media.id, createdAt: createdAt, mediaProductType: media.productType ?? .feed))
-            }
-            guard !reachedOlder, let next = page.after else { break }
-            after = next
-        }
-        return PlatformResponse(value: found, usage: usage)
+                return GraphCaller.WindowPage(posts: posts, reachedOlder: reachedOlder, after: page.after)
+            })
     }
 
     /// `GET /refresh_access_token?grant_type=ig_refresh_token`: a fresh 60-day token. Instagram refuses tokens
