@@ -31,6 +31,8 @@ public struct DaemonConfiguration: Sendable {
     public var syncPostsOnSchedule = false
     /// Start an in-process platform simulator, seed it, and point the clients at it.
     public var demo = false
+    public var demoAccountsPerPlatform = 2
+    public var demoPostsPerAccount = 60
 
     public init(socketPath: String, databasePath: String) {
         self.server = RPCServerConfiguration(socketPath: socketPath)

@@ -1,6 +1,7 @@
 import Logging
 import MetricsCore
 import MetricsStore
+import NIOCore
 import PlatformSimulator
 import RefreshEngine
 
@@ -10,14 +11,21 @@ import RefreshEngine
 /// few hundred posts (some older than the 30-day window, so the scope rule shows), registers them as two
 /// workspaces, and lets discovery (`syncPosts`) register the posts, as a studio would.
 enum DemoEnvironment {
-    static let accountsPerPlatform = 2
-    static let postsPerAccount = 60
+    /// How much the demo seeds: by default two accounts per platform with 60 posts each (about 290 inside
+    /// the 30-day window); benchmarks ask for more.
+    struct Size: Sendable {
+        var accountsPerPlatform = 2
+        var postsPerAccount = 60
+    }
 
     /// Starts and seeds the simulator; the caller points the platform clients at `baseURL`.
-    static func startSimulator(logger: Logger) async throws -> (PlatformSimulator, SeedSummary) {
-        let simulator = try await PlatformSimulator.start(configuration: SimulatorConfiguration(), clock: SystemClock(), host: "127.0.0.1", port: 0)
+    /// The simulator gets its own event loop (`loops`): on the RPC server's loops it would make demo reads
+    /// wait behind simulated platform traffic, which real platforms, being remote, never cause.
+    static func startSimulator(size: Size, loops: any EventLoopGroup, logger: Logger) async throws -> (PlatformSimulator, SeedSummary) {
+        let simulator = try await PlatformSimulator.start(
+            configuration: SimulatorConfiguration(), clock: SystemClock(), host: "127.0.0.1", port: 0, eventLoopGroup: loops)
         let summary = try simulator.seed(SimulatorSeed(generate: .init(
-            accountsPerPlatform: accountsPerPlatform, postsPerAccount: postsPerAccount, seed: 2026, maxAgeDays: 40)))
+            accountsPerPlatform: size.accountsPerPlatform, postsPerAccount: size.postsPerAccount, seed: 2026, maxAgeDays: 40)))
         logger.info("demo: platform simulator running", metadata: [
             "url": "\(simulator.baseURL)", "accounts": "\(summary.accounts.count)", "posts": "\(summary.postCount)",
         ])

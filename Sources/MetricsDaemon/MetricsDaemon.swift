@@ -69,12 +69,14 @@ public enum MetricsDaemon {
     /// Holds the demo simulator so it is shut down on every exit path.
     final class SimulatorBox: @unchecked Sendable {
         var simulator: PlatformSimulator?
+        var loops: MultiThreadedEventLoopGroup?
     }
 
     private static func shutdown(httpClient: HTTPClient, loops: MultiThreadedEventLoopGroup, simulator: SimulatorBox) async {
         try? await httpClient.shutdown()
         try? await loops.shutdownGracefully()
         try? await simulator.simulator?.shutdown()
+        try? await simulator.loops?.shutdownGracefully()
     }
 
     private static func serve(
@@ -84,7 +86,11 @@ public enum MetricsDaemon {
         var endpoints = configuration.endpoints
         var seeded: SeedSummary?
         if configuration.demo {
-            let (started, summary) = try await DemoEnvironment.startSimulator(logger: logger)
+            let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            simulatorBox.loops = loops
+            let (started, summary) = try await DemoEnvironment.startSimulator(
+                size: .init(accountsPerPlatform: configuration.demoAccountsPerPlatform, postsPerAccount: configuration.demoPostsPerAccount),
+                loops: loops, logger: logger)
             simulatorBox.simulator = started
             seeded = summary
             endpoints.instagram = started.baseURL

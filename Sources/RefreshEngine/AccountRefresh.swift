@@ -166,8 +166,17 @@ struct AccountRefresh {
                 return .skipped(reason: "rate limited until \(at.iso8601), past this run's deadline; deferred to the next run")
             }
             try await context.clock.sleep(until: at)
+            let slots = context.callSlots[platform]
+            await slots?.acquire()
+            let outcome: Result<CallOutcome, PlatformError>
             do {
-                return try await call(batch, platform: platform, credentials: credentials, state: state)
+                outcome = .success(try await call(batch, platform: platform, credentials: credentials, state: state))
+            } catch {
+                outcome = .failure(error)
+            }
+            await slots?.release()
+            do {
+                return try outcome.get()
             } catch {
                 await context.coordinator.observe(error.usage, platform: platform, accountId: accountId)
                 switch error.kind {

@@ -12,4 +12,6 @@ struct EngineContext: Sendable {
     let logger: Logger
     /// A number in [0, 1) for backoff jitter; injected so tests are exact.
     let random: @Sendable () -> Double
+    /// Bounds calls in flight per platform.
+    let callSlots: [Platform: CallSlots]
 }

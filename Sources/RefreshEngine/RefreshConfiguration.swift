@@ -34,8 +34,9 @@ public struct RefreshConfiguration: Sendable {
     /// How long a pause lasts when the platform gives no regain time (Meta's penalty is about an hour).
     public var defaultPauseMilliseconds: Int64 = 3_600_000
     public var backoff = Backoff()
-    /// Accounts refreshed at the same time; each account's calls are sequential.
-    public var maximumConcurrentAccounts = 64
+    /// Platform calls in flight at once, per platform (matches the HTTP client's connections per host).
+    /// Every account of a run proceeds concurrently, its own calls one at a time; only calls take slots.
+    public var maximumCallsInFlight = 64
     /// Rate-limited work waits for its gate while the run is younger than this; after, it is recorded as
     /// deferred to the next run instead of holding the run open.
     public var runDeadlineMilliseconds: Int64 = 3_600_000

@@ -19,7 +19,10 @@ public final class RefreshEngine: Sendable {
         context = EngineContext(
             store: store, clients: clients,
             coordinator: RefreshCoordinator(configuration: configuration, clock: clock, retired: try store.retiredMetrics()),
-            clock: clock, configuration: configuration, logger: logger, random: random)
+            clock: clock, configuration: configuration, logger: logger, random: random,
+            callSlots: Dictionary(uniqueKeysWithValues: Platform.allCases.map {
+                ($0, CallSlots(limit: configuration.maximumCallsInFlight))
+            }))
     }
 
     public var configuration: RefreshConfiguration { context.configuration }

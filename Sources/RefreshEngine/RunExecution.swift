@@ -78,23 +78,18 @@ final class RunExecution: Sendable {
             }
             let deadline = context.clock.now.adding(milliseconds: context.configuration.runDeadlineMilliseconds)
             var details: [RefreshReport.Detail] = []
+            // Every account at once: each waits on its own rate, and calls in flight are bounded per platform
+            // (CallSlots), so a sleeping account holds nothing another needs.
             try await withThrowingTaskGroup(of: RefreshReport.Detail.self) { group in
-                var pending = accounts.makeIterator()
-                var running = 0
-                func startNext() {
-                    guard let (accountId, posts) = pending.next() else { return }
-                    running += 1
+                for (accountId, posts) in accounts {
                     group.addTask {
                         try await AccountRefresh(
                             accountId: accountId, posts: posts, runId: runId, deadline: deadline, context: context, advance: advance
                         ).run()
                     }
                 }
-                for _ in 0..<max(1, context.configuration.maximumConcurrentAccounts) { startNext() }
                 while let detail = try await group.next() {
-                    running -= 1
                     details.append(detail)
-                    startNext()
                 }
             }
             details.sort { ($0.workspaceId, $0.platform.rawValue, $0.accountId) < ($1.workspaceId, $1.platform.rawValue, $1.accountId) }

@@ -37,6 +37,12 @@ struct MetricsdCommand: AsyncParsableCommand {
     @Flag(help: "Demo: start the bundled platform simulator, register seeded accounts and posts, refresh every minute.")
     var demo = false
 
+    @Option(help: "With --demo: accounts seeded per platform.")
+    var demoAccounts: Int = 2
+
+    @Option(help: "With --demo: posts seeded per account (about 3 in 4 fall inside the 30-day window).")
+    var demoPosts: Int = 60
+
     @Flag(help: "No built-in schedule: refreshes run only when refreshAll/refreshWorkspace is called (e.g. from cron).")
     var noSchedule = false
 
@@ -106,6 +112,9 @@ struct MetricsdCommand: AsyncParsableCommand {
         for text in rate { _ = try Self.parseRate(text, flag: "--rate") }
         for text in accountRate { _ = try Self.parseRate(text, flag: "--account-rate") }
         guard (1...100).contains(usageThreshold) else { throw ValidationError("--usage-threshold must be between 1 and 100") }
+        guard (1...1000).contains(demoAccounts), (1...100_000).contains(demoPosts) else {
+            throw ValidationError("--demo-accounts must be 1...1000 and --demo-posts 1...100000")
+        }
         guard windowDays >= 1 else { throw ValidationError("--window-days must be at least 1") }
         guard (refreshInterval ?? 1) >= 1 else { throw ValidationError("--refresh-interval must be at least 1 second") }
         guard (firstRefreshDelay ?? 0) >= 0 else { throw ValidationError("--first-refresh-delay must not be negative") }
@@ -134,6 +143,8 @@ struct MetricsdCommand: AsyncParsableCommand {
         configuration.server.maximumConnections = maxConnections
         configuration.server.idleTimeout = .seconds(idleTimeout)
         configuration.demo = demo
+        configuration.demoAccountsPerPlatform = demoAccounts
+        configuration.demoPostsPerAccount = demoPosts
         configuration.endpoints.instagram = instagramURL
         configuration.endpoints.facebook = facebookURL
         configuration.endpoints.tiktok = tiktokURL
