@@ -45,7 +45,9 @@ struct TemporaryStore: ~Copyable {
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         #expect(try temporary.store.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
         #expect(try temporary.store.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 1)  // NORMAL
-        #expect(try temporary.store.appliedMigrations() == ["v1-registry-and-snapshots", "v2-retired-metrics"])
+        #expect(try temporary.store.appliedMigrations() == [
+            "v1-registry-and-snapshots", "v2-retired-metrics", "v3-post-platform-covering-index",
+        ])
     }
 
     @Test func reopeningKeepsDataAndDoesNotReapplyMigrations() async throws {
@@ -62,6 +64,7 @@ struct TemporaryStore: ~Copyable {
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + MetricsStore.latestByPostSQL, arguments: ["p"])
                 .map { $0["detail"] as String }
         }
+        #expect(plan.contains("SEARCH p USING COVERING INDEX posts_platform_by_id (id=?)"))
         #expect(plan.contains("SEARCH m USING PRIMARY KEY (post_id=? AND captured_at=?) LEFT-JOIN"))
         #expect(plan.contains("SEARCH post_metrics USING PRIMARY KEY (post_id=?)"))
         #expect(!plan.contains { $0.hasPrefix("SCAN") || $0.contains("TEMP B-TREE") })
