@@ -26,14 +26,11 @@ public struct JSONParser {
     }
 
     public static func parse(_ bytes: some Collection<UInt8>, maximumDepth: Int = defaultMaximumDepth) throws(JSONParseError) -> JSON {
-        let array = Array(bytes)
-        do {
-            return try array.withUnsafeBytes { buffer in try parse(buffer, maximumDepth: maximumDepth) }
-        } catch let error as JSONParseError {
-            throw error
-        } catch {
-            fatalError("unreachable: parse throws only JSONParseError")
+        // `withUnsafeBytes` does not carry a typed error through; a typed `Result` does.
+        let result = Array(bytes).withUnsafeBytes { buffer in
+            Result { () throws(JSONParseError) -> JSON in try parse(buffer, maximumDepth: maximumDepth) }
         }
+        return try result.get()
     }
 
     public static func parse(_ text: String, maximumDepth: Int = defaultMaximumDepth) throws(JSONParseError) -> JSON {
