@@ -74,41 +74,17 @@ extension SimulatorWorld {
     }
 
     mutating func facebookPostNode(_ post: SimulatedPost, context: GraphContext) -> RouteResult {
-        guard let fields = GraphFieldList(context.request.query["fields"] ?? "id,created_time,message") else {
-            return graphFailure(.invalidParameter("Syntax error in fields"), endpoint: .facebookPost, account: post.accountID)
+        graphObject(post, defaultFields: "id,created_time,message", endpoint: .facebookPost, context: context) {
+            world, post, fields, context, json in
+            world.writeFacebookPost(post, fields: fields, context: context, into: &json)
         }
-        var json = JSONWriter(capacity: 512)
-        if let error = writeFacebookPost(post, fields: fields, context: context, into: &json) {
-            return graphFailure(error, endpoint: .facebookPost, account: post.accountID)
-        }
-        return RouteResult(
-            response: SimulatedResponse(json: json), endpoint: .facebookPost, account: post.accountID, outcome: .success)
     }
 
     mutating func facebookPostList(_ account: SimulatedAccount, context: GraphContext) -> RouteResult {
-        guard let fields = GraphFieldList(context.request.query["fields"] ?? "id,created_time,message") else {
-            return graphFailure(.invalidParameter("Syntax error in fields"), endpoint: .facebookPosts, account: account.id)
+        graphEdge(account, defaultFields: "id,created_time,message", endpoint: .facebookPosts, context: context) {
+            world, post, fields, context, json in
+            world.writeFacebookPost(post, fields: fields, context: context, into: &json)
         }
-        let page: GraphPage
-        switch graphPage(account.postIDs, context: context) {
-        case .success(let value): page = value
-        case .failure(let error): return graphFailure(error, endpoint: .facebookPosts, account: account.id)
-        }
-        var json = JSONWriter(capacity: 128 * max(1, page.ids.count))
-        json.beginObject()
-        json.key("data")
-        json.beginArray()
-        for id in page.ids {
-            guard let post = posts[id] else { continue }
-            if let error = writeFacebookPost(post, fields: fields, context: context, into: &json) {
-                return graphFailure(error, endpoint: .facebookPosts, account: account.id)
-            }
-        }
-        json.endArray()
-        writePaging(page, into: &json, context: context)
-        json.endObject()
-        return RouteResult(
-            response: SimulatedResponse(json: json), endpoint: .facebookPosts, account: account.id, outcome: .success)
     }
 
     /// A Page post with the requested fields. Field expansion (`insights.metric(...)`, `reactions.summary(...)`)

@@ -88,42 +88,15 @@ extension SimulatorWorld {
     // MARK: Media node and listing
 
     mutating func instagramMediaNode(_ post: SimulatedPost, context: GraphContext) -> RouteResult {
-        guard let fields = GraphFieldList(context.request.query["fields"] ?? "id") else {
-            return graphFailure(.invalidParameter("Syntax error in fields"), endpoint: .instagramMedia, account: post.accountID)
+        graphObject(post, defaultFields: "id", endpoint: .instagramMedia, context: context) { world, post, fields, context, json in
+            world.writeInstagramMedia(post, fields: fields, context: context, into: &json)
         }
-        var json = JSONWriter(capacity: 256)
-        if let error = writeInstagramMedia(post, fields: fields, context: context, into: &json) {
-            return graphFailure(error, endpoint: .instagramMedia, account: post.accountID)
-        }
-        return RouteResult(
-            response: SimulatedResponse(json: json), endpoint: .instagramMedia, account: post.accountID, outcome: .success)
     }
 
     mutating func instagramMediaList(_ account: SimulatedAccount, context: GraphContext) -> RouteResult {
-        guard let fields = GraphFieldList(context.request.query["fields"] ?? "id") else {
-            return graphFailure(.invalidParameter("Syntax error in fields"), endpoint: .instagramMediaList, account: account.id)
+        graphEdge(account, defaultFields: "id", endpoint: .instagramMediaList, context: context) { world, post, fields, context, json in
+            world.writeInstagramMedia(post, fields: fields, context: context, into: &json)
         }
-        let page: GraphPage
-        switch graphPage(account.postIDs, context: context) {
-        case .success(let value): page = value
-        case .failure(let error): return graphFailure(error, endpoint: .instagramMediaList, account: account.id)
-        }
-        var json = JSONWriter(capacity: 128 * max(1, page.ids.count))
-        json.beginObject()
-        json.key("data")
-        json.beginArray()
-        for id in page.ids {
-            guard let post = posts[id] else { continue }
-            // One unsupported metric in an `insights.metric(...)` expansion fails the page (UNCONFIRMED upstream).
-            if let error = writeInstagramMedia(post, fields: fields, context: context, into: &json) {
-                return graphFailure(error, endpoint: .instagramMediaList, account: account.id)
-            }
-        }
-        json.endArray()
-        writePaging(page, into: &json, context: context)
-        json.endObject()
-        return RouteResult(
-            response: SimulatedResponse(json: json), endpoint: .instagramMediaList, account: account.id, outcome: .success)
     }
 
     /// One media object with the requested fields; `like_count` is left out when the owner hides likes.

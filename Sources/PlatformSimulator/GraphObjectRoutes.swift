@@ -1,0 +1,50 @@
+extension SimulatorWorld {
+    /// Writes one post as a Graph object with the requested fields, or says why the request fails.
+    typealias GraphObjectWriter = (inout SimulatorWorld, SimulatedPost, GraphFieldList, GraphContext, inout JSONWriter) -> GraphError?
+
+    /// `GET /{object-id}?fields=…`: one object, as `write` renders it.
+    mutating func graphObject(
+        _ post: SimulatedPost, defaultFields: String, endpoint: SimulatorEndpoint, context: GraphContext,
+        write: GraphObjectWriter
+    ) -> RouteResult {
+        guard let fields = GraphFieldList(context.request.query["fields"] ?? defaultFields) else {
+            return graphFailure(.invalidParameter("Syntax error in fields"), endpoint: endpoint, account: post.accountID)
+        }
+        var json = JSONWriter(capacity: 512)
+        if let error = write(&self, post, fields, context, &json) {
+            return graphFailure(error, endpoint: endpoint, account: post.accountID)
+        }
+        return RouteResult(response: SimulatedResponse(json: json), endpoint: endpoint, account: post.accountID, outcome: .success)
+    }
+
+    /// `GET /{owner-id}/{edge}?fields=…`: a cursor-paged `{"data":[…],"paging":…}` of the owner's posts. One
+    /// object that fails (e.g. an unsupported metric inside `insights.metric(…)`) fails the page, as the
+    /// object itself would (UNCONFIRMED upstream).
+    mutating func graphEdge(
+        _ account: SimulatedAccount, defaultFields: String, endpoint: SimulatorEndpoint, context: GraphContext,
+        write: GraphObjectWriter
+    ) -> RouteResult {
+        guard let fields = GraphFieldList(context.request.query["fields"] ?? defaultFields) else {
+            return graphFailure(.invalidParameter("Syntax error in fields"), endpoint: endpoint, account: account.id)
+        }
+        let page: GraphPage
+        switch graphPage(account.postIDs, context: context) {
+        case .success(let value): page = value
+        case .failure(let error): return graphFailure(error, endpoint: endpoint, account: account.id)
+        }
+        var json = JSONWriter(capacity: 128 * max(1, page.ids.count))
+        json.beginObject()
+        json.key("data")
+        json.beginArray()
+        for id in page.ids {
+            guard let post = posts[id] else { continue }
+            if let error = write(&self, post, fields, context, &json) {
+                return graphFailure(error, endpoint: endpoint, account: account.id)
+            }
+        }
+        json.endArray()
+        writePaging(page, into: &json, context: context)
+        json.endObject()
+        return RouteResult(response: SimulatedResponse(json: json), endpoint: endpoint, account: account.id, outcome: .success)
+    }
+}
