@@ -31,14 +31,12 @@ extension MetricsStore {
         WHERE p.id = ?
         """
 
-    /// The newest snapshot of a workspace's posts, most recently posted first.
+    /// The newest snapshot of a workspace's posts, most recently posted first: the posts are chosen here, their
+    /// snapshots read exactly as `latestMetrics(postIds:)` reads them.
     public func latestMetrics(workspaceId: String, platform: Platform?, limit: Int) throws -> [LatestMetric] {
-        try pool.read { db in
+        let postIds = try pool.read { db in
             try Self.requireWorkspace(db, workspaceId)
-            var sql = """
-                SELECT p.id, p.platform FROM posts p JOIN accounts a ON a.id = p.account_id
-                WHERE a.workspace_id = ?
-                """
+            var sql = "SELECT p.id FROM posts p JOIN accounts a ON a.id = p.account_id WHERE a.workspace_id = ?"
             var arguments: StatementArguments = [workspaceId]
             if let platform {
                 sql += " AND p.platform = ?"
@@ -46,24 +44,9 @@ extension MetricsStore {
             }
             sql += " ORDER BY p.posted_at DESC, p.id LIMIT ?"
             arguments += [limit]
-            let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
-            return try rows.map { row in
-                let platform = Platform(rawValue: row[1]) ?? .instagram
-                return try Self.latest(db, postId: row[0], platform: platform)
-            }
+            return try String.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
         }
-    }
-
-    static func latest(_ db: Database, postId: String, platform: Platform) throws -> LatestMetric {
-        let statement = try db.cachedStatement(sql: """
-            SELECT captured_at, \(metricColumns) FROM post_metrics
-            WHERE post_id = ? ORDER BY captured_at DESC LIMIT 1
-            """)
-        guard let row = try Row.fetchOne(statement, arguments: [postId]) else {
-            return LatestMetric(postId: postId, platform: platform, capturedAt: nil, values: MetricValues())
-        }
-        return LatestMetric(
-            postId: postId, platform: platform, capturedAt: Timestamp(milliseconds: row[0]), values: values(row, from: 1))
+        return try latestMetrics(postIds: postIds)
     }
 
     public struct HistoryPage: Sendable, Equatable {
