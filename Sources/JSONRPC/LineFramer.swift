@@ -20,9 +20,6 @@ public struct LineFramer: Sendable {
         self.maximumLineLength = maximumLineLength
     }
 
-    /// Bytes received but not yet part of a complete line.
-    public var bufferedByteCount: Int { pending.count }
-
     /// Consumes `bytes`, calling `emit` for each event. After `.tooLong` everything else is ignored.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, emit: (Event) -> Void) {
         guard !failed else { return }

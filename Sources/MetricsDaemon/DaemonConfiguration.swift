@@ -1,4 +1,3 @@
-import Logging
 import NIOCore
 import RefreshEngine
 import RPCServer
@@ -20,7 +19,6 @@ public struct DaemonConfiguration: Sendable {
 
     public var server: RPCServerConfiguration
     public var databasePath: String
-    public var logLevel: Logger.Level = .info
     public var endpoints = Endpoints()
     public var refresh = RefreshConfiguration()
     /// nil: no built-in schedule (deployments that trigger `refreshAll` from cron).

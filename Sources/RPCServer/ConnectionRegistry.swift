@@ -21,10 +21,6 @@ final class ConnectionRegistry: Sendable {
         return admitted
     }
 
-    var count: Int {
-        channels.withLock { $0.count }
-    }
-
     var all: [any Channel] {
         channels.withLock { Array($0.values) }
     }

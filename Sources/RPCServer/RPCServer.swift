@@ -76,10 +76,6 @@ public final class RPCServer: Sendable {
         self.connections = connections
     }
 
-    public var connectionCount: Int {
-        connections.count
-    }
-
     /// Stops accepting, lets every connection answer what it is running (up to the grace period), closes
     /// them, and removes the socket file.
     public func shutdown() async {

@@ -56,7 +56,8 @@ struct AccountRefresh {
 
     func run() async throws -> RefreshReport.Detail {
         guard let first = posts.first else {
-            throw CancellationError()
+            // A run groups posts by account, so every account it refreshes has at least one.
+            preconditionFailure("an account is refreshed only for the posts it has")
         }
         let platform = first.platform
         var detail = RefreshReport.Detail(

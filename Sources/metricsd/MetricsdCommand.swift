@@ -137,7 +137,6 @@ struct MetricsdCommand: AsyncParsableCommand {
         var configuration = DaemonConfiguration(
             socketPath: socket ?? DefaultLocations.socketPath(environment: environment),
             databasePath: database ?? Self.defaultDatabase(environment: environment, demo: demo))
-        configuration.logLevel = level
         configuration.server.socketMode = groupAccess ? 0o660 : 0o600
         configuration.server.maximumLineBytes = maxRequestBytes
         configuration.server.maximumConnections = maxConnections
