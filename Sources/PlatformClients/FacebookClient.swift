@@ -48,11 +48,7 @@ public struct FacebookClient: Sendable {
             + QueryString.encode([("fields", fields), ("access_token", accessToken)])
         let answer = try await graph.get(
             endpoint: "facebook.post", url: url, accessToken: accessToken, requestedMetrics: metrics, objectID: pageID)
-        do {
-            return PlatformResponse(value: try FacebookPostParser.parse(answer.body), usage: answer.usage, httpStatus: answer.status)
-        } catch {
-            throw PlatformError(platform: .facebook, kind: error.kind, usage: answer.usage, httpStatus: answer.status)
-        }
+        return try answer.decode(FacebookPostParser.parse)
     }
 
     /// The Page's posts created at or after `since`, newest first, following cursors to the end of the window.

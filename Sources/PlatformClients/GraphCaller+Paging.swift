@@ -23,12 +23,7 @@ extension GraphCaller {
         for _ in 0..<max(1, maxPages) {
             let answer = try await get(endpoint: endpoint, url: url(after), accessToken: accessToken, objectID: objectID)
             usage = answer.usage
-            let page: WindowPage
-            do {
-                page = try parse(answer.body)
-            } catch {
-                throw PlatformError(platform: error.platform, kind: error.kind, usage: usage, httpStatus: answer.status)
-            }
+            let page = try answer.decode(parse).value
             found += page.posts
             guard !page.reachedOlder, let next = page.after else { break }
             after = next

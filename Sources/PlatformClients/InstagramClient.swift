@@ -46,12 +46,7 @@ public struct InstagramClient: Sendable {
         let answer = try await graph.get(
             endpoint: "instagram.insights", url: url, accessToken: accessToken, requestedMetrics: metrics,
             objectID: accountID)
-        do {
-            let parsed = try InstagramInsightsParser.parse(answer.body, productType: productType)
-            return PlatformResponse(value: parsed, usage: answer.usage, httpStatus: answer.status)
-        } catch {
-            throw PlatformError(platform: .instagram, kind: error.kind, usage: answer.usage, httpStatus: answer.status)
-        }
+        return try answer.decode { body throws(PlatformError) in try InstagramInsightsParser.parse(body, productType: productType) }
     }
 
     public static let mediaFields = "id,media_type,media_product_type,timestamp,like_count,comments_count"
@@ -61,12 +56,7 @@ public struct InstagramClient: Sendable {
         let url = "\(baseURL)/\(apiVersion)/\(QueryString.escape(mediaID))?"
             + QueryString.encode([("fields", Self.mediaFields), ("access_token", accessToken)])
         let answer = try await graph.get(endpoint: "instagram.media", url: url, accessToken: accessToken)
-        do {
-            return PlatformResponse(
-                value: try InstagramMediaParser.parseMedia(answer.body), usage: answer.usage, httpStatus: answer.status)
-        } catch {
-            throw PlatformError(platform: .instagram, kind: error.kind, usage: answer.usage, httpStatus: answer.status)
-        }
+        return try answer.decode(InstagramMediaParser.parseMedia)
     }
 
     /// The account's media created at or after `since`, newest first, following cursors until the end of the

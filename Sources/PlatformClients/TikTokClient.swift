@@ -58,11 +58,8 @@ public struct TikTokClient: Sendable {
         let answer = try await post(
             endpoint: "tiktok.videoQuery", path: "/v2/video/query/?fields=\(Self.queryFields)", body: body,
             accessToken: accessToken)
-        do {
-            let result = try TikTokParser.parseVideoQuery(answer.body, requestedIDs: ids, status: answer.status)
-            return PlatformResponse(value: result, usage: answer.usage, httpStatus: answer.status)
-        } catch {
-            throw PlatformError(platform: .tiktok, kind: error.kind.redacting([accessToken]), usage: answer.usage, httpStatus: answer.status)
+        return try answer.decode(redacting: [accessToken]) { body throws(PlatformError) in
+            try TikTokParser.parseVideoQuery(body, requestedIDs: ids, status: answer.status)
         }
     }
 
@@ -81,12 +78,9 @@ public struct TikTokClient: Sendable {
                 endpoint: "tiktok.videoList", path: "/v2/video/list/?fields=id,create_time", body: body,
                 accessToken: accessToken)
             usage = answer.usage
-            let page: (videos: [DiscoveredPost], cursor: Int64?, hasMore: Bool)
-            do {
-                page = try TikTokParser.parseVideoList(answer.body, status: answer.status)
-            } catch {
-                throw PlatformError(platform: .tiktok, kind: error.kind.redacting([accessToken]), usage: usage, httpStatus: answer.status)
-            }
+            let page = try answer.decode(redacting: [accessToken]) { body throws(PlatformError) in
+                try TikTokParser.parseVideoList(body, status: answer.status)
+            }.value
             let inWindow = page.videos.filter { $0.createdAt >= since }
             found += inWindow
             guard inWindow.count == page.videos.count, page.hasMore, let next = page.cursor, next != cursor else { break }
@@ -116,11 +110,8 @@ public struct TikTokClient: Sendable {
         let answer = try await transport.send(
             platform: .tiktok, endpoint: "tiktok.oauthToken", method: .POST, url: baseURL + "/v2/oauth/token/",
             headers: headers, body: body, secrets: secrets)
-        do {
-            let pair = try TikTokParser.parseToken(answer.body, status: answer.status, now: clock.now)
-            return PlatformResponse(value: pair, usage: answer.usage, httpStatus: answer.status)
-        } catch {
-            throw PlatformError(platform: .tiktok, kind: error.kind.redacting(secrets), usage: answer.usage, httpStatus: answer.status)
+        return try answer.decode(redacting: secrets) { body throws(PlatformError) in
+            try TikTokParser.parseToken(body, status: answer.status, now: clock.now)
         }
     }
 
