@@ -3,15 +3,9 @@ import MetricsCore
 /// Facebook Page post insights, post fields (with field expansion) and the Page's post listing.
 extension SimulatorWorld {
     mutating func facebookInsights(_ post: SimulatedPost, context: GraphContext) -> RouteResult {
-        let names = (context.request.query["metric"] ?? "").split(separator: ",").map { String($0.trimmingSpaces()) }
-        var json = JSONWriter(capacity: 200 * max(1, names.count))
-        json.beginObject()
-        if let error = writeFacebookInsights(post, metrics: names, context: context, into: &json) {
-            return graphFailure(error, endpoint: .facebookInsights, account: post.accountID)
+        graphInsights(post, endpoint: .facebookInsights, context: context) { world, post, names, context, json in
+            world.writeFacebookInsights(post, metrics: names, context: context, into: &json)
         }
-        json.endObject()
-        return RouteResult(
-            response: SimulatedResponse(json: json), endpoint: .facebookInsights, account: post.accountID, outcome: .success)
     }
 
     /// `"data":[…]`, or the #100 that one retired or unknown name causes for the whole request.

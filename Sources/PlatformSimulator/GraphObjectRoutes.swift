@@ -2,6 +2,23 @@ extension SimulatorWorld {
     /// Writes one post as a Graph object with the requested fields, or says why the request fails.
     typealias GraphObjectWriter = (inout SimulatorWorld, SimulatedPost, GraphFieldList, GraphContext, inout JSONWriter) -> GraphError?
 
+    /// Writes an insights `"data":[…]` for the requested metric names, or the error that fails the request.
+    typealias InsightsWriter = (inout SimulatorWorld, SimulatedPost, [String], GraphContext, inout JSONWriter) -> GraphError?
+
+    /// `GET /{object-id}/insights?metric=…`: `{"data":[…]}` as `write` renders it; one bad name fails it all.
+    mutating func graphInsights(
+        _ post: SimulatedPost, endpoint: SimulatorEndpoint, context: GraphContext, write: InsightsWriter
+    ) -> RouteResult {
+        let names = (context.request.query["metric"] ?? "").split(separator: ",").map { String($0.trimmingSpaces()) }
+        var json = JSONWriter(capacity: 200 * max(1, names.count))
+        json.beginObject()
+        if let error = write(&self, post, names, context, &json) {
+            return graphFailure(error, endpoint: endpoint, account: post.accountID)
+        }
+        json.endObject()
+        return RouteResult(response: SimulatedResponse(json: json), endpoint: endpoint, account: post.accountID, outcome: .success)
+    }
+
     /// `GET /{object-id}?fields=…`: one object, as `write` renders it.
     mutating func graphObject(
         _ post: SimulatedPost, defaultFields: String, endpoint: SimulatorEndpoint, context: GraphContext,

@@ -3,16 +3,9 @@ import MetricsCore
 /// Instagram's media insights, media fields, media listing and long-lived token refresh.
 extension SimulatorWorld {
     mutating func instagramInsights(_ post: SimulatedPost, context: GraphContext) -> RouteResult {
-        let names = (context.request.query["metric"] ?? "").split(separator: ",").map { String($0.trimmingSpaces()) }
-        var json = JSONWriter(capacity: 160 * max(1, names.count))
-        json.beginObject()
-        if let error = writeInstagramInsights(post, metrics: names, context: context, into: &json) {
-            return graphFailure(error, endpoint: .instagramInsights, account: post.accountID)
+        graphInsights(post, endpoint: .instagramInsights, context: context) { world, post, names, context, json in
+            world.writeInstagramInsights(post, metrics: names, context: context, into: &json)
         }
-        json.endObject()
-        return RouteResult(
-            response: SimulatedResponse(json: json), endpoint: .instagramInsights, account: post.accountID,
-            outcome: .success)
     }
 
     /// Writes `"data":[…]` (the insights edge's body, also nested under `insights` by field expansion), or returns
