@@ -20,20 +20,10 @@ extension SimulatorWorld {
         json.beginArray()
         if insightsReady(post, now: context.now) {
             for name in names {
-                json.beginObject()
-                json.field("name", name)
-                json.field("period", "lifetime")
-                json.key("values")
-                json.beginArray()
-                json.beginObject()
-                json.key("value")
-                writeFacebookValue(name, of: post, now: context.now, into: &json)
-                json.endObject()
-                json.endArray()
-                json.field("title", FacebookMetricCatalog.title(name))
-                json.field("description", FacebookMetricCatalog.description(name))
-                json.field("id", "\(post.id)/insights/\(name)/lifetime")
-                json.endObject()
+                writeInsightEntry(
+                    name, of: post, title: FacebookMetricCatalog.title(name),
+                    description: FacebookMetricCatalog.description(name), into: &json
+                ) { json in writeFacebookValue(name, of: post, now: context.now, into: &json) }
             }
         }
         json.endArray()

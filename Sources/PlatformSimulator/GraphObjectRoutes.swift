@@ -19,6 +19,28 @@ extension SimulatorWorld {
         return RouteResult(response: SimulatedResponse(json: json), endpoint: endpoint, account: post.accountID, outcome: .success)
     }
 
+    /// One lifetime entry of an insights `data` array, in the shape both Instagram and Facebook use:
+    /// `{"name","period","values":[{"value":…}],"title","description","id"}`; `value` writes the value.
+    func writeInsightEntry(
+        _ name: String, of post: SimulatedPost, title: String, description: String, into json: inout JSONWriter,
+        value: (inout JSONWriter) -> Void
+    ) {
+        json.beginObject()
+        json.field("name", name)
+        json.field("period", "lifetime")
+        json.key("values")
+        json.beginArray()
+        json.beginObject()
+        json.key("value")
+        value(&json)
+        json.endObject()
+        json.endArray()
+        json.field("title", title)
+        json.field("description", description)
+        json.field("id", "\(post.id)/insights/\(name)/lifetime")
+        json.endObject()
+    }
+
     /// `GET /{object-id}?fields=…`: one object, as `write` renders it.
     mutating func graphObject(
         _ post: SimulatedPost, defaultFields: String, endpoint: SimulatorEndpoint, context: GraphContext,

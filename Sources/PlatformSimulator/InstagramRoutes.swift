@@ -41,19 +41,10 @@ extension SimulatorWorld {
             return nil
         }
         for name in names {
-            json.beginObject()
-            json.field("name", name)
-            json.field("period", "lifetime")
-            json.key("values")
-            json.beginArray()
-            json.beginObject()
-            json.field("value", instagramValue(name, of: post, now: context.now))
-            json.endObject()
-            json.endArray()
-            json.field("title", InstagramMetricCatalog.title(name))
-            json.field("description", InstagramMetricCatalog.description(name))
-            json.field("id", "\(post.id)/insights/\(name)/lifetime")
-            json.endObject()
+            writeInsightEntry(
+                name, of: post, title: InstagramMetricCatalog.title(name),
+                description: InstagramMetricCatalog.description(name), into: &json
+            ) { json in json.int(instagramValue(name, of: post, now: context.now)) }
         }
         json.endArray()
         return nil
