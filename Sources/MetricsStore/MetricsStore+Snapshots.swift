@@ -8,15 +8,23 @@ extension MetricsStore {
 
     // MARK: Reads (synchronous, safe on an event loop)
 
-    /// The newest snapshot of each post, in the order asked: one statement per post, three index seeks, on
-    /// the store's dedicated read connections (see `LatestMetricsReader` for why not through the pool).
+    /// The newest snapshot of each post, in the order asked: from `latestCache` when a recent read put it
+    /// there, otherwise one statement per post, three index seeks, on the store's dedicated read connections
+    /// (see `LatestMetricsReader` for why not through the pool).
     public func latestMetrics(postIds: [String]) throws -> [LatestMetric] {
         try postIds.enumerated().map { index, postId in
-            guard let row = try latestReader.latest(postId: postId), let platform = Platform(rawValue: row.platform) else {
-                throw StoreError.notFound("post", id: postId, field: "postIds[\(index)]")
+            let entry: LatestSnapshotCache.Entry
+            switch latestCache.lookup(postId) {
+            case .hit(let cached):
+                entry = cached
+            case .miss(let miss):
+                guard let row = try latestReader.latest(postId: postId), let platform = Platform(rawValue: row.platform) else {
+                    throw StoreError.notFound("post", id: postId, field: "postIds[\(index)]")
+                }
+                entry = .init(platform: platform, capturedAt: row.capturedAt.map(Timestamp.init(milliseconds:)), values: row.values)
+                latestCache.fill(postId, entry, after: miss)
             }
-            return LatestMetric(
-                postId: postId, platform: platform, capturedAt: row.capturedAt.map(Timestamp.init(milliseconds:)), values: row.values)
+            return LatestMetric(postId: postId, platform: entry.platform, capturedAt: entry.capturedAt, values: entry.values)
         }
     }
 
@@ -108,7 +116,8 @@ extension MetricsStore {
     /// Backfills history. Idempotent: a point already stored at the same (post, capturedAt) is kept as it is,
     /// so re-running an import never changes or duplicates anything. One unknown post aborts the whole call.
     public func importSnapshots(_ snapshots: [Snapshot]) async throws -> ImportResult {
-        try await pool.write { db in
+        defer { latestCache.invalidate(snapshots.lazy.map(\.postId)) }
+        return try await pool.write { db in
             let postStatement = try db.cachedStatement(sql: "SELECT 1 FROM posts WHERE id = ?")
             var knownPosts: Set<String> = []
             for (index, snapshot) in snapshots.enumerated() where !knownPosts.contains(snapshot.postId) {
@@ -127,6 +136,7 @@ extension MetricsStore {
     @discardableResult
     public func recordSnapshots(_ snapshots: [Snapshot]) async throws -> Int {
         guard !snapshots.isEmpty else { return 0 }
+        defer { latestCache.invalidate(snapshots.lazy.map(\.postId)) }
         return try await pool.write { db in
             let written = try Self.insert(db, snapshots, onConflict: """
                 DO UPDATE SET impressions = excluded.impressions, views = excluded.views, reach = excluded.reach,

@@ -13,6 +13,11 @@ public struct MetricsStore: Sendable {
         public var busyTimeoutSeconds: Double = 5
         /// Reader connections; more than the event loops plus the refresh engine's readers.
         public var maximumReaderCount: Int = 8
+        /// Posts whose newest snapshot `latestMetrics` keeps in memory (about 150 bytes each).
+        public var latestCacheCapacity: Int = 100_000
+        /// How long a cached newest snapshot is served before being read again: the bound on how stale a
+        /// read can be after a write by another process (this process's own writes are seen at once).
+        public var latestCacheLifetimeMilliseconds: Int64 = 2_000
 
         public init() {}
     }
@@ -20,6 +25,7 @@ public struct MetricsStore: Sendable {
     let pool: DatabasePool
     let clock: any WallClock
     let latestReader: LatestMetricsReader
+    let latestCache: LatestSnapshotCache
     public let path: String
 
     /// Opens (creating if needed, mode 0600) and migrates the database at `path`.
@@ -38,7 +44,9 @@ public struct MetricsStore: Sendable {
         try SchemaMigrations.migrator.migrate(pool)
         let reader = LatestMetricsReader(
             path: path, sql: latestByPostSQL, busyTimeoutMilliseconds: Int32(options.busyTimeoutSeconds * 1000))
-        return MetricsStore(pool: pool, clock: clock, latestReader: reader, path: path)
+        let cache = LatestSnapshotCache(
+            capacity: options.latestCacheCapacity, lifetimeMilliseconds: options.latestCacheLifetimeMilliseconds, clock: clock)
+        return MetricsStore(pool: pool, clock: clock, latestReader: reader, latestCache: cache, path: path)
     }
 
     /// Closes every connection; the store must not be used afterwards.
@@ -62,6 +70,7 @@ extension MetricsStore {
     /// Raw write access for tests that must set up states no public method produces (an expired account,
     /// millions of rows). Not for production code: every real write is a domain method above.
     public func writeForTesting(_ body: @escaping @Sendable (Database) throws -> Void) async throws {
+        defer { latestCache.invalidateAll() }
         try await pool.write(body)
     }
 }
