@@ -7,11 +7,14 @@ import Synchronization
 ///
 /// Health checks and load balancers poll hard; the facts (database size, accounts by status, last run)
 /// change rarely, so they are read at most once per `maximumAge` and whenever a write that changes them
-/// calls `invalidate()`. Uptime is always current.
+/// calls `invalidate()`. Uptime is always current. The reply itself is kept too and rebuilt only when the
+/// facts or the uptime's second change, so a poll costs a clock read and a lock.
 final class HealthMonitor: Sendable {
     private struct Cached {
         var facts: Result<MetricsStore.HealthFacts, any Error>
         var readAt: ContinuousClock.Instant
+        var report: JSON
+        var uptimeSeconds: Int64
     }
 
     private let store: MetricsStore
@@ -30,17 +33,27 @@ final class HealthMonitor: Sendable {
 
     func report() -> JSON {
         let now = ContinuousClock.now
-        let facts = cache.withLock { cached -> Result<MetricsStore.HealthFacts, any Error> in
-            if let cached = cached, now - cached.readAt < maximumAge {
-                return cached.facts
+        let uptimeSeconds = Int64((now - startedAt).components.seconds)
+        return cache.withLock { cached -> JSON in
+            if var current = cached, now - current.readAt < maximumAge {
+                if current.uptimeSeconds != uptimeSeconds {
+                    current.report = Self.render(current.facts, uptimeSeconds: uptimeSeconds)
+                    current.uptimeSeconds = uptimeSeconds
+                    cached = current
+                }
+                return current.report
             }
-            let fresh = Result { try store.healthFacts() }
-            cached = Cached(facts: fresh, readAt: now)
-            return fresh
+            let facts = Result { try store.healthFacts() }
+            let report = Self.render(facts, uptimeSeconds: uptimeSeconds)
+            cached = Cached(facts: facts, readAt: now, report: report, uptimeSeconds: uptimeSeconds)
+            return report
         }
+    }
+
+    private static func render(_ facts: Result<MetricsStore.HealthFacts, any Error>, uptimeSeconds: Int64) -> JSON {
         var report: JSONObject = [
             "version": .string(DefaultLocations.version),
-            "uptimeSeconds": .int(Int64((now - startedAt).components.seconds)),
+            "uptimeSeconds": .int(uptimeSeconds),
         ]
         switch facts {
         case .success(let facts):

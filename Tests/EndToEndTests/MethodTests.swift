@@ -132,6 +132,19 @@ import Testing
         #expect(health["accounts"] == ["connected": 3, "expired": 0, "needsReconnect": 0, "disconnected": 0])
         #expect(health["lastRun"] == nil as JSON)
     }
+
+    /// The reply is kept between polls; its uptime must still move on.
+    @Test func healthUptimeCountsUpUnderConstantPolling() throws {
+        let daemon = try DaemonProcess()
+        func uptime() throws -> Int64 {
+            guard case .number(let seconds)? = try daemon.result("health")["uptimeSeconds"], let value = seconds.int64 else {
+                throw TestFailure("health has no integer uptimeSeconds")
+            }
+            return value
+        }
+        let first = try uptime()
+        try waitUntil("uptimeSeconds passes \(first)", timeout: 5) { try uptime() > first }
+    }
 }
 
 extension Result {
