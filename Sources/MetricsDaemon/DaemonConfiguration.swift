@@ -1,3 +1,4 @@
+import MetricsStore
 import NIOCore
 import RefreshEngine
 import RPCServer
@@ -19,6 +20,7 @@ public struct DaemonConfiguration: Sendable {
 
     public var server: RPCServerConfiguration
     public var databasePath: String
+    public var store = MetricsStore.Options()
     public var endpoints = Endpoints()
     public var refresh = RefreshConfiguration()
     /// nil: no built-in schedule (deployments that trigger `refreshAll` from cron).

@@ -41,7 +41,7 @@ public enum MetricsDaemon {
         }
         let store: MetricsStore
         do {
-            store = try MetricsStore.open(path: configuration.databasePath)
+            store = try MetricsStore.open(path: configuration.databasePath, options: configuration.store)
         } catch {
             throw StartupError(description: "cannot open database \(configuration.databasePath): \(error)")
         }

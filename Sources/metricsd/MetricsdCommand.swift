@@ -31,6 +31,9 @@ struct MetricsdCommand: AsyncParsableCommand {
     @Option(help: "Seconds a connection may stay silent, with no call running, before it is closed.")
     var idleTimeout: Int64 = 300
 
+    @Option(help: "Posts whose newest snapshot latestMetrics keeps in memory (about 150 bytes each); 0 turns the cache off.")
+    var latestCacheEntries: Int = 100_000
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -120,6 +123,7 @@ struct MetricsdCommand: AsyncParsableCommand {
         guard (firstRefreshDelay ?? 0) >= 0 else { throw ValidationError("--first-refresh-delay must not be negative") }
         guard maxRequestBytes >= 1024 else { throw ValidationError("--max-request-bytes must be at least 1024") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        guard latestCacheEntries >= 0 else { throw ValidationError("--latest-cache-entries must not be negative") }
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
     }
@@ -141,6 +145,7 @@ struct MetricsdCommand: AsyncParsableCommand {
         configuration.server.maximumLineBytes = maxRequestBytes
         configuration.server.maximumConnections = maxConnections
         configuration.server.idleTimeout = .seconds(idleTimeout)
+        configuration.store.latestCacheCapacity = latestCacheEntries
         configuration.demo = demo
         configuration.demoAccountsPerPlatform = demoAccounts
         configuration.demoPostsPerAccount = demoPosts

@@ -85,6 +85,30 @@ import Testing
         #expect(badPlatform.data?["field"] == "platform")
     }
 
+    /// latestMetrics keeps read posts in memory (`--latest-cache-entries`); a write must show on the next read
+    /// all the same, on another connection too, and the answers must not depend on the cache being there.
+    @Test(arguments: [[], ["--latest-cache-entries", "0"]])
+    func latestMetricsShowsEachImportOnTheNextRead(flags: [String]) throws {
+        let daemon = try DaemonProcess(arguments: flags)
+        try Fixtures.register(daemon)
+        let reader = try daemon.connect()
+        func latest() throws -> (capturedAt: JSON?, views: JSON?) {
+            let metrics = try reader.call("latestMetrics", params: ["postIds": ["ig-0"]]).get()["metrics"]
+            guard case .array(let rows)? = metrics, rows.count == 1 else { throw TestFailure("no row for ig-0: \(String(describing: metrics))") }
+            return (rows[0]["capturedAt"], rows[0]["views"])
+        }
+        for _ in 0..<3 { #expect(try latest().capturedAt == nil as JSON) }
+        try daemon.result("importMetrics", ["snapshots": [Fixtures.snapshot("ig-0", "2026-11-24T10:00:00.000Z", views: 100)]])
+        #expect(try latest() == ("2026-11-24T10:00:00.000Z", 100))
+        try daemon.result("importMetrics", ["snapshots": [Fixtures.snapshot("ig-0", "2026-11-24T11:00:00.000Z", views: 150)]])
+        #expect(try latest() == ("2026-11-24T11:00:00.000Z", 150))
+        // Backfilling an older point leaves the newest as it was.
+        try daemon.result("importMetrics", ["snapshots": [Fixtures.snapshot("ig-0", "2026-11-23T11:00:00.000Z", views: 1)]])
+        #expect(try latest() == ("2026-11-24T11:00:00.000Z", 150))
+        let negative = try #require(try daemon.call("latestMetrics", [["ig-0", "ghost"]]).failure)
+        #expect(negative.code == -32001)
+    }
+
     @Test func historyIsOldestFirstAndImportIsIdempotent() throws {
         let daemon = try DaemonProcess()
         try Fixtures.register(daemon)
