@@ -2774,7 +2774,7 @@ extension OpenRPCDocument {
                 "additionalProperties": false
               }
             ],
-            "description": "{ok: true, sizeBytes} when the database answers (sizeBytes is the main file, not the WAL); {ok: false, sizeBytes: null, error} when it does not."
+            "description": "{ok: true, sizeBytes} when the database answers (sizeBytes counts the database's pages and its write-ahead log); {ok: false, sizeBytes: null, error} when it does not."
           },
           "accounts": {
             "description": "Accounts by status (all 0 when the database cannot be read).",

@@ -1,9 +1,12 @@
+import Foundation
 import GRDB
 import MetricsCore
 
 /// The facts `health` reports about the database.
 extension MetricsStore {
     public struct HealthFacts: Sendable, Equatable {
+        /// On disk: the database's pages plus its write-ahead log, which between checkpoints can be the
+        /// larger part (a big import lands there first).
         public var sizeBytes: Int64
         public var accountsByStatus: [AccountStatus: Int]
         public var lastRun: RefreshRunInfo?
@@ -20,8 +23,13 @@ extension MetricsStore {
                 }
             }
             let lastRun = try Self.runs(db, limit: 1).first
-            return HealthFacts(sizeBytes: pageCount * pageSize, accountsByStatus: byStatus, lastRun: lastRun)
+            return HealthFacts(sizeBytes: pageCount * pageSize + walBytes(), accountsByStatus: byStatus, lastRun: lastRun)
         }
+    }
+
+    private func walBytes() -> Int64 {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path + "-wal")
+        return (attributes?[.size] as? NSNumber)?.int64Value ?? 0
     }
 
     /// The newest runs first.

@@ -229,6 +229,27 @@ struct TemporaryStore: ~Copyable {
         #expect(facts.lastRun == nil)
     }
 
+    @Test func healthSizeCountsTheWriteAheadLog() async throws {
+        let temporary = try TemporaryStore()
+        try await temporary.seed()
+        let before = try temporary.store.healthFacts().sizeBytes
+        let now = temporary.clock.now
+        _ = try await temporary.store.importSnapshots((0..<2000).map {
+            Snapshot(postId: "instagram-0", capturedAt: now.adding(milliseconds: Int64($0)), values: MetricValues(views: Int64($0)))
+        })
+        func fileSize(_ path: String) throws -> Int64 {
+            try #require(FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber).int64Value
+        }
+        let wal = try fileSize(temporary.store.path + "-wal")
+        #expect(wal > 0)
+        let pages = try temporary.store.read { db in
+            try Int64.fetchOne(db, sql: "PRAGMA page_count")! * Int64.fetchOne(db, sql: "PRAGMA page_size")!
+        }
+        let after = try temporary.store.healthFacts().sizeBytes
+        #expect(after > before)
+        #expect(after == pages + wal)
+    }
+
     @Test func listingsNeverCarryTokens() async throws {
         let temporary = try TemporaryStore()
         try await temporary.seed()
