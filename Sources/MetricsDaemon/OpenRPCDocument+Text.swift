@@ -769,7 +769,7 @@ extension OpenRPCDocument {
     {
       "name": "latestMetrics",
       "summary": "The newest snapshot of posts, straight from the store.",
-      "description": "Two forms. By postIds (1 to 1000, no other param allowed): one entry per id, in the order asked; an unknown id is -32001 naming postIds[i]. By workspaceId (optionally platform, and limit 1 to 1000, default 100): the workspace's most recently posted posts, newest first; an unknown workspace is -32001. Giving neither postIds nor workspaceId is -32602. A post with no snapshot yet has capturedAt null and every metric null. A metric the platform does not report is null, never 0. Served from WAL snapshots without waiting on writes or refreshes.",
+      "description": "Two forms. By postIds (1 to 1000, no other param allowed): one entry per id, in the order asked; an unknown id is -32001 naming postIds[i]. By workspaceId (optionally platform, limit 1 to 1000, default 100, and cursor): the workspace's posts, most recently posted first, a page at a time; nextCursor continues the listing (null on the last page, and always null by postIds); an unknown workspace is -32001. Giving neither postIds nor workspaceId is -32602. A post with no snapshot yet has capturedAt null and every metric null. A metric the platform does not report is null, never 0. Served from WAL snapshots without waiting on writes or refreshes, and from memory for posts read in the last 2 seconds; a write through metricsd (importMetrics, a refresh) shows on the next read.",
       "paramStructure": "either",
       "params": [
         {
@@ -831,6 +831,18 @@ extension OpenRPCDocument {
             "maximum": 1000,
             "default": 100
           }
+        },
+        {
+          "name": "cursor",
+          "description": "With workspaceId: nextCursor of the previous page (listPosts' cursors work too: same order).",
+          "required": false,
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "maxLength": 1024
+          }
         }
       ],
       "result": {
@@ -838,7 +850,8 @@ extension OpenRPCDocument {
         "schema": {
           "type": "object",
           "required": [
-            "metrics"
+            "metrics",
+            "nextCursor"
           ],
           "properties": {
             "metrics": {
@@ -846,6 +859,13 @@ extension OpenRPCDocument {
               "items": {
                 "$ref": "#/components/schemas/LatestMetric"
               }
+            },
+            "nextCursor": {
+              "type": [
+                "string",
+                "null"
+              ],
+              "minLength": 1
             }
           },
           "additionalProperties": false
@@ -902,7 +922,8 @@ extension OpenRPCDocument {
                   "shares": null,
                   "saves": null
                 }
-              ]
+              ],
+              "nextCursor": null
             }
           }
         },
@@ -938,7 +959,8 @@ extension OpenRPCDocument {
                   "shares": 215,
                   "saves": null
                 }
-              ]
+              ],
+              "nextCursor": "MTc2NDAwMDAwMDAwMDpwb3N0X3R0XzAwMDc"
             }
           }
         }

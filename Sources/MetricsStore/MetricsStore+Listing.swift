@@ -53,11 +53,8 @@ extension MetricsStore {
                 arguments += [accountId]
             }
             if let cursor {
-                guard let position = PostCursor(token: cursor) else {
-                    throw StoreError(.invalid, field: "cursor", message: "not a cursor returned by listPosts")
-                }
-                conditions.append("(p.posted_at < ? OR (p.posted_at = ? AND p.id > ?))")
-                arguments += [position.postedAt, position.postedAt, position.id]
+                conditions.append(PostCursor.afterSQL)
+                arguments += try PostCursor.parse(cursor).afterArguments
             }
             var sql = """
                 SELECT p.id, a.workspace_id, p.account_id, p.platform, p.external_post_id, p.media_product_type,
@@ -67,7 +64,7 @@ extension MetricsStore {
             if !conditions.isEmpty {
                 sql += " WHERE " + conditions.joined(separator: " AND ")
             }
-            sql += " ORDER BY p.posted_at DESC, p.id ASC LIMIT ?"
+            sql += " \(PostCursor.orderSQL) LIMIT ?"
             arguments += [limit + 1]
             let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
             let posts = rows.prefix(limit).map { row in

@@ -39,22 +39,38 @@ extension MetricsStore {
         WHERE p.id = ?
         """
 
-    /// The newest snapshot of a workspace's posts, most recently posted first: the posts are chosen here, their
-    /// snapshots read exactly as `latestMetrics(postIds:)` reads them.
-    public func latestMetrics(workspaceId: String, platform: Platform?, limit: Int) throws -> [LatestMetric] {
-        let postIds = try pool.read { db in
+    public struct LatestPage: Sendable, Equatable {
+        public var metrics: [LatestMetric]
+        /// Where the next page starts (`cursor`); nil on the last page.
+        public var nextCursor: String?
+    }
+
+    /// The newest snapshot of a workspace's posts, most recently posted first, a page at a time: the posts are
+    /// chosen here (keyset paging in `listPosts`' order), their snapshots read exactly as
+    /// `latestMetrics(postIds:)` reads them.
+    public func latestMetrics(workspaceId: String, platform: Platform?, limit: Int, cursor: String? = nil) throws -> LatestPage {
+        let page = try pool.read { db in
             try Self.requireWorkspace(db, workspaceId)
-            var sql = "SELECT p.id FROM posts p JOIN accounts a ON a.id = p.account_id WHERE a.workspace_id = ?"
+            var sql = "SELECT p.id, p.posted_at FROM posts p JOIN accounts a ON a.id = p.account_id WHERE a.workspace_id = ?"
             var arguments: StatementArguments = [workspaceId]
             if let platform {
                 sql += " AND p.platform = ?"
                 arguments += [platform.rawValue]
             }
-            sql += " ORDER BY p.posted_at DESC, p.id LIMIT ?"
-            arguments += [limit]
-            return try String.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
+            if let cursor {
+                sql += " AND " + PostCursor.afterSQL
+                arguments += try PostCursor.parse(cursor).afterArguments
+            }
+            sql += " \(PostCursor.orderSQL) LIMIT ?"
+            arguments += [limit + 1]
+            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
+                PostCursor(postedAt: row[1], id: row[0])
+            }
         }
-        return try latestMetrics(postIds: postIds)
+        let posts = page.prefix(limit)
+        return LatestPage(
+            metrics: try latestMetrics(postIds: posts.map(\.id)),
+            nextCursor: page.count > limit ? posts.last?.token : nil)
     }
 
     public struct HistoryPage: Sendable, Equatable {

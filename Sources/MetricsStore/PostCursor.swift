@@ -1,6 +1,8 @@
 import Foundation
+import GRDB
 
-/// The opaque `cursor` of `listPosts`: the sort key of the last post of a page (posted_at, id).
+/// The opaque `cursor` of `listPosts` and of `latestMetrics` by workspace: the sort key of the last post of a
+/// page (posted_at, id). Both list posts newest first by that key, so a cursor means the same to either.
 ///
 /// Keyset paging, not OFFSET, so a page costs the same however deep it is and posts registered between two
 /// calls neither repeat nor vanish. Base64url so it is a plain token to the caller.
@@ -19,6 +21,19 @@ struct PostCursor: Equatable {
         self.postedAt = postedAt
         self.id = id
     }
+
+    /// The cursor a caller sent, or an error naming its field.
+    static func parse(_ token: String, field: String = "cursor") throws -> PostCursor {
+        guard let cursor = PostCursor(token: token) else {
+            throw StoreError(.invalid, field: field, message: "not a cursor returned by listPosts or latestMetrics")
+        }
+        return cursor
+    }
+
+    /// The order both listings use, and the condition that starts a page after this cursor (alias `p` for posts).
+    static let orderSQL = "ORDER BY p.posted_at DESC, p.id ASC"
+    static let afterSQL = "(p.posted_at < ? OR (p.posted_at = ? AND p.id > ?))"
+    var afterArguments: StatementArguments { [postedAt, postedAt, id] }
 
     init?(token: String) {
         var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")

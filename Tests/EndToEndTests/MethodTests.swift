@@ -85,6 +85,37 @@ import Testing
         #expect(badPlatform.data?["field"] == "platform")
     }
 
+    @Test func latestMetricsByWorkspacePagesInListPostsOrder() throws {
+        let daemon = try DaemonProcess()
+        try Fixtures.register(daemon, postsPerAccount: 5)
+        var seen: [JSON] = []
+        var cursor: JSON = nil
+        var pages = 0
+        repeat {
+            let page = try daemon.result("latestMetrics", ["workspaceId": "w1", "limit": 3, "cursor": cursor])
+            guard case .array(let rows)? = page["metrics"] else { throw TestFailure("no metrics in \(page)") }
+            seen += rows.compactMap { $0["postId"] }
+            cursor = page["nextCursor"] ?? nil
+            pages += 1
+        } while cursor != nil && pages < 10
+        #expect(pages == 4)  // 10 posts in w1 (ig and tt), 3 a page
+        let listed = try daemon.result("listPosts", ["workspaceId": "w1", "limit": 1000])
+        guard case .array(let posts)? = listed["posts"] else { throw TestFailure("no posts in \(listed)") }
+        #expect(seen == posts.compactMap { $0["id"] }, "every post once, in listPosts' order")
+
+        // A listPosts cursor starts the same page; cursors do not mix with postIds; a made-up one is named.
+        let postsPage = try daemon.result("listPosts", ["workspaceId": "w1", "limit": 3])
+        let fromPostsCursor = try daemon.result("latestMetrics", ["workspaceId": "w1", "limit": 3, "cursor": postsPage["nextCursor"] ?? nil])
+        guard case .array(let rows)? = fromPostsCursor["metrics"] else { throw TestFailure("no metrics") }
+        #expect(rows.compactMap { $0["postId"] } == Array(seen[3..<6]))
+        let mixed = try #require(try daemon.call("latestMetrics", ["postIds": ["ig-0"], "cursor": postsPage["nextCursor"] ?? nil]).failure)
+        #expect(mixed.data?["field"] == "cursor")
+        let madeUp = try #require(try daemon.call("latestMetrics", ["workspaceId": "w1", "cursor": "!!"]).failure)
+        #expect(madeUp.code == -32602)
+        #expect(madeUp.data?["field"] == "cursor")
+        #expect(try daemon.result("latestMetrics", ["postIds": ["ig-0"]])["nextCursor"] == nil as JSON)
+    }
+
     /// latestMetrics keeps read posts in memory (`--latest-cache-entries`); a write must show on the next read
     /// all the same, on another connection too, and the answers must not depend on the cache being there.
     @Test(arguments: [[], ["--latest-cache-entries", "0"]])

@@ -25,23 +25,26 @@ enum ReadMethods {
                 return ["posts": .array(page.posts.map(WireFormat.post)), "nextCursor": .string(page.nextCursor)]
             },
 
-            .inline("latestMetrics", parameters: ["postIds", "workspaceId", "platform", "limit"]) { fields, _ in
-                let metrics: [LatestMetric]
+            .inline("latestMetrics", parameters: ["postIds", "workspaceId", "platform", "limit", "cursor"]) { fields, _ in
+                let page: (metrics: [LatestMetric], nextCursor: String?)
                 if fields.has("postIds") {
-                    for other in ["workspaceId", "platform", "limit"] where fields.has(other) {
-                        throw RPCError.invalidParams(field: other, reason: "give either postIds, or workspaceId with platform and limit, not both")
+                    for other in ["workspaceId", "platform", "limit", "cursor"] where fields.has(other) {
+                        throw RPCError.invalidParams(field: other, reason: "give either postIds, or workspaceId with platform, limit and cursor, not both")
                     }
-                    metrics = try store.latestMetrics(
+                    page.metrics = try store.latestMetrics(
                         postIds: try fields.strings("postIds", maxCount: maximumPostIDs, maxLength: WireFormat.maximumIDBytes))
+                    page.nextCursor = nil
                 } else if fields.has("workspaceId") {
-                    metrics = try store.latestMetrics(
+                    let workspacePage = try store.latestMetrics(
                         workspaceId: try WireFormat.id(fields, "workspaceId"),
                         platform: try fields.optionalEnum("platform", Platform.self),
-                        limit: Int(try fields.optionalInt("limit", in: 1...maximumPageSize) ?? 100))
+                        limit: Int(try fields.optionalInt("limit", in: 1...maximumPageSize) ?? 100),
+                        cursor: try fields.optionalString("cursor"))
+                    page = (workspacePage.metrics, workspacePage.nextCursor)
                 } else {
                     throw RPCError.invalidParams(field: "postIds", reason: "required: give postIds, or workspaceId")
                 }
-                return ["metrics": .array(metrics.map(WireFormat.latest))]
+                return ["metrics": .array(page.metrics.map(WireFormat.latest)), "nextCursor": .string(page.nextCursor)]
             },
 
             .inline("history", parameters: ["postId", "since", "until", "limit"]) { fields, _ in
