@@ -18,6 +18,9 @@ struct PostsCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Posts per page (the daemon's default is 100, its maximum 1000).", valueName: "n"))
     var limit: Int?
 
+    @Option(help: ArgumentHelp("Start after this nextCursor of an earlier page.", valueName: "token"))
+    var cursor: String?
+
     @Flag(help: "Follow nextCursor until every page is listed.")
     var all = false
 
@@ -26,31 +29,19 @@ struct PostsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let client = try connection.connect()
-        var posts: [JSON] = []
-        var cursor: String?
-        repeat {
-            var params = JSONObject()
-            if let workspace { params.append("workspaceId", .string(workspace)) }
-            if let account { params.append("accountId", .string(account)) }
-            if let limit { params.append("limit", .int(limit)) }
-            if let cursor { params.append("cursor", .string(cursor)) }
-            let page = try ReplyFields(try client.call("listPosts", .object(params)))
-            posts += try page.array("posts")
-            let next = try page.optionalString("nextCursor")
-            // A cursor that does not move would loop forever; that is a broken reply, not more data.
-            if let next, next == cursor {
-                throw CommandFailure.unexpectedReply("nextCursor \"\(next)\" repeats the cursor just sent")
-            }
-            cursor = next
-        } while all && cursor != nil
+        var params = JSONObject()
+        if let workspace { params.append("workspaceId", .string(workspace)) }
+        if let account { params.append("accountId", .string(account)) }
+        if let limit { params.append("limit", .int(limit)) }
+        let (posts, cursor) = try PagedCall.collect(
+            try connection.connect(), "listPosts", params, items: "posts", cursor: self.cursor, all: all)
 
         if connection.json {
             Console.outputJSON(["posts": .array(posts), "nextCursor": .string(cursor)])
         } else {
             Console.output(try Self.render(posts))
-            if cursor != nil {
-                Console.error("more posts follow: pass --all to list every page")
+            if let cursor {
+                Console.error("more posts follow: pass --all to list every page, or --cursor \(cursor) for the next")
             }
         }
     }

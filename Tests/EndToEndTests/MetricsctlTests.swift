@@ -184,6 +184,30 @@ struct MetricsctlTests {
         #expect(Self.row("p2", in: try Self.metricsctl(["latest", "--workspace", "w1"], daemon: daemon).stdout)?.contains("1,234,567") == true)
     }
 
+    @Test func latestByWorkspacePagesWithCursorOrAll() throws {
+        let daemon = try Self.seededDaemon()
+        func postIds(_ result: JSON) -> [JSON] {
+            guard case .array(let metrics)? = result["metrics"] else { return [] }
+            return metrics.compactMap { $0["postId"] }
+        }
+        let everything = try Self.json(["latest", "--workspace", "w1", "--platform", "tiktok", "--limit", "1", "--all"], daemon: daemon)
+        #expect(postIds(everything) == ["p3", "p2"])
+        #expect(everything["nextCursor"] == nil as JSON)
+
+        let first = try Self.json(["latest", "--workspace", "w1", "--platform", "tiktok", "--limit", "1"], daemon: daemon)
+        #expect(postIds(first) == ["p3"])
+        guard case .string(let cursor)? = first["nextCursor"] else {
+            Issue.record("no nextCursor after a full page: \(first)")
+            return
+        }
+        let second = try Self.json(["latest", "--workspace", "w1", "--platform", "tiktok", "--limit", "1", "--cursor", cursor], daemon: daemon)
+        #expect(postIds(second) == ["p2"])
+
+        let human = try Self.metricsctl(["latest", "--workspace", "w1", "--platform", "tiktok", "--limit", "1"], daemon: daemon)
+        #expect(human.status == 0)
+        #expect(human.stderr.contains("--cursor \(cursor)"), "a truncated listing says how to get the rest: \(human.stderr)")
+    }
+
     // MARK: history
 
     @Test func historyDrawsASparklineOfViews() throws {
@@ -279,6 +303,8 @@ struct MetricsctlTests {
         ["latest", "--post", "p1", "--workspace", "w1"],
         ["latest", "--post", "p1", "--platform", "tiktok"],
         ["latest", "--workspace", "w1", "--platform", "myspace"],
+        ["latest", "--post", "p1", "--cursor", "abc"],
+        ["latest", "--post", "p1", "--all"],
         ["history"],
         ["history", "p1", "--since", "yesterday"],
         ["posts", "--limit", "0"],
