@@ -13,8 +13,10 @@ public struct MetricsStore: Sendable {
         public var busyTimeoutSeconds: Double = 5
         /// Reader connections; more than the event loops plus the refresh engine's readers.
         public var maximumReaderCount: Int = 8
-        /// Posts whose newest snapshot `latestMetrics` keeps in memory (about 150 bytes each).
-        public var latestCacheCapacity: Int = 100_000
+        /// Posts whose newest snapshot `latestMetrics` keeps in memory: about 500 bytes each with the hash
+        /// table's slack (measured), 5 MB at this default. Entries live `latestCacheLifetimeMilliseconds`, so
+        /// this only needs to hold the posts read within that time.
+        public var latestCacheCapacity: Int = 10_000
         /// How long a cached newest snapshot is served before being read again: the bound on how stale a
         /// read can be after a write by another process (this process's own writes are seen at once).
         public var latestCacheLifetimeMilliseconds: Int64 = 2_000

@@ -31,8 +31,8 @@ struct MetricsdCommand: AsyncParsableCommand {
     @Option(help: "Seconds a connection may stay silent, with no call running, before it is closed.")
     var idleTimeout: Int64 = 300
 
-    @Option(help: "Posts whose newest snapshot latestMetrics keeps in memory (about 150 bytes each); 0 turns the cache off.")
-    var latestCacheEntries: Int = 100_000
+    @Option(help: "Posts whose newest snapshot latestMetrics keeps in memory (about 500 bytes each); 0 turns the cache off.")
+    var latestCacheEntries: Int = 10_000
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
