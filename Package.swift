@@ -139,6 +139,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "MetricsDaemonTests",
+            dependencies: ["MetricsDaemon", "MetricsStore", "MetricsCore", "JSONRPC"]
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: ["JSONRPC", "RPCClient", "MetricsCore"]
         ),

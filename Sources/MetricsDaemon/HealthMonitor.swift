@@ -70,7 +70,8 @@ final class HealthMonitor: Sendable {
         case .failure(let error):
             report["status"] = "failing"
             report["database"] = ["ok": false, "sizeBytes": nil, "error": .string(MetricsStore.unavailability(of: error) ?? "\(error)")]
-            report["accounts"] = ["connected": 0, "expired": 0, "needsReconnect": 0, "disconnected": 0]
+            // Unknown, not zero: "0 expired" would read as a fact a monitor could act on.
+            report["accounts"] = ["connected": nil, "expired": nil, "needsReconnect": nil, "disconnected": nil]
             report["lastRun"] = .null
         }
         // Fixed key order makes the reply easy to read by eye and by `grep`.

@@ -137,10 +137,10 @@ extension OpenRPCDocument {
                 "error": "disk I/O error"
               },
               "accounts": {
-                "connected": 0,
-                "expired": 0,
-                "needsReconnect": 0,
-                "disconnected": 0
+                "connected": null,
+                "expired": null,
+                "needsReconnect": null,
+                "disconnected": null
               },
               "lastRun": null
             }
@@ -2799,7 +2799,7 @@ extension OpenRPCDocument {
             "description": "{ok: true, sizeBytes} when the database answers (sizeBytes counts the database's pages and its write-ahead log); {ok: false, sizeBytes: null, error} when it does not."
           },
           "accounts": {
-            "description": "Accounts by status (all 0 when the database cannot be read).",
+            "description": "Accounts by status; every count is null when the database cannot be read (unknown, not zero).",
             "type": "object",
             "required": [
               "connected",
@@ -2809,19 +2809,31 @@ extension OpenRPCDocument {
             ],
             "properties": {
               "connected": {
-                "type": "integer",
+                "type": [
+                  "integer",
+                  "null"
+                ],
                 "minimum": 0
               },
               "expired": {
-                "type": "integer",
+                "type": [
+                  "integer",
+                  "null"
+                ],
                 "minimum": 0
               },
               "needsReconnect": {
-                "type": "integer",
+                "type": [
+                  "integer",
+                  "null"
+                ],
                 "minimum": 0
               },
               "disconnected": {
-                "type": "integer",
+                "type": [
+                  "integer",
+                  "null"
+                ],
                 "minimum": 0
               }
             },

@@ -41,12 +41,17 @@ struct HealthCommand: ParsableCommand {
         }
 
         let accounts = try report.nested("accounts")
-        let accountsText = [
-            "\(try accounts.int("connected")) connected",
-            "\(try accounts.int("expired")) expired",
-            "\(try accounts.int("needsReconnect")) need reconnecting",
-            "\(try accounts.int("disconnected")) disconnected",
-        ].joined(separator: ", ")
+        let accountsText: String
+        if accounts["connected"]?.isNull ?? true {
+            accountsText = "unknown (the database cannot be read)"
+        } else {
+            accountsText = [
+                "\(try accounts.int("connected")) connected",
+                "\(try accounts.int("expired")) expired",
+                "\(try accounts.int("needsReconnect")) need reconnecting",
+                "\(try accounts.int("disconnected")) disconnected",
+            ].joined(separator: ", ")
+        }
 
         let lines: [(String, String)] = [
             ("status", Console.styled(status, colour)),
