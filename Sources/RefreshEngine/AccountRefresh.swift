@@ -8,7 +8,8 @@ import PlatformClients
 /// - rate limited: pause the app or the account (the limiter's gate) and retry the same call once the gate
 ///   opens, while the run's deadline allows; past it, the posts are counted as skipped (deferred);
 /// - token expired: TikTok refreshes with the refresh grant (the rotated pair is committed before use) and
-///   retries; otherwise the account is marked expired / needs_reconnect and its remaining posts are skipped;
+///   retries; otherwise the account is marked expired / needs_reconnect and its remaining posts are skipped
+///   (an Instagram token is extended before that can happen: a week before it expires);
 /// - unsupported (retired) metric: learn and persist it for that platform and media type, retry once;
 /// - transient: retry with exponential backoff and jitter, bounded;
 /// - anything else (permission, not found, malformed answer): recorded for that post, and the run goes on.
@@ -70,10 +71,18 @@ struct AccountRefresh {
         }
         let state = State(accessToken: credentials.accessToken, refreshToken: credentials.refreshToken)
 
-        if platform == .tiktok, let expiresAt = credentials.tokenExpiresAt,
-           expiresAt <= context.clock.now.adding(milliseconds: context.configuration.tokenRefreshLeadMilliseconds)
-        {
-            await refreshTikTokToken(state)
+        if let expiresAt = credentials.tokenExpiresAt {
+            let now = context.clock.now
+            switch platform {
+            case .tiktok where expiresAt <= now.adding(milliseconds: context.configuration.tokenRefreshLeadMilliseconds):
+                await refreshToken(state, platform: platform)
+            case .instagram where expiresAt > now
+                && expiresAt <= now.adding(milliseconds: context.configuration.instagramTokenRefreshLeadMilliseconds):
+                // An expired Instagram token cannot be extended; the first call says so and the account is marked.
+                await refreshToken(state, platform: platform)
+            default:
+                break
+            }
         }
 
         let batches: [[MetricsStore.DuePost]] = platform == .tiktok
@@ -190,7 +199,7 @@ struct AccountRefresh {
                     continue
                 case .tokenInvalid(let failure):
                     if platform == .tiktok, failure.reason == .expired, !state.tokenRefreshed, state.refreshToken != nil {
-                        if await refreshTikTokToken(state) { continue }
+                        if await refreshToken(state, platform: platform) { continue }
                     }
                     if state.accountLost == nil {
                         let status: AccountStatus = failure.reason == .needsReconnect ? .needsReconnect : .expired
@@ -284,41 +293,43 @@ struct AccountRefresh {
 
     // MARK: Tokens
 
-    /// Runs TikTok's refresh grant and commits the rotated pair BEFORE using it: the old refresh token is
-    /// dead the moment TikTok answers, so a crash after this point must find the new one on disk.
+    /// Gets the account a fresh access token: TikTok's refresh grant, or Instagram's long-lived token
+    /// extension. The new token is committed BEFORE it is used: TikTok's old refresh token is dead the moment
+    /// TikTok answers, so a crash after this point must find the new one on disk.
     ///
-    /// One grant per account at a time, across runs: two overlapping runs (the schedule and a
+    /// One refresh per account at a time, across runs: two overlapping runs (the schedule and a
     /// `refreshWorkspace`) would otherwise both spend the same refresh token, and the second would be refused
     /// and lose the account although the first stored a good pair. Whoever comes second uses that pair.
     @discardableResult
-    private func refreshTikTokToken(_ state: State) async -> Bool {
+    private func refreshToken(_ state: State, platform: Platform) async -> Bool {
         state.tokenRefreshed = true
         await context.coordinator.beginTokenRefresh(accountId: accountId)
-        let refreshed = await refreshTikTokTokenAlone(state)
+        let refreshed: Bool
+        if let stored = try? context.store.credentials(accountId: accountId), stored.status == .connected,
+           stored.accessToken != state.accessToken
+        {
+            // Another run refreshed the token since this one read it.
+            state.accessToken = stored.accessToken
+            state.refreshToken = stored.refreshToken
+            refreshed = true
+        } else {
+            switch platform {
+            case .tiktok: refreshed = await rotateTikTokPair(state)
+            case .instagram: refreshed = await extendInstagramToken(state)
+            case .facebook: refreshed = false  // page tokens from a long-lived user token do not expire
+            }
+        }
         await context.coordinator.endTokenRefresh(accountId: accountId)
         return refreshed
     }
 
-    private func refreshTikTokTokenAlone(_ state: State) async -> Bool {
-        if let stored = try? context.store.credentials(accountId: accountId), stored.status == .connected,
-           stored.accessToken != state.accessToken
-        {
-            // Another run rotated the pair since this one read it.
-            state.accessToken = stored.accessToken
-            state.refreshToken = stored.refreshToken
-            return true
-        }
+    private func rotateTikTokPair(_ state: State) async -> Bool {
         guard let refreshToken = state.refreshToken else { return false }
         do {
             let pair = try await context.clients.tiktok.refreshToken(refreshToken).value
-            // Detached: GRDB refuses writes from a cancelled task, and a shutdown arriving now must not lose
-            // the only refresh token that still works.
-            let (store, accountId) = (context.store, accountId)
-            try await Task.detached {
-                try await store.rotateTokens(
-                    accountId: accountId, accessToken: pair.accessToken, accessTokenExpiresAt: pair.accessTokenExpiresAt,
-                    refreshToken: pair.refreshToken, refreshTokenExpiresAt: pair.refreshTokenExpiresAt)
-            }.value
+            try await commitTokens(
+                accessToken: pair.accessToken, expiresAt: pair.accessTokenExpiresAt, refreshToken: pair.refreshToken,
+                refreshTokenExpiresAt: pair.refreshTokenExpiresAt)
             state.accessToken = pair.accessToken
             state.refreshToken = pair.refreshToken
             context.logger.info("refreshed TikTok access token", metadata: ["account": "\(accountId)"])
@@ -343,6 +354,39 @@ struct AccountRefresh {
             await loseAccount(status: .needsReconnect, message: "rotated tokens could not be stored: \(error)", state: state)
             return false
         }
+    }
+
+    /// Instagram's old token keeps working until its own expiry, so a failed extension costs nothing now:
+    /// the run goes on with the old token and the next run tries again, while a week of runs remains.
+    private func extendInstagramToken(_ state: State) async -> Bool {
+        do {
+            let extended = try await context.clients.instagram.refreshLongLivedToken(state.accessToken).value
+            try await commitTokens(
+                accessToken: extended.accessToken, expiresAt: extended.expiresAt, refreshToken: nil, refreshTokenExpiresAt: nil)
+            state.accessToken = extended.accessToken
+            context.logger.info("extended Instagram access token", metadata: [
+                "account": "\(accountId)", "expiresAt": "\(extended.expiresAt)",
+            ])
+            return true
+        } catch {
+            context.logger.warning("Instagram token extension failed; the current token is used until it expires", metadata: [
+                "account": "\(accountId)", "error": "\(error)",
+            ])
+            return false
+        }
+    }
+
+    /// Detached: GRDB refuses writes from a cancelled task, and a shutdown arriving now must not lose the only
+    /// token that still works.
+    private func commitTokens(
+        accessToken: String, expiresAt: Timestamp?, refreshToken: String?, refreshTokenExpiresAt: Timestamp?
+    ) async throws {
+        let (store, accountId) = (context.store, accountId)
+        try await Task.detached {
+            try await store.rotateTokens(
+                accountId: accountId, accessToken: accessToken, accessTokenExpiresAt: expiresAt,
+                refreshToken: refreshToken, refreshTokenExpiresAt: refreshTokenExpiresAt)
+        }.value
     }
 
     private func loseAccount(status: AccountStatus, message: String, state: State) async {

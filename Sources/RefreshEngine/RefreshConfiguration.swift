@@ -44,6 +44,9 @@ public struct RefreshConfiguration: Sendable {
     public var snapshotBatchSize = 200
     /// A TikTok access token expiring within this is refreshed before the account's first call.
     public var tokenRefreshLeadMilliseconds: Int64 = 300_000
+    /// An Instagram long-lived token (60 days) expiring within this is extended before the account's first
+    /// call. A week: several scheduled runs get the chance, and Instagram only extends tokens a day old or more.
+    public var instagramTokenRefreshLeadMilliseconds: Int64 = 7 * 86_400_000
     /// Progress notifications at most this often (and always at start and end).
     public var progressIntervalMilliseconds: Int64 = 200
 

@@ -60,17 +60,18 @@ struct EngineFixture {
     ///   - storedExpiry: what the store believes about the access token's expiry (drives TikTok's early refresh).
     ///   - platformExpiry: when the platform really expires the access token.
     ///   - storedRefreshToken: the refresh token the store holds, when it differs from the platform's.
+    ///   - platformIssuedAt: when the platform issued the access token (Instagram extends only day-old tokens).
     @discardableResult
     func account(
         _ id: String, platform: Platform, workspace: String = "w1", external: String? = nil, token: String? = nil,
         refreshToken: String? = nil, storedRefreshToken: String? = nil, storedExpiry: Timestamp? = nil,
-        platformExpiry: Timestamp? = nil
+        platformExpiry: Timestamp? = nil, platformIssuedAt: Timestamp? = nil
     ) async throws -> AccountRef {
         let external = external ?? "ext-\(id)"
         let token = token ?? "token-\(id)"
         try simulator.seed(SimulatorSeed(accounts: [
-            .init(platform: platform, id: external, accessToken: token, accessTokenExpiresAt: platformExpiry,
-                  refreshToken: refreshToken),
+            .init(platform: platform, id: external, accessToken: token, accessTokenIssuedAt: platformIssuedAt,
+                  accessTokenExpiresAt: platformExpiry, refreshToken: refreshToken),
         ]))
         _ = try await store.upsertWorkspace(Workspace(id: workspace, name: "Workspace \(workspace)"))
         _ = try await store.upsertAccount(AccountRegistration(

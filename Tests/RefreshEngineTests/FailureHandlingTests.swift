@@ -186,6 +186,64 @@ import Testing
         }
     }
 
+    @Test func instagramExtendsATokenWithinAWeekOfExpiryBeforeItsFirstCall() async throws {
+        try await withEngineFixture { f in
+            let expiry = f.now.adding(seconds: 5 * 86_400)
+            let account = try await f.account(
+                "ig", platform: .instagram, token: "IGAA-old", storedExpiry: expiry, platformExpiry: expiry,
+                platformIssuedAt: f.daysAgo(55))
+            let post = try await f.post("ig-media-1", on: account)
+            let report = try await f.makeEngine().start(.all(platforms: nil), trigger: .rpc).report()
+            #expect(report.detail("ig")?.metricsUpdated == 1)
+            #expect(try f.latest(post).capturedAt != nil)
+            let stats = f.simulator.stats()
+            #expect(stats.endpoint(.instagramRefreshToken).requests == 1)
+            #expect(stats.total.errors == 0)
+            let stored = try #require(try f.store.credentials(accountId: "ig"))
+            let platform = try #require(f.simulator.tokens(of: account.external))
+            #expect(stored.accessToken == platform.accessToken)
+            #expect(stored.accessToken != "IGAA-old")
+            // expires_in counts from when Instagram answered; the client dates it on receipt.
+            let storedExpiry = try #require(stored.tokenExpiresAt)
+            let platformExpiry = try #require(platform.accessTokenExpiresAt)
+            #expect(abs(storedExpiry.milliseconds(since: platformExpiry)) < 1000)
+            #expect(storedExpiry > f.now.adding(seconds: 50 * 86_400))
+            #expect(try f.accountSummary("ig")?.status == .connected)
+        }
+    }
+
+    @Test func anInstagramTokenFarFromExpiryIsLeftAlone() async throws {
+        try await withEngineFixture { f in
+            let expiry = f.now.adding(seconds: 30 * 86_400)
+            let account = try await f.account(
+                "ig", platform: .instagram, token: "IGAA-current", storedExpiry: expiry, platformExpiry: expiry,
+                platformIssuedAt: f.daysAgo(30))
+            try await f.post("ig-media-1", on: account)
+            let report = try await f.makeEngine().start(.all(platforms: nil), trigger: .rpc).report()
+            #expect(report.detail("ig")?.metricsUpdated == 1)
+            #expect(f.simulator.stats().endpoint(.instagramRefreshToken).requests == 0)
+            #expect(try f.store.credentials(accountId: "ig")?.accessToken == "IGAA-current")
+        }
+    }
+
+    @Test func aRefusedInstagramExtensionKeepsTheAccountOnItsCurrentToken() async throws {
+        try await withEngineFixture { f in
+            // Issued an hour ago: Instagram refuses to extend a token younger than a day.
+            let expiry = f.now.adding(seconds: 3 * 86_400)
+            let account = try await f.account(
+                "ig", platform: .instagram, token: "IGAA-young", storedExpiry: expiry, platformExpiry: expiry,
+                platformIssuedAt: f.now.adding(seconds: -3600))
+            let post = try await f.post("ig-media-1", on: account)
+            let report = try await f.makeEngine().start(.all(platforms: nil), trigger: .rpc).report()
+            #expect(f.simulator.stats().endpoint(.instagramRefreshToken).requests == 1)
+            #expect(report.detail("ig")?.metricsUpdated == 1)
+            #expect(report.detail("ig")?.postsSkipped == 0)
+            #expect(try f.latest(post).capturedAt != nil)
+            #expect(try f.store.credentials(accountId: "ig")?.accessToken == "IGAA-young")
+            #expect(try f.accountSummary("ig")?.status == .connected)
+        }
+    }
+
     // MARK: Retired metrics
 
     @Test func aMetricInstagramRefusesIsDroppedRememberedAndNotSentAgain() async throws {
