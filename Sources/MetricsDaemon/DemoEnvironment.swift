@@ -22,8 +22,12 @@ enum DemoEnvironment {
     /// The simulator gets its own event loop (`loops`): on the RPC server's loops it would make demo reads
     /// wait behind simulated platform traffic, which real platforms, being remote, never cause.
     static func startSimulator(size: Size, loops: any EventLoopGroup, logger: Logger) async throws -> (PlatformSimulator, SeedSummary) {
+        // A simulated day of metric growth per minute: the demo refreshes every minute, and at real speed its
+        // history would be flat lines.
+        var configuration = SimulatorConfiguration()
+        configuration.insights.growthSpeed = 1440
         let simulator = try await PlatformSimulator.start(
-            configuration: SimulatorConfiguration(), clock: SystemClock(), host: "127.0.0.1", port: 0, eventLoopGroup: loops)
+            configuration: configuration, clock: SystemClock(), host: "127.0.0.1", port: 0, eventLoopGroup: loops)
         let summary = try simulator.seed(SimulatorSeed(generate: .init(
             accountsPerPlatform: size.accountsPerPlatform, postsPerAccount: size.postsPerAccount, seed: 2026, maxAgeDays: 40)))
         logger.info("demo: platform simulator running", metadata: [

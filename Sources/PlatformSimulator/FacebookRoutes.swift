@@ -32,12 +32,12 @@ extension SimulatorWorld {
 
     private func writeFacebookValue(_ name: String, of post: SimulatedPost, now: Timestamp, into json: inout JSONWriter) {
         switch name {
-        case "post_media_view", "post_impressions": json.int(post.value("views", now: now))
-        case "post_total_media_view_unique", "post_impressions_unique": json.int(post.value("reach", now: now))
-        case "post_clicks": json.int(post.value("clicks", now: now))
+        case "post_media_view", "post_impressions": json.int(count("views", of: post, at: now))
+        case "post_total_media_view_unique", "post_impressions_unique": json.int(count("reach", of: post, at: now))
+        case "post_clicks": json.int(count("clicks", of: post, at: now))
         case "post_clicks_by_type":
             json.beginObject()
-            json.field("other clicks", post.value("clicks", now: now))
+            json.field("other clicks", count("clicks", of: post, at: now))
             json.endObject()
         case "post_reactions_by_type_total":
             // Meta lists only the reaction types the post has.
@@ -46,15 +46,15 @@ extension SimulatorWorld {
                 json.field(type, count)
             }
             json.endObject()
-        default: json.int(post.value(name, now: now))
+        default: json.int(count(name, of: post, at: now))
         }
     }
 
     /// Reactions by type; a post seeded with only `likes` has them all as `like`.
     func reactions(of post: SimulatedPost, now: Timestamp) -> [(String, Int64)] {
-        let typed = FacebookMetricCatalog.reactionTypes.map { ($0, post.value("reactions.\($0)", now: now)) }
+        let typed = FacebookMetricCatalog.reactionTypes.map { ($0, count("reactions.\($0)", of: post, at: now)) }
         if typed.contains(where: { $0.1 > 0 }) { return typed }
-        return [("like", post.value("likes", now: now))]
+        return [("like", count("likes", of: post, at: now))]
     }
 
     mutating func facebookPostNode(_ post: SimulatedPost, context: GraphContext) -> RouteResult {
@@ -87,7 +87,7 @@ extension SimulatorWorld {
             case "permalink_url": json.field("permalink_url", "https://www.facebook.com/\(post.id)")
             case "shares":
                 // Meta leaves `shares` out entirely when the post has none.
-                let shares = post.value("shares", now: now)
+                let shares = count("shares", of: post, at: now)
                 if shares > 0 {
                     json.key("shares")
                     json.beginObject()
@@ -108,7 +108,7 @@ extension SimulatorWorld {
                         json.field("viewer_reaction", "NONE")
                     } else {
                         json.field("order", "ranked")
-                        json.field("total_count", post.value("comments", now: now))
+                        json.field("total_count", count("comments", of: post, at: now))
                         json.field("can_comment", true)
                     }
                     json.endObject()

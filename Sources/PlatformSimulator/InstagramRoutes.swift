@@ -61,11 +61,11 @@ extension SimulatorWorld {
         case "total_interactions":
             let parts = post.productType.insightsFamily == .story
                 ? ["shares", "replies"] : ["likes", "comments", "shares", "saved"]
-            return parts.reduce(0) { $0 + post.value($1, now: now) }
+            return parts.reduce(0) { $0 + count($1, of: post, at: now) }
         case "impressions" where post.metrics["impressions"] == nil:
-            return post.value("views", now: now)
+            return count("views", of: post, at: now)
         default:
-            return post.value(name, now: now)
+            return count(name, of: post, at: now)
         }
     }
 
@@ -103,8 +103,8 @@ extension SimulatorWorld {
                 json.field("media_product_type", post.productType == .carouselAlbum ? "FEED" : post.productType.rawValue)
             case "timestamp": json.field("timestamp", GraphTime.payload(post.createdAt))
             case "like_count":
-                if !hideLikes { json.field("like_count", post.value("likes", now: context.now)) }
-            case "comments_count": json.field("comments_count", post.value("comments", now: context.now))
+                if !hideLikes { json.field("like_count", count("likes", of: post, at: context.now)) }
+            case "comments_count": json.field("comments_count", count("comments", of: post, at: context.now))
             case "caption": json.field("caption", "Simulated post \(post.id)")
             case "permalink": json.field("permalink", "https://www.instagram.com/p/\(post.id)/")
             case "username": json.field("username", "sim_\(post.accountID.suffix(6))")

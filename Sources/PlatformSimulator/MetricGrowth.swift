@@ -11,9 +11,26 @@ import MetricsCore
 /// parameter: about 0.7 × perDay is added in the first day, 2.4 × perDay by day ten. Counters never go down, and the
 /// value is a pure function of the clock, so a test that advances a `ManualClock` by a day sees a known increase.
 enum MetricGrowth {
-    static func value(base: Int64, perDay: Double, createdAt: Timestamp, now: Timestamp) -> Int64 {
+    static func value(base: Int64, perDay: Double, ageMilliseconds: Int64) -> Int64 {
         guard perDay > 0 else { return base }
-        let ageDays = Double(max(0, now.milliseconds(since: createdAt))) / 86_400_000
+        let ageDays = Double(max(0, ageMilliseconds)) / 86_400_000
         return base + Int64((perDay * log1p(ageDays)).rounded(.down))
+    }
+}
+
+/// The age metric growth is computed from: real age, with the time since the simulator started sped up by
+/// `speed` (the demo's `growthSpeed`, so refreshes a minute apart see a day's growth). Speed 1 is the clock.
+///
+/// Fixed when the simulator starts: changing the speed later would make counters jump, even backwards.
+struct GrowthTimeline: Sendable {
+    let startedAt: Timestamp
+    let speed: Double
+
+    func ageMilliseconds(createdAt: Timestamp, now: Timestamp) -> Int64 {
+        let age = now.milliseconds(since: createdAt)
+        guard speed != 1 else { return age }
+        // Only time after both the start and the post's creation runs fast.
+        let fast = max(0, now.milliseconds(since: max(createdAt, startedAt)))
+        return age + Int64((Double(fast) * (speed - 1)).rounded(.down))
     }
 }

@@ -30,9 +30,10 @@ struct SimulatedPost: Sendable {
     var growthPerDay: [String: Double]
 
     /// A counter's value at `now`; 0 for a metric the seed did not mention (the platform would still report it).
-    func value(_ name: String, now: Timestamp) -> Int64 {
+    func value(_ name: String, now: Timestamp, timeline: GrowthTimeline) -> Int64 {
         MetricGrowth.value(
-            base: metrics[name] ?? 0, perDay: growthPerDay[name] ?? 0, createdAt: createdAt, now: now)
+            base: metrics[name] ?? 0, perDay: growthPerDay[name] ?? 0,
+            ageMilliseconds: timeline.ageMilliseconds(createdAt: createdAt, now: now))
     }
 }
 

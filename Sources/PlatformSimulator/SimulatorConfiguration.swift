@@ -90,6 +90,9 @@ public struct SimulatorConfiguration: Sendable, Hashable, Codable {
         public var impressionsMaxVersion = 21
         public var tiktokMaxVideoIDs = 20
         public var tiktokMaxListCount = 20
+        /// Simulated days of metric growth per real day after the simulator starts (1: real time). The demo
+        /// runs at 1440, a day a minute, so its refreshes minutes apart show the counters moving. Read at start.
+        public var growthSpeed: Double = 1
 
         public init() {}
     }
@@ -190,6 +193,11 @@ extension SimulatorConfiguration.Insights {
             ?? d.impressionsMaxVersion
         tiktokMaxVideoIDs = try c.decodeIfPresent(Int.self, forKey: .tiktokMaxVideoIDs) ?? d.tiktokMaxVideoIDs
         tiktokMaxListCount = try c.decodeIfPresent(Int.self, forKey: .tiktokMaxListCount) ?? d.tiktokMaxListCount
+        growthSpeed = try c.decodeIfPresent(Double.self, forKey: .growthSpeed) ?? d.growthSpeed
+        guard growthSpeed >= 1, growthSpeed.isFinite else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .growthSpeed, in: c, debugDescription: "growthSpeed must be a finite number of at least 1")
+        }
     }
 }
 

@@ -10,7 +10,7 @@ final class SimulatorCore: Sendable {
     let clock: any WallClock
 
     init(configuration: SimulatorConfiguration, clock: any WallClock) {
-        world = Mutex(SimulatorWorld(configuration: configuration))
+        world = Mutex(SimulatorWorld(configuration: configuration, startedAt: clock.now))
         self.clock = clock
     }
 

@@ -9,6 +9,7 @@ import NIOHTTP1
 /// than any finer scheme would on two cores, and it makes budgets and token rotation trivially consistent.
 struct SimulatorWorld: Sendable {
     var configuration: SimulatorConfiguration
+    let growth: GrowthTimeline
     var accounts: [String: SimulatedAccount] = [:]
     var posts: [String: SimulatedPost] = [:]
     var accessTokens: [String: AccessGrant] = [:]
@@ -22,14 +23,21 @@ struct SimulatorWorld: Sendable {
     /// Feeds trace ids, log ids and new token names; separate from `faultRandom` so responses don't shift faults.
     private var serial: UInt64 = 0
 
-    init(configuration: SimulatorConfiguration) {
+    init(configuration: SimulatorConfiguration, startedAt: Timestamp) {
         self.configuration = configuration
+        growth = GrowthTimeline(startedAt: startedAt, speed: configuration.insights.growthSpeed)
         faultRandom = SplitMix64(seed: configuration.faults.seed)
         metaAppWindow = SlidingWindowCounter(
             windowSeconds: configuration.metaLimits.windowSeconds, buckets: configuration.metaLimits.windowBuckets)
     }
 
+    /// A post's counter at `now`, on the world's growth timeline.
+    func count(_ name: String, of post: SimulatedPost, at now: Timestamp) -> Int64 {
+        post.value(name, now: now, timeline: growth)
+    }
+
     /// Replaces the configuration; budgets restart (their windows depend on it) and the fault generator is reseeded.
+    /// The growth speed stays what it was at start (see `GrowthTimeline`).
     mutating func reconfigure(_ configuration: SimulatorConfiguration) {
         self.configuration = configuration
         faultRandom = SplitMix64(seed: configuration.faults.seed)

@@ -191,4 +191,23 @@ struct InstagramClientTests {
             #expect(after.value.values.reach == before.value.values.reach)
         }
     }
+
+    @Test("growthSpeed 1440 (the demo's) grows a day's worth per minute")
+    func fastGrowth() async throws {
+        func viewsAfter(milliseconds: Int64, speed: Double) async throws -> (before: Int64, after: Int64) {
+            var result: (Int64, Int64) = (0, 0)
+            try await withSimulator(configure: { $0.insights.growthSpeed = speed }) { sim in
+                let before = try await sim.instagram.insights(mediaID: Fixture.feed, productType: .feed, accessToken: Fixture.igToken)
+                sim.clock.advance(milliseconds: milliseconds)
+                let after = try await sim.instagram.insights(mediaID: Fixture.feed, productType: .feed, accessToken: Fixture.igToken)
+                result = (try #require(before.value.values.views), try #require(after.value.values.views))
+            }
+            return result
+        }
+        let aDay = try await viewsAfter(milliseconds: 86_400_000, speed: 1)
+        let aMinuteFast = try await viewsAfter(milliseconds: 60_000, speed: 1440)
+        #expect(aMinuteFast.before == aDay.before)
+        #expect(aMinuteFast.after == aDay.after)
+        #expect(aDay.after > aDay.before)
+    }
 }

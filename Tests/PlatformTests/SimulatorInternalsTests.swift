@@ -42,13 +42,32 @@ struct SimulatorInternalsTests {
     @Test("metric growth is monotonic and starts at the seeded value")
     func growth() {
         let created = Timestamp(milliseconds: 0)
+        let realTime = GrowthTimeline(startedAt: created, speed: 1)
         let values = [0, 1, 2, 10, 30].map {
-            MetricGrowth.value(base: 100, perDay: 50, createdAt: created, now: created.adding(days: $0))
+            MetricGrowth.value(
+                base: 100, perDay: 50, ageMilliseconds: realTime.ageMilliseconds(createdAt: created, now: created.adding(days: $0)))
         }
         #expect(values.first == 100)
         #expect(values == values.sorted())
         #expect(Set(values).count == values.count)
-        #expect(MetricGrowth.value(base: 7, perDay: 0, createdAt: created, now: created.adding(days: 9)) == 7)
+        #expect(MetricGrowth.value(base: 7, perDay: 0, ageMilliseconds: 9 * 86_400_000) == 7)
+    }
+
+    @Test("a sped-up timeline runs fast only after the start and after the post's creation")
+    func growthTimeline() {
+        let start = Timestamp(milliseconds: 100 * 86_400_000)
+        let minute: Int64 = 60_000
+        let demo = GrowthTimeline(startedAt: start, speed: 1440)
+        // Created 10 days before the start: 10 days old at the start, then a day older each real minute.
+        let old = start.adding(days: -10)
+        #expect(demo.ageMilliseconds(createdAt: old, now: start) == 10 * 86_400_000)
+        #expect(demo.ageMilliseconds(createdAt: old, now: start.adding(milliseconds: minute)) == 11 * 86_400_000)
+        // Created after the start: a newborn post is 0 days old, and a minute later a day old.
+        let later = start.adding(days: 1)
+        #expect(demo.ageMilliseconds(createdAt: later, now: later) == 0)
+        #expect(demo.ageMilliseconds(createdAt: later, now: later.adding(milliseconds: minute)) == 86_400_000)
+        // Before the start nothing is sped up.
+        #expect(demo.ageMilliseconds(createdAt: old, now: start.adding(days: -1)) == 9 * 86_400_000)
     }
 
     @Test("Instagram's metric table, retirement dates and the impressions rule")
