@@ -16,20 +16,25 @@ struct RefreshScheduler: Service {
 
     func run() async throws {
         var next = clock.now.adding(milliseconds: firstRunDelaySeconds * 1000)
-        while !Task.isCancelled {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
             let due = next
             do {
                 try await cancelWhenGracefulShutdown { try await clock.sleep(until: due) }
             } catch {
                 return
             }
-            if Task.isCancelled { return }
+            if Task.isCancelled || Task.isShuttingDownGracefully { return }
             next = next.adding(milliseconds: intervalSeconds * 1000)
             await beforeEachRun()
             do {
                 let handle = try await engine.start(.all(platforms: nil), trigger: .schedule)
                 let report = try await handle.report()
                 logger.info("scheduled refresh done", metadata: ["run": "\(report.runId)", "message": "\(report.message)"])
+            } catch let error as RefreshEngineError where error.kind == .shuttingDown {
+                return
+            } catch is CancellationError {
+                // The engine stopped the run for shutdown; it is recorded as interrupted and logged by the engine.
+                return
             } catch {
                 logger.error("scheduled refresh failed", metadata: ["error": "\(error)"])
             }

@@ -103,7 +103,12 @@ final class RunExecution: Sendable {
             return report
         } catch {
             let status: RefreshRunStatus = error is CancellationError ? .interrupted : .failed
-            logger.error("refresh run ended early", metadata: ["run": "\(runId)", "status": "\(status.rawValue)", "error": "\(error)"])
+            if status == .interrupted {
+                // Shutdown (or every caller gone): expected, and the posts left are simply due next run.
+                logger.notice("refresh run interrupted", metadata: ["run": "\(runId)"])
+            } else {
+                logger.error("refresh run failed", metadata: ["run": "\(runId)", "error": "\(error)"])
+            }
             // Recorded even though this task may be cancelled: a detached write is not.
             let store = context.store
             let at = context.clock.now
