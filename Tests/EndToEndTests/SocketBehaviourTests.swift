@@ -58,6 +58,51 @@ import Testing
         ]])
     }
 
+    /// Request lines cut short, or with a byte replaced by an invalid UTF-8 byte, a NUL or a quote, all along
+    /// the line: the daemon answers each with well-formed JSON (or not at all, for what parses as a
+    /// notification), keeps the connection in order, and serves others afterwards.
+    @Test func aStreamOfBrokenRequestsGetsWellFormedAnswersAndHurtsNobody() throws {
+        let daemon = try DaemonProcess()
+        try Fixtures.register(daemon)
+        let seeds = [
+            #"{"jsonrpc":"2.0","id":1,"method":"latestMetrics","params":{"postIds":["ig-0","tt-1"]}}"#,
+            #"{"jsonrpc":"2.0","id":"h","method":"history","params":["ig-0","2026-11-01T00:00:00Z",null,5]}"#,
+            #"[{"jsonrpc":"2.0","id":2,"method":"listPosts","params":{"limit":2}},{"jsonrpc":"2.0","method":"health"}]"#,
+            #"{"jsonrpc":"2.0","id":3,"method":"importMetrics","params":{"snapshots":[{"postId":"ig-0","capturedAt":"2026-11-24T00:00:00Z","views":1}]}}"#,
+        ]
+        var lines: [[UInt8]] = []
+        for seed in seeds.map({ Array($0.utf8) }) {
+            // Every other position keeps the replies well inside the socket buffers while nothing reads them.
+            for position in stride(from: 0, to: seed.count, by: 2) {
+                lines.append(Array(seed[..<position]))
+                for replacement: UInt8 in [0xFF, 0x00, UInt8(ascii: "\"")] {
+                    var broken = seed
+                    broken[position] = replacement
+                    lines.append(broken)
+                }
+            }
+        }
+        let connection = try daemon.connect()
+        for line in lines {
+            try connection.send(line + [0x0A])
+        }
+        try connection.send(#"{"jsonrpc":"2.0","id":"last","method":"health"}"# + "\n")
+        connection.shutdownWrite()
+        let replies = try connection.readAllLines()
+        #expect(replies.count > lines.count / 2)
+        #expect(replies.count <= lines.count + 1)
+        for reply in replies {
+            guard let json = try? JSONParser.parse(reply) else {
+                Issue.record("not JSON: \(String(decoding: reply, as: UTF8.self))")
+                continue
+            }
+            let entries: [JSON] = if case .array(let items) = json { items } else { [json] }
+            #expect(entries.allSatisfy { $0["jsonrpc"] == "2.0" && $0["id"] != nil })
+        }
+        #expect(replies.last.flatMap { try? JSONParser.parse($0) }?["id"] == "last", "answered in order, to the end")
+        #expect(try daemon.result("health")["status"] == "ok")
+    }
+
     @Test func aLineOverTheDefaultOneMebibyteLimitGetsAnErrorThenTheConnectionCloses() throws {
         let daemon = try DaemonProcess()
         let connection = try daemon.connect()
