@@ -43,6 +43,11 @@ extension MetricsStore {
         public var metrics: [LatestMetric]
         /// Where the next page starts (`cursor`); nil on the last page.
         public var nextCursor: String?
+
+        public init(metrics: [LatestMetric], nextCursor: String?) {
+            self.metrics = metrics
+            self.nextCursor = nextCursor
+        }
     }
 
     /// The newest snapshot of a workspace's posts, most recently posted first, a page at a time: the posts are

@@ -26,21 +26,22 @@ enum ReadMethods {
             },
 
             .inline("latestMetrics", parameters: ["postIds", "workspaceId", "platform", "limit", "cursor"]) { fields, _ in
-                let page: (metrics: [LatestMetric], nextCursor: String?)
+                let page: MetricsStore.LatestPage
                 if fields.has("postIds") {
                     for other in ["workspaceId", "platform", "limit", "cursor"] where fields.has(other) {
                         throw RPCError.invalidParams(field: other, reason: "give either postIds, or workspaceId with platform, limit and cursor, not both")
                     }
-                    page.metrics = try store.latestMetrics(
-                        postIds: try fields.strings("postIds", maxCount: maximumPostIDs, maxLength: WireFormat.maximumIDBytes))
-                    page.nextCursor = nil
+                    // One answer per id asked: nothing to page.
+                    page = .init(
+                        metrics: try store.latestMetrics(
+                            postIds: try fields.strings("postIds", maxCount: maximumPostIDs, maxLength: WireFormat.maximumIDBytes)),
+                        nextCursor: nil)
                 } else if fields.has("workspaceId") {
-                    let workspacePage = try store.latestMetrics(
+                    page = try store.latestMetrics(
                         workspaceId: try WireFormat.id(fields, "workspaceId"),
                         platform: try fields.optionalEnum("platform", Platform.self),
                         limit: Int(try fields.optionalInt("limit", in: 1...maximumPageSize) ?? 100),
                         cursor: try fields.optionalString("cursor"))
-                    page = (workspacePage.metrics, workspacePage.nextCursor)
                 } else {
                     throw RPCError.invalidParams(field: "postIds", reason: "required: give postIds, or workspaceId")
                 }
