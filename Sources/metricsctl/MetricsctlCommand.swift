@@ -26,6 +26,7 @@ struct MetricsctlCommand: ParsableCommand {
             PostsCommand.self,
             LatestCommand.self,
             HistoryCommand.self,
+            ImportCommand.self,
             RefreshCommand.self,
             RunsCommand.self,
             RunCommand.self,

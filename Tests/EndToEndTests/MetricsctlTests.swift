@@ -208,6 +208,59 @@ struct MetricsctlTests {
         #expect(human.stderr.contains("--cursor \(cursor)"), "a truncated listing says how to get the rest: \(human.stderr)")
     }
 
+    // MARK: import
+
+    static func snapshotLines(_ postId: String, count: Int, from day: Int = 1) -> [String] {
+        (0..<count).map { index in
+            #"{"postId":"\#(postId)","capturedAt":"2026-10-\#(day + index / 24 < 10 ? "0" : "")\#(day + index / 24)T\#(index % 24 < 10 ? "0" : "")\#(index % 24):00:00.000Z","views":\#(index),"likes":null}"#
+        }
+    }
+
+    @Test func importSendsAFileInBatchesAndARerunChangesNothing() throws {
+        let daemon = try Self.seededDaemon()
+        var lines = Self.snapshotLines("p3", count: 25)
+        lines.insert("", at: 7)                       // blank lines are skipped
+        lines[3] += "\r"                              // and Windows line ends understood
+        let file = daemon.directory.appendingPathComponent("backfill.ndjson")
+        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)  // no final newline
+
+        let first = try Self.json(["import", file.path, "--batch", "10"], daemon: daemon)
+        #expect(first == ["imported": 25, "skipped": 0, "calls": 3])
+        let history = try daemon.result("history", ["postId": "p3"])
+        guard case .array(let points)? = history["points"] else { throw TestFailure("no points") }
+        #expect(points.count == 25)
+        #expect(points.last?["views"] == 24)
+        #expect(points.last?["likes"] == nil as JSON)
+
+        // From standard input, twice over: everything is already stored.
+        let again = try Self.metricsctl(["import", "-"], daemon: daemon, stdin: lines.joined(separator: "\n") + "\n")
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout == "imported 0 new points, 25 already stored, in 1 call\n")
+    }
+
+    @Test func importNamesTheLineTheDaemonOrTheParserRefused() throws {
+        let daemon = try Self.seededDaemon()
+        var lines = Self.snapshotLines("p3", count: 6)
+        lines[4] = #"{"postId":"ghost","capturedAt":"2026-10-01T00:00:00.000Z","views":1}"#
+        let file = daemon.directory.appendingPathComponent("bad-post.ndjson")
+        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        let unknown = try Self.metricsctl(["import", file.path, "--batch", "2"], daemon: daemon)
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("error: line 5: "), "\(unknown.stderr)")
+        #expect(unknown.stderr.contains("field: postId"), "\(unknown.stderr)")
+        #expect(unknown.stderr.contains("4 new points were imported before it"), "\(unknown.stderr)")
+
+        lines[4] = #"{"postId":"p3","capturedAt":"#
+        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        let broken = try Self.metricsctl(["import", file.path], daemon: daemon)
+        #expect(broken.status == 3)
+        #expect(broken.stderr.hasPrefix("error: line 5: not valid JSON"), "\(broken.stderr)")
+
+        let missing = try Self.metricsctl(["import", daemon.directory.appendingPathComponent("nope").path], daemon: daemon)
+        #expect(missing.status == 3)
+        #expect(missing.stderr.contains("cannot read"), "\(missing.stderr)")
+    }
+
     // MARK: history
 
     @Test func historyDrawsASparklineOfViews() throws {
@@ -308,6 +361,8 @@ struct MetricsctlTests {
         ["history"],
         ["history", "p1", "--since", "yesterday"],
         ["posts", "--limit", "0"],
+        ["import", "--batch", "0"],
+        ["import", "--batch", "10001"],
         ["posts", "--limit", "many"],
         ["frobnicate"],
         ["health", "--no-such-flag"],
