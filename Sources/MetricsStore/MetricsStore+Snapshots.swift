@@ -10,7 +10,7 @@ extension MetricsStore {
 
     /// The newest snapshot of each post, in the order asked: from `latestCache` when a recent read put it
     /// there, otherwise one statement per post, three index seeks, on the store's dedicated read connections
-    /// (see `LatestMetricsReader` for why not through the pool).
+    /// (see `SnapshotReader` for why not through the pool).
     public func latestMetrics(postIds: [String]) throws -> [LatestMetric] {
         try postIds.enumerated().map { index, postId in
             let entry: LatestSnapshotCache.Entry
@@ -18,7 +18,7 @@ extension MetricsStore {
             case .hit(let cached):
                 entry = cached
             case .miss(let miss):
-                guard let row = try latestReader.latest(postId: postId), let platform = Platform(rawValue: row.platform) else {
+                guard let row = try snapshotReader.latest(postId: postId), let platform = Platform(rawValue: row.platform) else {
                     throw StoreError.notFound("post", id: postId, field: "postIds[\(index)]")
                 }
                 entry = .init(platform: platform, capturedAt: row.capturedAt.map(Timestamp.init(milliseconds:)), values: row.values)
@@ -89,30 +89,24 @@ extension MetricsStore {
         }
     }
 
-    /// A post's snapshots with `since <= capturedAt <= until`, oldest first, at most `limit` of them.
+    /// A post's snapshots with `since <= capturedAt <= until`, oldest first, at most `limit` of them: one
+    /// primary-key range on the dedicated read connections; only an empty range asks whether the post exists.
     public func history(postId: String, since: Timestamp?, until: Timestamp?, limit: Int) throws -> HistoryPage {
-        try pool.read { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM posts WHERE id = ?", arguments: [postId]) != nil else {
-                throw StoreError.notFound("post", id: postId, field: "postId")
-            }
-            let statement = try db.cachedStatement(sql: """
-                SELECT captured_at, \(Self.metricColumns) FROM post_metrics
-                WHERE post_id = ? AND captured_at >= ? AND captured_at <= ?
-                ORDER BY captured_at ASC LIMIT ?
-                """)
-            let rows = try Row.fetchAll(statement, arguments: [
-                postId, since?.milliseconds ?? Int64.min, until?.milliseconds ?? Int64.max, limit + 1,
-            ])
-            let points = rows.prefix(limit).map { row in (Timestamp(milliseconds: row[0]), Self.values(row, from: 1)) }
-            return HistoryPage(points: points, hasMore: rows.count > limit)
+        let rows = try snapshotReader.history(
+            postId: postId, since: since?.milliseconds ?? Int64.min, until: until?.milliseconds ?? Int64.max, limit: limit + 1)
+        // A snapshot's post always exists (foreign key), so only an empty range needs the second look.
+        if rows.isEmpty, try !snapshotReader.postExists(postId) {
+            throw StoreError.notFound("post", id: postId, field: "postId")
         }
+        return HistoryPage(
+            points: rows.prefix(limit).map { (Timestamp(milliseconds: $0.capturedAt), $0.values) }, hasMore: rows.count > limit)
     }
 
-    static func values(_ row: Row, from start: Int) -> MetricValues {
-        MetricValues(
-            impressions: row[start], views: row[start + 1], reach: row[start + 2], likes: row[start + 3],
-            comments: row[start + 4], shares: row[start + 5], saves: row[start + 6])
-    }
+    static let historySQL = """
+        SELECT captured_at, \(metricColumns) FROM post_metrics
+        WHERE post_id = ? AND captured_at >= ? AND captured_at <= ?
+        ORDER BY captured_at ASC LIMIT ?
+        """
 
     static func requireWorkspace(_ db: Database, _ workspaceId: String, field: String = "workspaceId") throws {
         guard try Bool.fetchOne(db, sql: "SELECT 1 FROM workspaces WHERE id = ?", arguments: [workspaceId]) != nil else {

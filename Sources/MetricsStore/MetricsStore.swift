@@ -26,7 +26,7 @@ public struct MetricsStore: Sendable {
 
     let pool: DatabasePool
     let clock: any WallClock
-    let latestReader: LatestMetricsReader
+    let snapshotReader: SnapshotReader
     let latestCache: LatestSnapshotCache
     public let path: String
 
@@ -44,16 +44,15 @@ public struct MetricsStore: Sendable {
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         try SchemaMigrations.migrator.migrate(pool)
-        let reader = LatestMetricsReader(
-            path: path, sql: latestByPostSQL, busyTimeoutMilliseconds: Int32(options.busyTimeoutSeconds * 1000))
+        let reader = SnapshotReader(path: path, busyTimeoutMilliseconds: Int32(options.busyTimeoutSeconds * 1000))
         let cache = LatestSnapshotCache(
             capacity: options.latestCacheCapacity, lifetimeMilliseconds: options.latestCacheLifetimeMilliseconds, clock: clock)
-        return MetricsStore(pool: pool, clock: clock, latestReader: reader, latestCache: cache, path: path)
+        return MetricsStore(pool: pool, clock: clock, snapshotReader: reader, latestCache: cache, path: path)
     }
 
     /// Closes every connection; the store must not be used afterwards.
     public func close() throws {
-        latestReader.close()
+        snapshotReader.close()
         try pool.close()
     }
 

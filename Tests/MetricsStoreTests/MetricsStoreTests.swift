@@ -70,6 +70,27 @@ struct TemporaryStore: ~Copyable {
         #expect(!plan.contains { $0.hasPrefix("SCAN") || $0.contains("TEMP B-TREE") })
     }
 
+    @Test func historyIsOnePrimaryKeyRangeInOrderWithoutASort() throws {
+        let temporary = try TemporaryStore()
+        let plan = try temporary.store.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + MetricsStore.historySQL, arguments: ["p", 0, 1, 10])
+                .map { $0["detail"] as String }
+        }
+        #expect(plan == ["SEARCH post_metrics USING PRIMARY KEY (post_id=? AND captured_at>? AND captured_at<?)"])
+    }
+
+    @Test func historyTellsAnUnknownPostFromAnEmptyRange() async throws {
+        let temporary = try TemporaryStore()
+        try await temporary.seed()
+        let empty = try temporary.store.history(postId: "instagram-1", since: nil, until: nil, limit: 10)
+        #expect(empty.points.isEmpty)
+        #expect(!empty.hasMore)
+        let error = try #require(throws: StoreError.self) {
+            try temporary.store.history(postId: "ghost", since: nil, until: nil, limit: 10)
+        }
+        #expect(error.field == "postId")
+    }
+
     @Test func latestSnapshotCostStaysFlatAtTenMillionRows() async throws {
         // The clustered primary key makes the newest point of a post one B-tree descent. Measured as SQLite's
         // own count of virtual-machine steps, which is independent of machine load: the same handful of
