@@ -21,19 +21,34 @@ enum DemoEnvironment {
     /// Starts and seeds the simulator; the caller points the platform clients at `baseURL`.
     /// The simulator gets its own event loop (`loops`): on the RPC server's loops it would make demo reads
     /// wait behind simulated platform traffic, which real platforms, being remote, never cause.
-    static func startSimulator(size: Size, loops: any EventLoopGroup, logger: Logger) async throws -> (PlatformSimulator, SeedSummary) {
+    /// `since`: when this demo first started (see `firstStart`); posts are dated and metrics grow from then, so a
+    /// restarted demo's platforms answer what they would have answered had they never stopped.
+    static func startSimulator(
+        size: Size, since: Timestamp, loops: any EventLoopGroup, logger: Logger
+    ) async throws -> (PlatformSimulator, SeedSummary) {
         // A simulated day of metric growth per minute: the demo refreshes every minute, and at real speed its
         // history would be flat lines.
         var configuration = SimulatorConfiguration()
         configuration.insights.growthSpeed = 1440
+        configuration.insights.growthSince = since.iso8601
         let simulator = try await PlatformSimulator.start(
             configuration: configuration, clock: SystemClock(), host: "127.0.0.1", port: 0, eventLoopGroup: loops)
         let summary = try simulator.seed(SimulatorSeed(generate: .init(
-            accountsPerPlatform: size.accountsPerPlatform, postsPerAccount: size.postsPerAccount, seed: 2026, maxAgeDays: 40)))
+            accountsPerPlatform: size.accountsPerPlatform, postsPerAccount: size.postsPerAccount, seed: 2026, maxAgeDays: 40,
+            referenceTime: since)))
         logger.info("demo: platform simulator running", metadata: [
             "url": "\(simulator.baseURL)", "accounts": "\(summary.accounts.count)", "posts": "\(summary.postCount)",
         ])
         return (simulator, summary)
+    }
+
+    /// When the demo whose database this is first started: when it registered its first workspace, or now for a
+    /// fresh database.
+    static func firstStart(store: MetricsStore) throws -> Timestamp {
+        let registered = try store.read { db in
+            try Int64.fetchOne(db, sql: "SELECT created_at FROM workspaces WHERE id = 'demo-studio-a'")
+        }
+        return registered.map(Timestamp.init(milliseconds:)) ?? SystemClock().now
     }
 
     /// Registers the seeded accounts (idempotent: a restarted demo reuses its database) and discovers posts.

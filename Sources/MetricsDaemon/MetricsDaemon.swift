@@ -90,7 +90,7 @@ public enum MetricsDaemon {
             simulatorBox.loops = loops
             let (started, summary) = try await DemoEnvironment.startSimulator(
                 size: .init(accountsPerPlatform: configuration.demoAccountsPerPlatform, postsPerAccount: configuration.demoPostsPerAccount),
-                loops: loops, logger: logger)
+                since: try DemoEnvironment.firstStart(store: store), loops: loops, logger: logger)
             simulatorBox.simulator = started
             seeded = summary
             endpoints.instagram = started.baseURL

@@ -14,6 +14,7 @@ enum SeedGenerator {
         var accounts: [SimulatorSeed.Account] = []
         var posts: [SimulatorSeed.Post] = []
         let span = Int64(max(1, request.maxAgeDays)) * 86_400_000
+        let origin = request.referenceTime ?? now
         for platform in request.platforms {
             for k in 1...max(1, request.accountsPerPlatform) where request.accountsPerPlatform > 0 {
                 let account = makeAccount(platform, k)
@@ -21,7 +22,7 @@ enum SeedGenerator {
                 for j in 1...max(1, request.postsPerAccount) where request.postsPerAccount > 0 {
                     let age = Int64(random.nextUnit() * Double(span))
                     posts.append(makePost(
-                        platform, account: account.id, k: k, j: j, createdAt: now.adding(milliseconds: -age),
+                        platform, account: account.id, k: k, j: j, createdAt: origin.adding(milliseconds: -age),
                         random: &random))
                 }
             }

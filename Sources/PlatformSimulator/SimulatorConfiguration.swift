@@ -1,3 +1,5 @@
+import MetricsCore
+
 /// Every number the simulator enforces, so tests can scale time down and benchmarks can switch limits off.
 ///
 /// Decoded from the `simulator` object of a `--config` file; every key is optional and falls back to the value
@@ -93,6 +95,9 @@ public struct SimulatorConfiguration: Sendable, Hashable, Codable {
         /// Simulated days of metric growth per real day after the simulator starts (1: real time). The demo
         /// runs at 1440, a day a minute, so its refreshes minutes apart show the counters moving. Read at start.
         public var growthSpeed: Double = 1
+        /// When growth starts running at `growthSpeed` (ISO 8601); nil: when the simulator starts. A restarted
+        /// demo passes its first start, so its counters continue the same curve instead of starting over.
+        public var growthSince: String? = nil
 
         public init() {}
     }
@@ -194,6 +199,11 @@ extension SimulatorConfiguration.Insights {
         tiktokMaxVideoIDs = try c.decodeIfPresent(Int.self, forKey: .tiktokMaxVideoIDs) ?? d.tiktokMaxVideoIDs
         tiktokMaxListCount = try c.decodeIfPresent(Int.self, forKey: .tiktokMaxListCount) ?? d.tiktokMaxListCount
         growthSpeed = try c.decodeIfPresent(Double.self, forKey: .growthSpeed) ?? d.growthSpeed
+        growthSince = try c.decodeIfPresent(String.self, forKey: .growthSince)
+        if let growthSince, Timestamp(iso8601: growthSince) == nil {
+            throw DecodingError.dataCorruptedError(
+                forKey: .growthSince, in: c, debugDescription: "growthSince must be an ISO 8601 time, not \(growthSince)")
+        }
         guard growthSpeed >= 1, growthSpeed.isFinite else {
             throw DecodingError.dataCorruptedError(
                 forKey: .growthSpeed, in: c, debugDescription: "growthSpeed must be a finite number of at least 1")

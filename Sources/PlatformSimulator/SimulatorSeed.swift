@@ -96,16 +96,24 @@ public struct SimulatorSeed: Sendable, Hashable, Codable {
         public var platforms: [Platform]
         public var seed: UInt64
         public var maxAgeDays: Int
+        /// Post ages count back from this instead of from now: a restarted demo passes its first start, so the
+        /// same posts keep the same dates. Set from code only; not part of the seed file format.
+        public var referenceTime: Timestamp?
+
+        enum CodingKeys: String, CodingKey {
+            case accountsPerPlatform, postsPerAccount, platforms, seed, maxAgeDays
+        }
 
         public init(
             accountsPerPlatform: Int, postsPerAccount: Int, platforms: [Platform] = Platform.allCases,
-            seed: UInt64 = 1, maxAgeDays: Int = 30
+            seed: UInt64 = 1, maxAgeDays: Int = 30, referenceTime: Timestamp? = nil
         ) {
             self.accountsPerPlatform = accountsPerPlatform
             self.postsPerAccount = postsPerAccount
             self.platforms = platforms
             self.seed = seed
             self.maxAgeDays = maxAgeDays
+            self.referenceTime = referenceTime
         }
     }
 }

@@ -25,7 +25,9 @@ struct SimulatorWorld: Sendable {
 
     init(configuration: SimulatorConfiguration, startedAt: Timestamp) {
         self.configuration = configuration
-        growth = GrowthTimeline(startedAt: startedAt, speed: configuration.insights.growthSpeed)
+        growth = GrowthTimeline(
+            startedAt: configuration.insights.growthSince.flatMap { Timestamp(iso8601: $0) } ?? startedAt,
+            speed: configuration.insights.growthSpeed)
         faultRandom = SplitMix64(seed: configuration.faults.seed)
         metaAppWindow = SlidingWindowCounter(
             windowSeconds: configuration.metaLimits.windowSeconds, buckets: configuration.metaLimits.windowBuckets)

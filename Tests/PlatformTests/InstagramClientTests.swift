@@ -205,6 +205,17 @@ struct InstagramClientTests {
             return result
         }
         let aDay = try await viewsAfter(milliseconds: 86_400_000, speed: 1)
+        // A simulator started ten minutes later with growthSince at the first one's start answers the same.
+        var resumed: Int64 = 0
+        try await withSimulator(startingAt: Fixture.now.adding(milliseconds: 600_000), configure: {
+            $0.insights.growthSpeed = 1440
+            $0.insights.growthSince = Fixture.now.iso8601
+        }) { sim in
+            resumed = try #require(
+                try await sim.instagram.insights(mediaID: Fixture.feed, productType: .feed, accessToken: Fixture.igToken).value.values.views)
+        }
+        #expect(resumed == (try await viewsAfter(milliseconds: 600_000, speed: 1440)).after)
+        #expect(resumed > aDay.before)
         let aMinuteFast = try await viewsAfter(milliseconds: 60_000, speed: 1440)
         #expect(aMinuteFast.before == aDay.before)
         #expect(aMinuteFast.after == aDay.after)

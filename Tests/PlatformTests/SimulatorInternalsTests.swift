@@ -1,3 +1,4 @@
+import Foundation
 import MetricsCore
 @testable import PlatformSimulator
 import Testing
@@ -68,6 +69,33 @@ struct SimulatorInternalsTests {
         #expect(demo.ageMilliseconds(createdAt: later, now: later.adding(milliseconds: minute)) == 86_400_000)
         // Before the start nothing is sped up.
         #expect(demo.ageMilliseconds(createdAt: old, now: start.adding(days: -1)) == 9 * 86_400_000)
+    }
+
+    @Test("a config file's growth settings are checked, and omitted ones keep their defaults")
+    func growthConfiguration() throws {
+        func decode(_ json: String) throws -> SimulatorConfiguration {
+            try JSONDecoder().decode(SimulatorConfiguration.self, from: Data(json.utf8))
+        }
+        let demo = try decode(#"{"insights":{"growthSpeed":1440,"growthSince":"2026-11-24T12:00:00Z"}}"#)
+        #expect(demo.insights.growthSpeed == 1440)
+        #expect(demo.insights.growthSince == "2026-11-24T12:00:00Z")
+        #expect(try decode("{}").insights.growthSpeed == 1)
+        #expect(throws: DecodingError.self) { try decode(#"{"insights":{"growthSpeed":0.5}}"#) }
+        #expect(throws: DecodingError.self) { try decode(#"{"insights":{"growthSince":"yesterday"}}"#) }
+    }
+
+    @Test("generated posts are dated back from the reference time, whenever they are generated")
+    func seedReferenceTime() {
+        let reference = Timestamp(milliseconds: 1_795_000_000_000)
+        let request = SimulatorSeed.Generate(accountsPerPlatform: 1, postsPerAccount: 5, seed: 7, referenceTime: reference)
+        let today = SeedGenerator.generate(request, now: reference.adding(days: 1))
+        let later = SeedGenerator.generate(request, now: reference.adding(days: 3))
+        #expect(today.posts.map(\.createdAt) == later.posts.map(\.createdAt))
+        #expect(today.posts.allSatisfy { $0.createdAt <= reference })
+        var unanchored = request
+        unanchored.referenceTime = nil
+        #expect(SeedGenerator.generate(unanchored, now: reference.adding(days: 1)).posts.map(\.createdAt)
+            == today.posts.map { $0.createdAt.adding(days: 1) })
     }
 
     @Test("Instagram's metric table, retirement dates and the impressions rule")
