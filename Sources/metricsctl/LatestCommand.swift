@@ -21,14 +21,8 @@ struct LatestCommand: ParsableCommand {
     @Option(help: "With --workspace: only this platform's posts.")
     var platform: Platform?
 
-    @Option(help: ArgumentHelp("With --workspace: posts per page (the daemon's default is 100, its maximum 1000).", valueName: "n"))
-    var limit: Int?
-
-    @Option(help: ArgumentHelp("With --workspace: start after this nextCursor of an earlier page.", valueName: "token"))
-    var cursor: String?
-
-    @Flag(help: "With --workspace: follow nextCursor until every page is listed.")
-    var all = false
+    /// With --workspace only.
+    @OptionGroup var paging: PagingOptions
 
     /// The daemon would reject these too, but as "invalid params" (exit 1); they are mistakes in the command
     /// line, so they are caught here and exit 3.
@@ -39,10 +33,9 @@ struct LatestCommand: ParsableCommand {
         if !posts.isEmpty, workspace != nil {
             throw ValidationError("give either --post or --workspace, not both")
         }
-        if workspace == nil, platform != nil || limit != nil || cursor != nil || all {
+        if workspace == nil, platform != nil || paging.isGiven {
             throw ValidationError("--platform, --limit, --cursor and --all go with --workspace")
         }
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
     }
 
     func run() throws {
@@ -52,8 +45,7 @@ struct LatestCommand: ParsableCommand {
         if posts.isEmpty, let workspace {
             var params: JSONObject = ["workspaceId": .string(workspace)]
             if let platform { params.append("platform", .string(platform.rawValue)) }
-            if let limit { params.append("limit", .int(limit)) }
-            (metrics, nextCursor) = try PagedCall.collect(client, "latestMetrics", params, items: "metrics", cursor: cursor, all: all)
+            (metrics, nextCursor) = try paging.collect(client, "latestMetrics", params, items: "metrics")
         } else {
             metrics = try ReplyFields(try client.call("latestMetrics", ["postIds": .array(posts.map(JSON.string))])).array("metrics")
         }
@@ -61,9 +53,7 @@ struct LatestCommand: ParsableCommand {
             Console.outputJSON(["metrics": .array(metrics), "nextCursor": .string(nextCursor)])
         } else {
             Console.output(try Self.render(metrics))
-            if let nextCursor {
-                Console.error("more posts follow: pass --all to list every page, or --cursor \(nextCursor) for the next")
-            }
+            PagingOptions.noteMore(nextCursor)
         }
     }
 

@@ -15,34 +15,19 @@ struct PostsCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Only this account's posts.", valueName: "id"))
     var account: String?
 
-    @Option(help: ArgumentHelp("Posts per page (the daemon's default is 100, its maximum 1000).", valueName: "n"))
-    var limit: Int?
-
-    @Option(help: ArgumentHelp("Start after this nextCursor of an earlier page.", valueName: "token"))
-    var cursor: String?
-
-    @Flag(help: "Follow nextCursor until every page is listed.")
-    var all = false
-
-    mutating func validate() throws {
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
-    }
+    @OptionGroup var paging: PagingOptions
 
     func run() throws {
         var params = JSONObject()
         if let workspace { params.append("workspaceId", .string(workspace)) }
         if let account { params.append("accountId", .string(account)) }
-        if let limit { params.append("limit", .int(limit)) }
-        let (posts, cursor) = try PagedCall.collect(
-            try connection.connect(), "listPosts", params, items: "posts", cursor: self.cursor, all: all)
+        let (posts, cursor) = try paging.collect(try connection.connect(), "listPosts", params, items: "posts")
 
         if connection.json {
             Console.outputJSON(["posts": .array(posts), "nextCursor": .string(cursor)])
         } else {
             Console.output(try Self.render(posts))
-            if let cursor {
-                Console.error("more posts follow: pass --all to list every page, or --cursor \(cursor) for the next")
-            }
+            PagingOptions.noteMore(cursor)
         }
     }
 
