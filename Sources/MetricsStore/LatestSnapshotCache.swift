@@ -16,25 +16,18 @@ import Synchronization
 /// deleted. Writers outside this process (a second daemon on the same file, a hand-run `sqlite3`) are not
 /// seen until an entry's `lifetime` ends; that bounds how stale such a read can be.
 final class LatestSnapshotCache: Sendable {
-    struct Entry: Sendable, Equatable {
-        var platform: Platform
-        /// nil: the post has no snapshot yet.
-        var capturedAt: Timestamp?
-        var values: MetricValues
-    }
-
     /// What a caller needs to fill after a miss: the generation it saw before reading the database.
     struct Miss: Sendable {
         let generation: UInt64
     }
 
     enum Lookup: Sendable {
-        case hit(Entry)
+        case hit(LatestMetric)
         case miss(Miss)
     }
 
     private struct Stored {
-        var entry: Entry
+        var latest: LatestMetric
         var filledAt: Timestamp
     }
 
@@ -64,7 +57,7 @@ final class LatestSnapshotCache: Sendable {
                 let age = now.milliseconds(since: stored.filledAt)
                 // A clock that stepped back counts as expired rather than extending the entry's life.
                 if age >= 0, age < lifetimeMilliseconds {
-                    return .hit(stored.entry)
+                    return .hit(stored.latest)
                 }
                 state.entries[postId] = nil
             }
@@ -75,15 +68,15 @@ final class LatestSnapshotCache: Sendable {
     /// Remembers what a read found, unless an invalidation came in between (the read may predate a commit).
     /// When full, the cache starts over rather than tracking recency: a working set larger than `capacity`
     /// is served from SQLite as before, and the hot posts come back with their next read.
-    func fill(_ postId: String, _ entry: Entry, after miss: Miss) {
+    func fill(_ latest: LatestMetric, after miss: Miss) {
         guard capacity > 0 else { return }
         let now = clock.now
         state.withLock { state in
             guard state.generation == miss.generation else { return }
-            if state.entries.count >= capacity, state.entries[postId] == nil {
+            if state.entries.count >= capacity, state.entries[latest.postId] == nil {
                 state.entries.removeAll(keepingCapacity: true)
             }
-            state.entries[postId] = Stored(entry: entry, filledAt: now)
+            state.entries[latest.postId] = Stored(latest: latest, filledAt: now)
         }
     }
 

@@ -13,18 +13,19 @@ extension MetricsStore {
     /// (see `SnapshotReader` for why not through the pool).
     public func latestMetrics(postIds: [String]) throws -> [LatestMetric] {
         try postIds.enumerated().map { index, postId in
-            let entry: LatestSnapshotCache.Entry
             switch latestCache.lookup(postId) {
             case .hit(let cached):
-                entry = cached
+                return cached
             case .miss(let miss):
                 guard let row = try snapshotReader.latest(postId: postId), let platform = Platform(rawValue: row.platform) else {
                     throw StoreError.notFound("post", id: postId, field: "postIds[\(index)]")
                 }
-                entry = .init(platform: platform, capturedAt: row.capturedAt.map(Timestamp.init(milliseconds:)), values: row.values)
-                latestCache.fill(postId, entry, after: miss)
+                let latest = LatestMetric(
+                    postId: postId, platform: platform, capturedAt: row.capturedAt.map(Timestamp.init(milliseconds:)),
+                    values: row.values)
+                latestCache.fill(latest, after: miss)
+                return latest
             }
-            return LatestMetric(postId: postId, platform: entry.platform, capturedAt: entry.capturedAt, values: entry.values)
         }
     }
 

@@ -9,8 +9,8 @@ import Testing
 @Suite struct LatestSnapshotCacheTests {
     private let clock = ManualClock(now: Timestamp(iso8601: "2026-11-24T12:00:00Z")!)
 
-    private func entry(views: Int64) -> LatestSnapshotCache.Entry {
-        .init(platform: .instagram, capturedAt: clock.now, values: MetricValues(views: views))
+    private func entry(_ postId: String, views: Int64) -> LatestMetric {
+        LatestMetric(postId: postId, platform: .instagram, capturedAt: clock.now, values: MetricValues(views: views))
     }
 
     private func miss(_ cache: LatestSnapshotCache, _ postId: String) throws -> LatestSnapshotCache.Miss {
@@ -21,14 +21,14 @@ import Testing
         return miss
     }
 
-    private func hit(_ cache: LatestSnapshotCache, _ postId: String) -> LatestSnapshotCache.Entry? {
+    private func hit(_ cache: LatestSnapshotCache, _ postId: String) -> LatestMetric? {
         if case .hit(let entry) = cache.lookup(postId) { entry } else { nil }
     }
 
     @Test func aFilledEntryIsServedUntilItsLifetimeEnds() throws {
         let cache = LatestSnapshotCache(capacity: 10, lifetimeMilliseconds: 2000, clock: clock)
-        cache.fill("p1", entry(views: 5), after: try miss(cache, "p1"))
-        #expect(hit(cache, "p1") == entry(views: 5))
+        cache.fill(entry("p1", views: 5), after: try miss(cache, "p1"))
+        #expect(hit(cache, "p1") == entry("p1", views: 5))
         clock.advance(milliseconds: 1999)
         #expect(hit(cache, "p1")?.values.views == 5)
         clock.advance(milliseconds: 1)
@@ -38,7 +38,7 @@ import Testing
 
     @Test func aClockSteppingBackExpiresEntriesInsteadOfProlongingThem() throws {
         let cache = LatestSnapshotCache(capacity: 10, lifetimeMilliseconds: 2000, clock: clock)
-        cache.fill("p1", entry(views: 5), after: try miss(cache, "p1"))
+        cache.fill(entry("p1", views: 5), after: try miss(cache, "p1"))
         clock.advance(milliseconds: -1)
         #expect(hit(cache, "p1") == nil)
     }
@@ -47,17 +47,17 @@ import Testing
         let cache = LatestSnapshotCache(capacity: 10, lifetimeMilliseconds: 2000, clock: clock)
         let before = try miss(cache, "p1")   // the reader looks, then reads the database: views 5
         cache.invalidate(["p1"])            // meanwhile a write of views 6 commits
-        cache.fill("p1", entry(views: 5), after: before)
+        cache.fill(entry("p1", views: 5), after: before)
         #expect(hit(cache, "p1") == nil)
         // A read that starts after the write fills normally.
-        cache.fill("p1", entry(views: 6), after: try miss(cache, "p1"))
+        cache.fill(entry("p1", views: 6), after: try miss(cache, "p1"))
         #expect(hit(cache, "p1")?.values.views == 6)
     }
 
     @Test func invalidationForgetsOnlyThePostsWritten() throws {
         let cache = LatestSnapshotCache(capacity: 10, lifetimeMilliseconds: 2000, clock: clock)
         for post in ["p1", "p2", "p3"] {
-            cache.fill(post, entry(views: 1), after: try miss(cache, post))
+            cache.fill(entry(post, views: 1), after: try miss(cache, post))
         }
         cache.invalidate(["p2"])
         #expect(hit(cache, "p1") != nil)
@@ -70,16 +70,16 @@ import Testing
     @Test func aFullCacheStartsOverAndAZeroCapacityStoresNothing() throws {
         let cache = LatestSnapshotCache(capacity: 2, lifetimeMilliseconds: 2000, clock: clock)
         for post in ["p1", "p2"] {
-            cache.fill(post, entry(views: 1), after: try miss(cache, post))
+            cache.fill(entry(post, views: 1), after: try miss(cache, post))
         }
-        cache.fill("p1", entry(views: 2), after: try miss(cache, "p9"))  // replacing an entry is not growth
+        cache.fill(entry("p1", views: 2), after: try miss(cache, "p9"))  // replacing an entry is not growth
         #expect(cache.count == 2)
-        cache.fill("p3", entry(views: 3), after: try miss(cache, "p3"))
+        cache.fill(entry("p3", views: 3), after: try miss(cache, "p3"))
         #expect(cache.count == 1)
         #expect(hit(cache, "p3")?.values.views == 3)
 
         let off = LatestSnapshotCache(capacity: 0, lifetimeMilliseconds: 2000, clock: clock)
-        off.fill("p1", entry(views: 1), after: try miss(off, "p1"))
+        off.fill(entry("p1", views: 1), after: try miss(off, "p1"))
         #expect(off.count == 0)
     }
 
