@@ -13,7 +13,7 @@ import Synchronization
 /// the writer without waiting for it; each statement reads one consistent snapshot. Failures are GRDB's
 /// `DatabaseError`, so the daemon maps a busy or broken database the same way whichever path met it.
 final class SnapshotReader: Sendable {
-    struct Row: Sendable {
+    struct HistoryRow: Sendable {
         var capturedAt: Int64
         var values: MetricValues
     }
@@ -92,19 +92,19 @@ final class SnapshotReader: Sendable {
 
     /// At most `limit` snapshots of `postId` with `since <= capturedAt <= until`, oldest first (primary-key order,
     /// no sort); empty also for an unknown post, which `postExists` tells apart.
-    func history(postId: String, since: Int64, until: Int64, limit: Int) throws -> [Row] {
+    func history(postId: String, since: Int64, until: Int64, limit: Int) throws -> [HistoryRow] {
         try withStatement(\.history, binding: { statement in
             try Self.bind(postId, at: 1, statement)
             sqlite3_bind_int64(statement, 2, since)
             sqlite3_bind_int64(statement, 3, until)
             sqlite3_bind_int64(statement, 4, Int64(limit))
         }) { statement, connection in
-            var rows: [Row] = []
+            var rows: [HistoryRow] = []
             rows.reserveCapacity(min(limit, 1024))
             while true {
                 switch sqlite3_step(statement) {
                 case SQLITE_ROW:
-                    rows.append(Row(capturedAt: sqlite3_column_int64(statement, 0), values: Self.values(statement, from: 1)))
+                    rows.append(HistoryRow(capturedAt: sqlite3_column_int64(statement, 0), values: Self.values(statement, from: 1)))
                 case SQLITE_DONE:
                     return rows
                 default:
