@@ -3,6 +3,7 @@
 // One target per layer; nothing below imports anything above it:
 //
 //   metricsd / metricsctl / platform-sim      (thin executables)
+//   MetricsDemo                               (the demo: the simulator composed beside the daemon)
 //   MetricsDaemon                             (methods, config, wiring, lifecycle)
 //   RefreshEngine                             (planner, limiter, runs on a Dispatch queue)
 //   RPCServer   RPCClient   MetricsStore   PlatformClients   PlatformSimulator
@@ -54,6 +55,7 @@ let package = Package(
                 "MetricsCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -82,8 +84,19 @@ let package = Package(
         .target(
             name: "MetricsDaemon",
             dependencies: [
-                "MetricsCore", "JSONRPC", "RPCServer", "MetricsStore", "RefreshEngine", "PlatformClients", "PlatformSimulator",
+                "MetricsCore", "JSONRPC", "RPCServer", "MetricsStore", "RefreshEngine", "PlatformClients",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // MARK: The demo, composed above the daemon (the production daemon carries no simulator)
+        .target(
+            name: "MetricsDemo",
+            dependencies: [
+                "MetricsDaemon", "MetricsCore", "MetricsStore", "RefreshEngine", "PlatformSimulator",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -94,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "metricsd",
             dependencies: [
-                "MetricsDaemon", "MetricsCore", "RefreshEngine",
+                "MetricsDaemon", "MetricsDemo", "MetricsCore", "RefreshEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -8,3 +8,16 @@ public struct Workspace: Sendable, Hashable {
         self.name = name
     }
 }
+
+/// A workspace as metricsd keeps it: what was registered, and when.
+public struct WorkspaceSummary: Sendable, Hashable {
+    public var workspace: Workspace
+    public var createdAt: Timestamp
+    public var updatedAt: Timestamp
+
+    public init(workspace: Workspace, createdAt: Timestamp, updatedAt: Timestamp) {
+        self.workspace = workspace
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}

@@ -29,10 +29,6 @@ public struct DaemonConfiguration: Sendable {
     public var scheduleFirstRunDelaySeconds: Int64 = 60
     /// Also discover new posts (syncPosts) for every connected account before each scheduled run.
     public var syncPostsOnSchedule = false
-    /// Start an in-process platform simulator, seed it, and point the clients at it.
-    public var demo = false
-    public var demoAccountsPerPlatform = 2
-    public var demoPostsPerAccount = 60
 
     public init(socketPath: String, databasePath: String) {
         self.server = RPCServerConfiguration(socketPath: socketPath)

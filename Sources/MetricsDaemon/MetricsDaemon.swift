@@ -3,10 +3,7 @@ import JSONRPC
 import Logging
 import MetricsCore
 import MetricsStore
-import NIOCore
-import NIOPosix
 import PlatformClients
-import PlatformSimulator
 import RefreshEngine
 import RPCServer
 import ServiceLifecycle
@@ -17,7 +14,7 @@ public enum MetricsDaemon {
         public var description: String
     }
 
-    /// The dispatcher with every method, for the server and for tests that drive methods without a socket.
+    /// Every method, routed: what the socket server serves, and what tests drive without a socket.
     static func dispatcher(store: MetricsStore, engine: RefreshEngine, health: HealthMonitor, openRPC: JSON, logger: Logger) -> RPCDispatcher {
         let mapping = RPCErrorMapping(logger: logger)
         return RPCDispatcher(
@@ -30,7 +27,13 @@ public enum MetricsDaemon {
     }
 
     /// Runs until SIGTERM or SIGINT, then stops accepting, finishes in-flight calls and returns.
-    public static func run(_ configuration: DaemonConfiguration, logger: Logger) async throws {
+    ///
+    /// `companion` is made once the store is open and runs beside the daemon for its whole life (the demo's
+    /// simulator, see `DaemonCompanion`).
+    public static func run(
+        _ configuration: DaemonConfiguration, logger: Logger,
+        companion makeCompanion: (@Sendable (MetricsStore) throws -> any DaemonCompanion)? = nil
+    ) async throws {
         // Refuse a live daemon's socket before touching its database.
         do {
             try Directories.makeParents(of: configuration.server.socketPath)
@@ -48,93 +51,23 @@ public enum MetricsDaemon {
         defer { try? store.close() }
         logger.info("database open", metadata: ["path": "\(configuration.databasePath)"])
 
-        let health = HealthMonitor(store: store)
-
-        // Platform calls get their own event loop: HTTP parsing for a big refresh never competes with the
-        // RPC server's loops, so reads answer as fast during a refresh as without one.
-        let httpLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let httpClient = HTTPClient.makeForPlatforms(eventLoopGroup: httpLoops)
-        let simulatorBox = SimulatorBox()
-        do {
-            try await serve(
-                configuration, store: store, health: health, httpClient: httpClient, simulator: simulatorBox, logger: logger)
-        } catch {
-            await shutdown(httpClient: httpClient, loops: httpLoops, simulator: simulatorBox)
-            throw error
-        }
-        await shutdown(httpClient: httpClient, loops: httpLoops, simulator: simulatorBox)
-        logger.info("stopped")
-    }
-
-    /// Holds the demo simulator so it is shut down on every exit path.
-    final class SimulatorBox: @unchecked Sendable {
-        var simulator: PlatformSimulator?
-        var loops: MultiThreadedEventLoopGroup?
-    }
-
-    private static func shutdown(httpClient: HTTPClient, loops: MultiThreadedEventLoopGroup, simulator: SimulatorBox) async {
-        try? await httpClient.shutdown()
-        try? await loops.shutdownGracefully()
-        try? await simulator.simulator?.shutdown()
-        try? await simulator.loops?.shutdownGracefully()
-    }
-
-    private static func serve(
-        _ configuration: DaemonConfiguration, store: MetricsStore, health: HealthMonitor, httpClient: HTTPClient,
-        simulator simulatorBox: SimulatorBox, logger: Logger
-    ) async throws {
-        var endpoints = configuration.endpoints
-        var seeded: SeedSummary?
-        if configuration.demo {
-            let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-            simulatorBox.loops = loops
-            let (started, summary) = try await DemoEnvironment.startSimulator(
-                size: .init(accountsPerPlatform: configuration.demoAccountsPerPlatform, postsPerAccount: configuration.demoPostsPerAccount),
-                since: try DemoEnvironment.firstStart(store: store), loops: loops, logger: logger)
-            simulatorBox.simulator = started
-            seeded = summary
-            endpoints.instagram = started.baseURL
-            endpoints.facebook = started.baseURL
-            endpoints.tiktok = started.baseURL
-            // The simulator accepts any app credentials; without some, TikTok tokens could not be refreshed
-            // once they expire two hours into a demo.
-            endpoints.tiktokClientKey = endpoints.tiktokClientKey ?? "demo-client-key"
-            endpoints.tiktokClientSecret = endpoints.tiktokClientSecret ?? "demo-client-secret"
-        }
-        let engine = try RefreshEngine(
-            store: store, clients: clients(endpoints, httpClient: httpClient, logger: logger),
-            configuration: configuration.refresh, logger: Logger(label: "metricsd.refresh"))
-        try await engine.recoverInterruptedRuns()
-        if let seeded {
-            try await DemoEnvironment.register(seeded, store: store, engine: engine, logger: logger)
-        }
-
-        let dispatcher = dispatcher(store: store, engine: engine, health: health, openRPC: try OpenRPCDocument.load(), logger: logger)
-        // Shutdown runs in reverse order: the engine interrupts its runs first (so refresh calls waiting on
-        // them answer), then the schedule stops, then the socket drains and closes.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: SocketService(configuration: configuration.server, dispatcher: dispatcher, logger: logger))
-        ]
-        if let interval = configuration.scheduleIntervalSeconds {
-            let syncFirst = configuration.syncPostsOnSchedule
-            services.append(.init(service: RefreshScheduler(
-                engine: engine, intervalSeconds: interval, firstRunDelaySeconds: configuration.scheduleFirstRunDelaySeconds,
-                clock: SystemClock(), logger: logger,
-                beforeEachRun: { if syncFirst { await syncAllAccounts(store: store, engine: engine, logger: logger) } })))
-        }
-        services.append(.init(service: RefreshEngineService(engine: engine)))
+        let companion = try makeCompanion?(store)
+        let daemon = DaemonService(
+            configuration: configuration, store: store, health: HealthMonitor(store: store), companion: companion, logger: logger)
+        // The companion first: graceful shutdown goes in reverse order, so it stops after the daemon.
+        let services: [any Service] = (companion.map { [$0] } ?? []) + [daemon]
         let group = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch let error as RPCServer.StartError {
             throw StartupError(description: error.description)
         }
+        logger.info("stopped")
     }
-}
 
-extension MetricsDaemon {
-    static func clients(_ endpoints: DaemonConfiguration.Endpoints, httpClient: HTTPClient, logger: Logger) -> PlatformClientSet {
+    static func clients(_ endpoints: DaemonConfiguration.Endpoints, httpClient: HTTPClient) -> PlatformClientSet {
         let credentials = endpoints.tiktokClientKey.flatMap { key in
             endpoints.tiktokClientSecret.map { TikTokAppCredentials(clientKey: key, clientSecret: $0) }
         }
@@ -154,22 +87,5 @@ extension MetricsDaemon {
                 logger.warning("post discovery failed", metadata: ["account": "\(account.id)", "error": "\(error)"])
             }
         }
-    }
-}
-
-/// The socket server as a lifecycle service: listens, serves until graceful shutdown, then drains.
-///
-/// It binds inside `run`, after the service group has trapped SIGTERM/SIGINT: a signal that arrives as soon
-/// as the socket answers must already mean "drain and exit 0", not the default "die".
-struct SocketService: Service {
-    let configuration: RPCServerConfiguration
-    let dispatcher: RPCDispatcher
-    let logger: Logger
-
-    func run() async throws {
-        let server = try await RPCServer.start(
-            configuration: configuration, dispatcher: dispatcher, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
-        try? await gracefulShutdown()
-        await server.shutdown()
     }
 }

@@ -3,6 +3,17 @@ import MetricsCore
 
 /// Listing what is registered, for admins and sibling services. No query here selects a token column.
 extension MetricsStore {
+    /// One workspace as registered, or nil when no workspace has that id.
+    public func workspace(id: String) throws -> WorkspaceSummary? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT name, created_at, updated_at FROM workspaces WHERE id = ?", arguments: [id]).map { row in
+                WorkspaceSummary(
+                    workspace: Workspace(id: id, name: row[0]), createdAt: Timestamp(milliseconds: row[1]),
+                    updatedAt: Timestamp(milliseconds: row[2]))
+            }
+        }
+    }
+
     public func listAccounts(workspaceId: String?) throws -> [AccountSummary] {
         try pool.read { db in
             var sql = """

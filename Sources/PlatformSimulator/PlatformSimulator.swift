@@ -72,6 +72,26 @@ public final class PlatformSimulator: Sendable {
             connections: registry)
     }
 
+    /// Runs `body` with a started simulator and shuts it down when `body` ends, however it ends.
+    public static func withRunning<T>(
+        configuration: SimulatorConfiguration = SimulatorConfiguration(),
+        clock: any WallClock = SystemClock(),
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        _ body: (PlatformSimulator) async throws -> T
+    ) async throws -> T {
+        let simulator = try await start(configuration: configuration, clock: clock, host: host, port: port, eventLoopGroup: eventLoopGroup)
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(simulator))
+        } catch {
+            result = .failure(error)
+        }
+        try? await simulator.shutdown()
+        return try result.get()
+    }
+
     /// Stops accepting, closes open connections, and returns when the listening socket is closed.
     public func shutdown() async throws {
         try? await serverChannel.close()

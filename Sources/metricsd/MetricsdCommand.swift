@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import MetricsCore
 import MetricsDaemon
+import MetricsDemo
 import NIOCore
 import RefreshEngine
 
@@ -146,9 +147,6 @@ struct MetricsdCommand: AsyncParsableCommand {
         configuration.server.maximumConnections = maxConnections
         configuration.server.idleTimeout = .seconds(idleTimeout)
         configuration.store.latestCacheCapacity = latestCacheEntries
-        configuration.demo = demo
-        configuration.demoAccountsPerPlatform = demoAccounts
-        configuration.demoPostsPerAccount = demoPosts
         configuration.endpoints.instagram = instagramURL
         configuration.endpoints.facebook = facebookURL
         configuration.endpoints.tiktok = tiktokURL
@@ -171,7 +169,14 @@ struct MetricsdCommand: AsyncParsableCommand {
             configuration.refresh.accountRates[platform] = value
         }
         do {
-            try await MetricsDaemon.run(configuration, logger: logger)
+            if demo {
+                let size = DemoCompanion.Size(accountsPerPlatform: demoAccounts, postsPerAccount: demoPosts)
+                try await MetricsDaemon.run(configuration, logger: logger) { store in
+                    try DemoCompanion(size: size, store: store, logger: logger)
+                }
+            } else {
+                try await MetricsDaemon.run(configuration, logger: logger)
+            }
         } catch let error as MetricsDaemon.StartupError {
             logger.critical("cannot start: \(error.description)")
             throw ExitCode(1)

@@ -1,0 +1,49 @@
+import AsyncHTTPClient
+import Logging
+import MetricsCore
+import MetricsStore
+import PlatformClients
+import RefreshEngine
+import ServiceLifecycle
+
+/// The daemon proper, as one service: the refresh engine, the schedule and the socket, run as a group of their
+/// own inside the HTTP client's lifetime.
+///
+/// Everything that can fail at start (the companion's endpoints, recovering runs, the companion's registrations)
+/// happens inside `run`, so a failure ends the outer group like any service's failure and the companion is
+/// stopped by its own `run`, the one place it is stopped.
+struct DaemonService: Service {
+    let configuration: DaemonConfiguration
+    let store: MetricsStore
+    let health: HealthMonitor
+    let companion: (any DaemonCompanion)?
+    let logger: Logger
+
+    func run() async throws {
+        let endpoints = try await companion?.endpoints(replacing: configuration.endpoints) ?? configuration.endpoints
+        try await withPlatformHTTPClient { httpClient in
+            let engine = try RefreshEngine(
+                store: store, clients: MetricsDaemon.clients(endpoints, httpClient: httpClient),
+                configuration: configuration.refresh, logger: Logger(label: "metricsd.refresh"))
+            try await engine.recoverInterruptedRuns()
+            try await companion?.daemonReady(store: store, engine: engine)
+
+            let dispatcher = MetricsDaemon.dispatcher(
+                store: store, engine: engine, health: health, openRPC: try OpenRPCDocument.load(), logger: logger)
+            // Shutdown runs in reverse order: the engine interrupts its runs first (so refresh calls waiting on
+            // them answer), then the schedule stops, then the socket drains and closes.
+            var services: [any Service] = [SocketService(configuration: configuration.server, dispatcher: dispatcher, logger: logger)]
+            if let interval = configuration.scheduleIntervalSeconds {
+                let syncFirst = configuration.syncPostsOnSchedule
+                let (store, logger) = (store, logger)
+                services.append(RefreshScheduler(
+                    engine: engine, intervalSeconds: interval, firstRunDelaySeconds: configuration.scheduleFirstRunDelaySeconds,
+                    clock: SystemClock(), logger: logger,
+                    beforeEachRun: { if syncFirst { await MetricsDaemon.syncAllAccounts(store: store, engine: engine, logger: logger) } }))
+            }
+            services.append(RefreshEngineService(engine: engine))
+            // No signals here: the outer group owns them, and its graceful shutdown reaches this one.
+            try await ServiceGroup(services: services, logger: logger).run()
+        }
+    }
+}

@@ -1,0 +1,12 @@
+import RefreshEngine
+import ServiceLifecycle
+
+/// Stops the engine's runs on graceful shutdown, after the socket stopped accepting.
+struct RefreshEngineService: Service {
+    let engine: RefreshEngine
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await engine.shutdown()
+    }
+}
