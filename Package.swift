@@ -35,7 +35,7 @@ let package = Package(
         .target(
             name: "MetricsStore",
             dependencies: [
-                "MetricsCore", .product(name: "GRDB", package: "GRDB.swift"),
+                "MetricsCore", "JSONRPC", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
@@ -63,7 +63,7 @@ let package = Package(
         .target(
             name: "PlatformSimulator",
             dependencies: [
-                "MetricsCore",
+                "MetricsCore", "JSONRPC",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "RefreshEngine",
             dependencies: [
-                "MetricsCore", "MetricsStore", "PlatformClients",
+                "MetricsCore", "MetricsStore", "PlatformClients", "JSONRPC",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -128,7 +128,7 @@ let package = Package(
         .testTarget(
             name: "RefreshEngineTests",
             dependencies: [
-                "RefreshEngine", "MetricsCore", "MetricsStore", "PlatformClients", "PlatformSimulator",
+                "RefreshEngine", "MetricsCore", "JSONRPC", "MetricsStore", "PlatformClients", "PlatformSimulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

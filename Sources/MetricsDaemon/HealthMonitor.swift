@@ -50,13 +50,15 @@ final class HealthMonitor: Sendable {
         }
     }
 
-    private static func render(_ facts: Result<MetricsStore.HealthFacts, any Error>, uptimeSeconds: Int64) -> JSON {
+    private static func render(_ read: Result<MetricsStore.HealthFacts, any Error>, uptimeSeconds: Int64) -> JSON {
+        // A last run that cannot be rendered is a database that cannot be read, as far as a monitor cares.
+        let facts = read.flatMap { facts in Result { (facts, try facts.lastRun.map { run throws(WireFormat.UnreadableRecord) in try WireFormat.run(run) }) } }
         var report: JSONObject = [
             "version": .string(DefaultLocations.version),
             "uptimeSeconds": .int(uptimeSeconds),
         ]
         switch facts {
-        case .success(let facts):
+        case .success(let (facts, lastRun)):
             let count = { (status: AccountStatus) in facts.accountsByStatus[status] ?? 0 }
             let troubled = count(.expired) + count(.needsReconnect)
             let lastRunFailed = facts.lastRun?.status == .failed
@@ -66,7 +68,7 @@ final class HealthMonitor: Sendable {
                 "connected": .int(count(.connected)), "expired": .int(count(.expired)),
                 "needsReconnect": .int(count(.needsReconnect)), "disconnected": .int(count(.disconnected)),
             ]
-            report["lastRun"] = facts.lastRun.map(WireFormat.run) ?? .null
+            report["lastRun"] = lastRun ?? .null
         case .failure(let error):
             report["status"] = "failing"
             report["database"] = ["ok": false, "sizeBytes": nil, "error": .string(MetricsStore.unavailability(of: error) ?? "\(error)")]

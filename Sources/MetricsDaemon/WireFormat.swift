@@ -66,21 +66,31 @@ enum WireFormat {
         ]
     }
 
-    static func run(_ run: RefreshRunInfo) -> JSON {
+    static func run(_ run: RefreshRunInfo) throws(UnreadableRecord) -> JSON {
         [
             "runId": .int(run.id),
             "trigger": .string(run.trigger.rawValue),
-            "scope": embedded(run.scope),
+            "scope": try embedded(run.scope, "scope", of: run),
             "status": .string(run.status.rawValue),
             "startedAt": timestamp(run.startedAt),
             "finishedAt": timestamp(run.finishedAt),
-            "summary": run.summary.map(embedded) ?? .null,
+            "summary": try run.summary.map { text throws(UnreadableRecord) in try embedded(text, "summary", of: run) } ?? .null,
         ]
     }
 
-    /// JSON text stored by the engine, passed through as a value (or as a string if it is somehow not JSON).
-    static func embedded(_ text: String) -> JSON {
-        (try? JSONParser.parse(text)) ?? .string(text)
+    /// A stored record metricsd cannot render: only a damaged or hand-edited database holds one, so it is an
+    /// internal error (logged with this description), never passed on as something else.
+    struct UnreadableRecord: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// JSON text the engine wrote into a run record, passed through as a value.
+    private static func embedded(_ text: String, _ column: String, of run: RefreshRunInfo) throws(UnreadableRecord) -> JSON {
+        do {
+            return try JSONParser.parse(text)
+        } catch {
+            throw UnreadableRecord(description: "run \(run.id): the stored \(column) is not JSON (\(error))")
+        }
     }
 
     // MARK: Reading params

@@ -1,5 +1,5 @@
-import Foundation
 import GRDB
+import JSONRPC
 import MetricsCore
 
 /// The time series: writing snapshots, and the two reads the daemon serves from them.
@@ -176,12 +176,10 @@ extension MetricsStore {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(post_id, captured_at) \(onConflict)
             """)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
         var written = 0
         for snapshot in snapshots {
             let values = snapshot.values
-            let metadata = snapshot.metadata.isEmpty ? nil : String(decoding: try encoder.encode(snapshot.metadata), as: UTF8.self)
+            let metadata = snapshot.metadata.isEmpty ? nil : JSONWriter.string(MetadataValue.object(snapshot.metadata))
             try statement.execute(arguments: [
                 snapshot.postId, snapshot.capturedAt.milliseconds, values.impressions, values.views, values.reach,
                 values.likes, values.comments, values.shares, values.saves, metadata,

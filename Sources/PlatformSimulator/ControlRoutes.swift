@@ -1,4 +1,5 @@
 #if canImport(FoundationEssentials)
+import JSONRPC
 import FoundationEssentials
 #else
 import Foundation
@@ -105,7 +106,7 @@ extension SimulatorCore {
     }
 
     private static func problem(_ status: HTTPResponseStatus, _ message: String) -> SimulatorReply {
-        var json = JSONWriter(capacity: 64 + message.utf8.count)
+        var json = JSONWriter(reservingCapacity: 64 + message.utf8.count)
         json.beginObject()
         json.field("error", message)
         json.endObject()

@@ -1,3 +1,4 @@
+import JSONRPC
 import MetricsCore
 
 /// Facebook Page post insights, post fields (with field expansion) and the Page's post listing.

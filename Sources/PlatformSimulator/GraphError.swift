@@ -1,3 +1,4 @@
+import JSONRPC
 import MetricsCore
 import NIOHTTP1
 
@@ -17,7 +18,7 @@ struct GraphError: Error, Sendable {
     var headers: [(String, String)] = []
 
     func response(traceID: String) -> SimulatedResponse {
-        var json = JSONWriter(capacity: 256)
+        var json = JSONWriter(reservingCapacity: 256)
         json.beginObject()
         json.key("error")
         json.beginObject()

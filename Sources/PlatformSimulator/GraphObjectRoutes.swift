@@ -1,3 +1,4 @@
+import JSONRPC
 extension SimulatorWorld {
     /// Writes one post as a Graph object with the requested fields, or says why the request fails.
     typealias GraphObjectWriter = (inout SimulatorWorld, SimulatedPost, GraphFieldList, GraphContext, inout JSONWriter) -> GraphError?
@@ -10,7 +11,7 @@ extension SimulatorWorld {
         _ post: SimulatedPost, endpoint: SimulatorEndpoint, context: GraphContext, write: InsightsWriter
     ) -> RouteResult {
         let names = (context.request.query["metric"] ?? "").split(separator: ",").map { String($0.trimmingSpaces()) }
-        var json = JSONWriter(capacity: 200 * max(1, names.count))
+        var json = JSONWriter(reservingCapacity: 200 * max(1, names.count))
         json.beginObject()
         if let error = write(&self, post, names, context, &json) {
             return graphFailure(error, endpoint: endpoint, account: post.accountID)
@@ -49,7 +50,7 @@ extension SimulatorWorld {
         guard let fields = GraphFieldList(context.request.query["fields"] ?? defaultFields) else {
             return graphFailure(.invalidParameter("Syntax error in fields"), endpoint: endpoint, account: post.accountID)
         }
-        var json = JSONWriter(capacity: 512)
+        var json = JSONWriter(reservingCapacity: 512)
         if let error = write(&self, post, fields, context, &json) {
             return graphFailure(error, endpoint: endpoint, account: post.accountID)
         }
@@ -71,7 +72,7 @@ extension SimulatorWorld {
         case .success(let value): page = value
         case .failure(let error): return graphFailure(error, endpoint: endpoint, account: account.id)
         }
-        var json = JSONWriter(capacity: 128 * max(1, page.ids.count))
+        var json = JSONWriter(reservingCapacity: 128 * max(1, page.ids.count))
         json.beginObject()
         json.key("data")
         json.beginArray()

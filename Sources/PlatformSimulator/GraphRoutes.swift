@@ -1,3 +1,4 @@
+import JSONRPC
 import MetricsCore
 import NIOHTTP1
 
@@ -115,7 +116,7 @@ extension SimulatorWorld {
     private mutating func userNode(
         _ account: SimulatedAccount, endpoint: SimulatorEndpoint, context: GraphContext
     ) -> RouteResult {
-        var json = JSONWriter(capacity: 96)
+        var json = JSONWriter(reservingCapacity: 96)
         json.beginObject()
         json.field("id", account.id)
         let name = account.platform == .instagram ? "username" : "name"

@@ -1,3 +1,4 @@
+import JSONRPC
 import MetricsCore
 
 /// Instagram's media insights, media fields, media listing and long-lived token refresh.
@@ -158,7 +159,7 @@ extension SimulatorWorld {
         accessTokens[newToken] = AccessGrant(
             accountID: grant.accountID, issuedAt: now, expiresAt: now.adding(seconds: lifetime))
         accounts[grant.accountID]?.accessToken = newToken
-        var json = JSONWriter(capacity: 128)
+        var json = JSONWriter(reservingCapacity: 128)
         json.beginObject()
         json.field("access_token", newToken)
         json.field("token_type", "bearer")

@@ -1,3 +1,4 @@
+import JSONRPC
 import NIOCore
 import NIOHTTP1
 
@@ -49,7 +50,7 @@ struct SimulatedResponse: Sendable {
     }
 
     init(status: HTTPResponseStatus = .ok, headers: [(String, String)] = [], json writer: JSONWriter) {
-        self.init(status: status, headers: headers, body: writer.buffer)
+        self.init(status: status, headers: headers, body: ByteBuffer(bytes: writer.bytes))
     }
 
     mutating func setHeader(_ name: String, _ value: String) {

@@ -1,3 +1,4 @@
+import JSONRPC
 import NIOHTTP1
 
 /// A TikTok v2 error: the usual envelope with empty `data` and `error.code` other than `ok`.
@@ -7,7 +8,7 @@ struct TikTokError: Sendable {
     var status: HTTPResponseStatus
 
     func response(logID: String) -> SimulatedResponse {
-        var json = JSONWriter(capacity: 192)
+        var json = JSONWriter(reservingCapacity: 192)
         json.beginObject()
         json.key("data")
         json.beginObject()

@@ -1,4 +1,5 @@
 #if canImport(FoundationEssentials)
+import JSONRPC
 import FoundationEssentials
 #else
 import Foundation
@@ -102,7 +103,7 @@ extension SimulatorWorld {
                 .invalidParams("The number of video_ids exceeds the maximum of \(configuration.insights.tiktokMaxVideoIDs)."),
                 endpoint: .tiktokVideoQuery, account: account.id, now: now)
         }
-        var json = JSONWriter(capacity: 64 + 160 * ids.count)
+        var json = JSONWriter(reservingCapacity: 64 + 160 * ids.count)
         json.beginObject()
         json.key("data")
         json.beginObject()
@@ -148,7 +149,7 @@ extension SimulatorWorld {
         let cursor = body.cursor ?? Int64.max
         let older = account.postIDs.drop { id in (posts[id]?.createdAt.milliseconds ?? 0) >= cursor }
         let slots = older.prefix(maxCount)
-        var json = JSONWriter(capacity: 96 + 96 * slots.count)
+        var json = JSONWriter(reservingCapacity: 96 + 96 * slots.count)
         json.beginObject()
         json.key("data")
         json.beginObject()
@@ -212,7 +213,7 @@ extension SimulatorWorld {
     /// Errors use OAuth's flat shape `{"error","error_description","log_id"}` with HTTP 400 (status UNCONFIRMED).
     private mutating func tiktokRefresh(_ request: SimulatedRequest, now: Timestamp) -> RouteResult {
         func failure(_ code: String, _ description: String, account: String? = nil) -> RouteResult {
-            var json = JSONWriter(capacity: 160)
+            var json = JSONWriter(reservingCapacity: 160)
             json.beginObject()
             json.field("error", code)
             json.field("error_description", description)
@@ -253,7 +254,7 @@ extension SimulatorWorld {
         accounts[account.id]?.accessToken = newAccess
         accounts[account.id]?.refreshToken = newRefresh
 
-        var json = JSONWriter(capacity: 256)
+        var json = JSONWriter(reservingCapacity: 256)
         json.beginObject()
         json.field("access_token", newAccess)
         json.field("expires_in", Int64(tokens.tiktokAccessSeconds))

@@ -1,8 +1,8 @@
 import MetricsCore
 
 /// What a run did: the original cron endpoint's response, plus `runId` and skipped counts.
-public struct RefreshReport: Sendable, Codable, Equatable {
-    public struct Tally: Sendable, Codable, Equatable {
+public struct RefreshReport: Sendable, Equatable {
+    public struct Tally: Sendable, Equatable {
         public var processed = 0
         public var updated = 0
         public var errors = 0
@@ -19,7 +19,7 @@ public struct RefreshReport: Sendable, Codable, Equatable {
         }
     }
 
-    public struct Summary: Sendable, Codable, Equatable {
+    public struct Summary: Sendable, Equatable {
         public var totalPostsProcessed = 0
         public var totalMetricsUpdated = 0
         public var totalErrors = 0
@@ -28,7 +28,7 @@ public struct RefreshReport: Sendable, Codable, Equatable {
     }
 
     /// One account's part of the run (a "platform connection" in the original's words).
-    public struct Detail: Sendable, Codable, Equatable {
+    public struct Detail: Sendable, Equatable {
         public var platform: Platform
         public var workspaceId: String
         public var accountId: String

@@ -1,4 +1,4 @@
-import Foundation
+import JSONRPC
 import MetricsCore
 
 /// What a run covers. Two requests with the same scope share one run.
@@ -18,17 +18,11 @@ public enum RefreshScope: Sendable, Hashable {
 
     /// How the run record stores the scope: `{"kind":"all","platforms":[…]}` or `{"kind":"workspace",…}`.
     public var json: String {
-        struct Record: Encodable {
-            var kind: String
-            var platforms: [String]?
-            var workspaceId: String?
+        let record: JSON = switch self {
+        case .all(nil): ["kind": "all"]
+        case .all(let platforms?): ["kind": "all", "platforms": .array(platforms.map(\.rawValue).sorted().map(JSON.string))]
+        case .workspace(let id): ["kind": "workspace", "workspaceId": .string(id)]
         }
-        let record = switch self {
-        case .all(let platforms): Record(kind: "all", platforms: platforms?.map(\.rawValue).sorted())
-        case .workspace(let id): Record(kind: "workspace", workspaceId: id)
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return (try? encoder.encode(record)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return JSONWriter.string(record)
     }
 }

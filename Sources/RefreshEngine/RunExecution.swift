@@ -1,4 +1,4 @@
-import Foundation
+import JSONRPC
 import MetricsCore
 import MetricsStore
 import Synchronization
@@ -112,19 +112,13 @@ final class RunExecution: Sendable {
             // Recorded even though this task may be cancelled: a detached write is not.
             let store = context.store
             let at = context.clock.now
-            let summary = status == .failed ? #"{"error":"# + encodeString("\(error)") + "}" : nil
+            let summary = status == .failed ? JSONWriter.string(["error": .string("\(error)")]) : nil
             try? await Task.detached { try await store.finishRun(id: runId, status: status, summary: summary, at: at) }.value
             throw error
         }
     }
 
     static func encode(_ report: RefreshReport) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return (try? encoder.encode(report)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
-
-    private static func encodeString(_ text: String) -> String {
-        (try? JSONEncoder().encode(text)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
+        JSONWriter.string(report.json)
     }
 }

@@ -1,3 +1,4 @@
+import JSONRPC
 import Foundation
 import MetricsCore
 @testable import RefreshEngine
@@ -76,9 +77,16 @@ import Testing
         #expect(report.summary.totalPostsProcessed == 0)
     }
 
-    @Test func theReportRoundTripsThroughTheRunRecordsJSON() throws {
+    @Test func theRunRecordHoldsTheReportAsTheWireShowsIt() throws {
         let report = RefreshReport.make(runId: 7, ok: true, details: [detail(.facebook, "fb", processed: 2, updated: 2)])
-        let decoded = try JSONDecoder().decode(RefreshReport.self, from: Data(RunExecution.encode(report).utf8))
-        #expect(decoded == report)
+        let stored = try JSONParser.parse(RunExecution.encode(report))
+        #expect(stored == report.json)
+        #expect(stored["summary"]?["byPlatform"]?["facebook"] == ["processed": 2, "updated": 2, "errors": 0, "skipped": 0])
+        guard case .array(let details)? = stored["details"], let first = details.first else {
+            Issue.record("no details in \(stored)")
+            return
+        }
+        #expect(first["accountId"] == "fb")
+        #expect(first["metricsUpdated"] == 2)
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import JSONRPC
 import MetricsCore
 import MetricsStore
@@ -36,12 +35,12 @@ enum RefreshMethods {
                 guard let run = try store.run(id: runId) else {
                     throw StoreError.notFound("run", id: String(runId), field: "runId")
                 }
-                return WireFormat.run(run)
+                return try WireFormat.run(run)
             },
 
             .inline("listRuns", parameters: ["limit"]) { fields, _ in
                 let limit = Int(try fields.optionalInt("limit", in: 1...1000) ?? 20)
-                return ["runs": .array(try store.listRuns(limit: limit).map(WireFormat.run))]
+                return ["runs": .array(try store.listRuns(limit: limit).map { run throws(WireFormat.UnreadableRecord) in try WireFormat.run(run) })]
             },
 
             .task("syncPosts", parameters: ["accountId"]) { fields, _ in
@@ -73,16 +72,6 @@ enum RefreshMethods {
         }
         let report = try await handle.report()
         health.invalidate()
-        return rendered(report)
-    }
-
-    static func rendered(_ report: RefreshReport) -> JSON {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        guard let data = try? encoder.encode(report), let json = try? JSONParser.parse(Array(data)) else { return .null }
-        // Keys in the original endpoint's order: ok, runId, message, summary, details.
-        guard case .object(let object) = json else { return json }
-        let order = ["ok", "runId", "message", "summary", "details"]
-        return .object(JSONObject(members: order.compactMap { key in object[key].map { .init(key: key, value: $0) } }))
+        return report.json
     }
 }
