@@ -21,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -28,7 +29,7 @@ let package = Package(
     ],
     targets: [
         // MARK: Pure layers
-        .target(name: "MetricsCore"),
+        .target(name: "MetricsCore", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
         .target(name: "JSONRPC"),
 
         // MARK: I/O layers
@@ -153,7 +154,10 @@ let package = Package(
         ),
         .testTarget(
             name: "MetricsDaemonTests",
-            dependencies: ["MetricsDaemon", "MetricsStore", "MetricsCore", "JSONRPC"]
+            dependencies: [
+                "MetricsDaemon", "MetricsStore", "MetricsCore", "JSONRPC", "RefreshEngine", "PlatformClients",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "EndToEndTests",

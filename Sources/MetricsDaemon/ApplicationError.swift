@@ -26,21 +26,26 @@ enum ApplicationErrorCode {
 struct RPCErrorMapping: Sendable {
     let logger: Logger
 
+    private static func rpcError(_ error: StoreError, field: String) -> RPCError {
+        switch error.kind {
+        case .notFound(_, let id):
+            RPCError(
+                code: ApplicationErrorCode.notFound, message: "Not found: \(field): \(error.message)",
+                data: ["field": .string(field), "id": .string(id)])
+        case .conflict:
+            RPCError(code: ApplicationErrorCode.conflict, message: "Conflict: \(field): \(error.message)", data: ["field": .string(field)])
+        case .invalid:
+            .invalidParams(field: field, reason: error.message)
+        }
+    }
+
     func map(_ error: any Error, method: String) -> RPCError {
         switch error {
+        case let located as LocatedStoreError:
+            return Self.rpcError(located.error, field: located.field)
         case let error as StoreError:
-            switch error.kind {
-            case .notFound(_, let id):
-                return RPCError(
-                    code: ApplicationErrorCode.notFound, message: "Not found: \(error.field): \(error.message)",
-                    data: ["field": .string(error.field), "id": .string(id)])
-            case .conflict:
-                return RPCError(
-                    code: ApplicationErrorCode.conflict, message: "Conflict: \(error.field): \(error.message)",
-                    data: ["field": .string(error.field)])
-            case .invalid:
-                return .invalidParams(field: error.field, reason: error.message)
-            }
+            // Not about one item of many: the input's name is the param's.
+            return Self.rpcError(error, field: error.input.rawValue)
         case let error as RefreshEngineError:
             switch error.kind {
             case .accountNotConnected:

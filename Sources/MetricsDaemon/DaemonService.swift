@@ -22,7 +22,7 @@ struct DaemonService: Service {
     func run() async throws {
         let endpoints = try await companion?.endpoints(replacing: configuration.endpoints) ?? configuration.endpoints
         try await withPlatformHTTPClient { httpClient in
-            let engine = try RefreshEngine(
+            let engine = try await RefreshEngine(
                 store: store, clients: MetricsDaemon.clients(endpoints, httpClient: httpClient),
                 configuration: configuration.refresh, logger: Logger(label: "metricsd.refresh"))
             try await engine.recoverInterruptedRuns()

@@ -3,6 +3,7 @@ import JSONRPC
 import Logging
 import MetricsCore
 import MetricsStore
+import NIOCore
 import PlatformClients
 import RefreshEngine
 import RPCServer
@@ -32,7 +33,7 @@ public enum MetricsDaemon {
     /// simulator, see `DaemonCompanion`).
     public static func run(
         _ configuration: DaemonConfiguration, logger: Logger,
-        companion makeCompanion: (@Sendable (MetricsStore) throws -> any DaemonCompanion)? = nil
+        companion makeCompanion: (@Sendable (MetricsStore) async throws -> any DaemonCompanion)? = nil
     ) async throws {
         // Refuse a live daemon's socket before touching its database.
         do {
@@ -42,16 +43,20 @@ public enum MetricsDaemon {
         } catch {
             throw StartupError(description: "\(error)")
         }
+        // The event loops read synchronously (the inline methods): give them a reader each, and a few to spare
+        // for the engine, so a loop never waits for a free connection.
+        var options = configuration.store
+        options.maximumReaderCount = max(options.maximumReaderCount, System.coreCount + 4)
         let store: MetricsStore
         do {
-            store = try MetricsStore.open(path: configuration.databasePath, options: configuration.store)
+            store = try MetricsStore.open(path: configuration.databasePath, options: options)
         } catch {
             throw StartupError(description: "cannot open database \(configuration.databasePath): \(error)")
         }
         defer { try? store.close() }
         logger.info("database open", metadata: ["path": "\(configuration.databasePath)"])
 
-        let companion = try makeCompanion?(store)
+        let companion = try await makeCompanion?(store)
         let daemon = DaemonService(
             configuration: configuration, store: store, health: HealthMonitor(store: store), companion: companion, logger: logger)
         // The companion first: graceful shutdown goes in reverse order, so it stops after the daemon.
@@ -79,12 +84,12 @@ public enum MetricsDaemon {
 
     /// Discovery for every connected account, before a scheduled run (`--sync-posts`).
     static func syncAllAccounts(store: MetricsStore, engine: RefreshEngine, logger: Logger) async {
-        guard let accounts = try? store.listAccounts(workspaceId: nil) else { return }
-        for account in accounts where account.status == .connected {
+        guard let accountIds = try? await store.accountIds(status: .connected) else { return }
+        for accountId in accountIds {
             do {
-                _ = try await engine.syncPosts(accountId: account.id)
+                _ = try await engine.syncPosts(accountId: accountId)
             } catch {
-                logger.warning("post discovery failed", metadata: ["account": "\(account.id)", "error": "\(error)"])
+                logger.warning("post discovery failed", metadata: ["account": "\(accountId)", "error": "\(error)"])
             }
         }
     }

@@ -43,9 +43,9 @@ public final class DemoCompanion: DaemonCompanion {
 
     /// `store` tells when this demo first started: when it registered its first workspace, or now for a fresh
     /// database.
-    public init(size: Size, store: MetricsStore, logger: Logger) throws {
+    public init(size: Size, store: MetricsStore, logger: Logger) async throws {
         self.size = size
-        self.since = try store.workspace(id: Self.workspaceIds[0])?.createdAt ?? SystemClock().now
+        self.since = try await store.workspace(id: Self.workspaceIds[0])?.createdAt ?? SystemClock().now
         self.logger = logger
         (startedStream, startedContinuation) = AsyncThrowingStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }

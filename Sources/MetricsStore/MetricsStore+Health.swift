@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import MetricsCore
 
-/// The facts `health` reports about the database.
+/// The facts `health` reports about the database, and the run records.
 extension MetricsStore {
     public struct HealthFacts: Sendable, Equatable {
         /// On disk: the database's pages plus its write-ahead log, which between checkpoints can be the
@@ -18,11 +18,9 @@ extension MetricsStore {
             let pageSize = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0
             var byStatus: [AccountStatus: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT status, count(*) FROM accounts GROUP BY status") {
-                if let status = AccountStatus(rawValue: row[0]) {
-                    byStatus[status] = row[1]
-                }
+                byStatus[try row.decode(atIndex: 0)] = try row.decode(atIndex: 1)
             }
-            let lastRun = try Self.runs(db, limit: 1).first
+            let lastRun = try RunRecord.newest(db, limit: 1).first
             return HealthFacts(sizeBytes: pageCount * pageSize + walBytes(), accountsByStatus: byStatus, lastRun: lastRun)
         }
     }
@@ -34,25 +32,10 @@ extension MetricsStore {
 
     /// The newest runs first.
     public func listRuns(limit: Int) throws -> [RefreshRunInfo] {
-        try pool.read { db in try Self.runs(db, limit: limit) }
+        try pool.read { db in try RunRecord.newest(db, limit: limit) }
     }
 
     public func run(id: Int64) throws -> RefreshRunInfo? {
-        try pool.read { db in
-            try Row.fetchOne(db, sql: "\(Self.runColumns) WHERE id = ?", arguments: [id]).map(Self.runInfo)
-        }
-    }
-
-    static let runColumns = "SELECT id, trigger, scope, status, started_at, finished_at, summary FROM refresh_runs"
-
-    static func runs(_ db: Database, limit: Int) throws -> [RefreshRunInfo] {
-        try Row.fetchAll(db, sql: "\(runColumns) ORDER BY id DESC LIMIT ?", arguments: [limit]).map(runInfo)
-    }
-
-    static func runInfo(_ row: Row) -> RefreshRunInfo {
-        RefreshRunInfo(
-            id: row[0], trigger: RefreshTrigger(rawValue: row[1]) ?? .rpc, scope: row[2],
-            status: RefreshRunStatus(rawValue: row[3]) ?? .failed, startedAt: Timestamp(milliseconds: row[4]),
-            finishedAt: (row[5] as Int64?).map(Timestamp.init(milliseconds:)), summary: row[6])
+        try pool.read { db in try RunRecord.fetchOne(db, key: id)?.info }
     }
 }

@@ -4,24 +4,21 @@ import MetricsCore
 /// Listing what is registered, for admins and sibling services. No query here selects a token column.
 extension MetricsStore {
     /// One workspace as registered, or nil when no workspace has that id.
-    public func workspace(id: String) throws -> WorkspaceSummary? {
-        try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT name, created_at, updated_at FROM workspaces WHERE id = ?", arguments: [id]).map { row in
-                WorkspaceSummary(
-                    workspace: Workspace(id: id, name: row[0]), createdAt: Timestamp(milliseconds: row[1]),
-                    updatedAt: Timestamp(milliseconds: row[2]))
-            }
+    public func workspace(id: String) async throws -> WorkspaceSummary? {
+        try await pool.read { db in try Self.workspace(db, id: id) }
+    }
+
+    static func workspace(_ db: Database, id: String) throws -> WorkspaceSummary? {
+        try Row.fetchOne(db, sql: "SELECT name, created_at, updated_at FROM workspaces WHERE id = ?", arguments: [id]).map { row in
+            WorkspaceSummary(
+                workspace: Workspace(id: id, name: try row.decode(atIndex: 0)), createdAt: try row.decode(atIndex: 1),
+                updatedAt: try row.decode(atIndex: 2))
         }
     }
 
     public func listAccounts(workspaceId: String?) throws -> [AccountSummary] {
         try pool.read { db in
-            var sql = """
-                SELECT a.id, a.workspace_id, a.platform, a.external_account_id, a.status, a.token_expires_at,
-                       a.refresh_token IS NOT NULL, a.last_error, a.created_at, a.updated_at,
-                       (SELECT count(*) FROM posts p WHERE p.account_id = a.id)
-                FROM accounts a
-                """
+            var sql = "SELECT a.*, (SELECT count(*) FROM posts p WHERE p.account_id = a.id) AS post_count FROM accounts a"
             var arguments: StatementArguments = []
             if let workspaceId {
                 try Self.requireWorkspace(db, workspaceId)
@@ -30,13 +27,21 @@ extension MetricsStore {
             }
             sql += " ORDER BY a.workspace_id, a.id"
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                AccountSummary(
-                    id: row[0], workspaceId: row[1], platform: Platform(rawValue: row[2]) ?? .instagram,
-                    externalAccountId: row[3], status: AccountStatus(rawValue: row[4]) ?? .disconnected,
-                    tokenExpiresAt: (row[5] as Int64?).map(Timestamp.init(milliseconds:)), hasRefreshToken: row[6],
-                    lastError: row[7], postCount: row[10],
-                    createdAt: Timestamp(milliseconds: row[8]), updatedAt: Timestamp(milliseconds: row[9]))
+                let account = try AccountRecord(row: row)
+                return AccountSummary(
+                    id: account.id, workspaceId: account.workspaceId, platform: account.platform,
+                    externalAccountId: account.externalAccountId, status: account.status, tokenExpiresAt: account.tokenExpiresAt,
+                    hasRefreshToken: account.refreshToken != nil, lastError: account.lastError,
+                    postCount: try row.decode(forColumn: "post_count"), createdAt: account.createdAt, updatedAt: account.updatedAt)
             }
+        }
+    }
+
+    /// The ids of the accounts in `status`, for work that goes through every one of them (discovery).
+    public func accountIds(status: AccountStatus) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(db, AccountRecord.select(AccountRecord.Columns.id).filter(AccountRecord.Columns.status == status)
+                .order(AccountRecord.Columns.id))
         }
     }
 
@@ -57,8 +62,8 @@ extension MetricsStore {
                 arguments += [workspaceId]
             }
             if let accountId {
-                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE id = ?", arguments: [accountId]) != nil else {
-                    throw StoreError.notFound("account", id: accountId, field: "accountId")
+                guard try AccountRecord.filter(AccountRecord.Columns.id == accountId).fetchCount(db) > 0 else {
+                    throw StoreError.notFound(.account, id: accountId, input: .accountId)
                 }
                 conditions.append("p.account_id = ?")
                 arguments += [accountId]
@@ -78,15 +83,21 @@ extension MetricsStore {
             sql += " \(PostCursor.orderSQL) LIMIT ?"
             arguments += [limit + 1]
             let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
-            let posts = rows.prefix(limit).map { row in
+            let posts = try rows.prefix(limit).map { row in
                 PostSummary(
-                    id: row[0], workspaceId: row[1], accountId: row[2], platform: Platform(rawValue: row[3]) ?? .instagram,
-                    externalPostId: row[4], mediaProductType: (row[5] as String?).flatMap(MediaProductType.init(rawValue:)),
-                    postedAt: Timestamp(milliseconds: row[6]),
-                    lastRefreshedAt: (row[7] as Int64?).map(Timestamp.init(milliseconds:)), lastError: row[8])
+                    id: try row.decode(atIndex: 0), workspaceId: try row.decode(atIndex: 1), accountId: try row.decode(atIndex: 2),
+                    platform: try row.decode(atIndex: 3), externalPostId: try row.decode(atIndex: 4),
+                    mediaProductType: try row.decode(atIndex: 5), postedAt: try row.decode(atIndex: 6),
+                    lastRefreshedAt: try row.decode(atIndex: 7), lastError: try row.decode(atIndex: 8))
             }
             let next = rows.count > limit ? posts.last.map { PostCursor(postedAt: $0.postedAt.milliseconds, id: $0.id).token } : nil
-            return PostPage(posts: Array(posts), nextCursor: next)
+            return PostPage(posts: posts, nextCursor: next)
+        }
+    }
+
+    static func requireWorkspace(_ db: Database, _ workspaceId: String) throws {
+        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM workspaces WHERE id = ?", arguments: [workspaceId]) != nil else {
+            throw StoreError.notFound(.workspace, id: workspaceId, input: .workspaceId)
         }
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import GRDB
 import MetricsCore
 
@@ -17,8 +16,8 @@ extension MetricsStore {
 
     /// Posts in scope: posted at or after `postedSince`, with an external id, on a connected account, in the
     /// workspace and platforms given (all when nil), grouped by account in a stable order.
-    public func duePosts(workspaceId: String?, platforms: Set<Platform>?, postedSince: Timestamp) throws -> [DuePost] {
-        try pool.read { db in
+    public func duePosts(workspaceId: String?, platforms: Set<Platform>?, postedSince: Timestamp) async throws -> [DuePost] {
+        try await pool.read { db in
             if let workspaceId {
                 try Self.requireWorkspace(db, workspaceId)
             }
@@ -37,11 +36,11 @@ extension MetricsStore {
                 for platform in platforms.sorted(by: { $0.rawValue < $1.rawValue }) { arguments += [platform.rawValue] }
             }
             sql += " ORDER BY p.account_id, p.posted_at DESC, p.id"
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
-                guard let platform = Platform(rawValue: row[3]) else { return nil }
-                return DuePost(
-                    postId: row[0], accountId: row[1], workspaceId: row[2], platform: platform, externalPostId: row[4],
-                    mediaProductType: (row[5] as String?).flatMap(MediaProductType.init(rawValue:)))
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                DuePost(
+                    postId: try row.decode(atIndex: 0), accountId: try row.decode(atIndex: 1), workspaceId: try row.decode(atIndex: 2),
+                    platform: try row.decode(atIndex: 3), externalPostId: try row.decode(atIndex: 4),
+                    mediaProductType: try row.decode(atIndex: 5))
             }
         }
     }
@@ -59,21 +58,8 @@ extension MetricsStore {
         public var refreshTokenExpiresAt: Timestamp?
     }
 
-    public func credentials(accountId: String) throws -> AccountCredentials? {
-        try pool.read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT id, workspace_id, platform, external_account_id, status, access_token, refresh_token,
-                       token_expires_at, refresh_token_expires_at
-                FROM accounts WHERE id = ?
-                """, arguments: [accountId]).map { row in
-                AccountCredentials(
-                    accountId: row[0], workspaceId: row[1], platform: Platform(rawValue: row[2]) ?? .instagram,
-                    externalAccountId: row[3], status: AccountStatus(rawValue: row[4]) ?? .disconnected,
-                    accessToken: row[5], refreshToken: row[6],
-                    tokenExpiresAt: (row[7] as Int64?).map(Timestamp.init(milliseconds:)),
-                    refreshTokenExpiresAt: (row[8] as Int64?).map(Timestamp.init(milliseconds:)))
-            }
-        }
+    public func credentials(accountId: String) async throws -> AccountCredentials? {
+        try await pool.read { db in try AccountRecord.fetchOne(db, key: accountId)?.credentials }
     }
 
     /// Stores a rotated token pair, committed (and in WAL, durable on commit) before the caller uses it: the
@@ -177,8 +163,8 @@ extension MetricsStore {
         }
     }
 
-    public func failureCount(runId: Int64) throws -> Int {
-        try pool.read { db in
+    public func failureCount(runId: Int64) async throws -> Int {
+        try await pool.read { db in
             try Int.fetchOne(db, sql: "SELECT count(*) FROM refresh_errors WHERE run_id = ?", arguments: [runId]) ?? 0
         }
     }
@@ -186,12 +172,12 @@ extension MetricsStore {
     // MARK: Retired metrics
 
     /// Metrics learned to be retired, by platform and media type ("" for platforms without types).
-    public func retiredMetrics() throws -> [Platform: [String: Set<String>]] {
-        try pool.read { db in
+    public func retiredMetrics() async throws -> [Platform: [String: Set<String>]] {
+        try await pool.read { db in
             var result: [Platform: [String: Set<String>]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT platform, media_type, metric FROM retired_metrics") {
-                guard let platform = Platform(rawValue: row[0]) else { continue }
-                result[platform, default: [:]][row[1], default: []].insert(row[2])
+                let platform: Platform = try row.decode(atIndex: 0)
+                result[platform, default: [:]][try row.decode(atIndex: 1), default: []].insert(try row.decode(atIndex: 2))
             }
             return result
         }
@@ -211,8 +197,8 @@ extension MetricsStore {
     // MARK: Discovery
 
     /// External post ids of an account already registered, so discovery only adds the new ones.
-    public func knownExternalPostIds(accountId: String) throws -> Set<String> {
-        try pool.read { db in
+    public func knownExternalPostIds(accountId: String) async throws -> Set<String> {
+        try await pool.read { db in
             Set(try String.fetchAll(
                 db, sql: "SELECT external_post_id FROM posts WHERE account_id = ? AND external_post_id IS NOT NULL",
                 arguments: [accountId]))

@@ -30,13 +30,13 @@ extension MetricsStore {
         let now = clock.now.milliseconds
         return try await pool.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM workspaces WHERE id = ?", arguments: [account.workspaceId]) != nil else {
-                throw StoreError.notFound("workspace", id: account.workspaceId, field: "workspaceId")
+                throw StoreError.notFound(.workspace, id: account.workspaceId, input: .workspaceId)
             }
-            let existingPlatform = try String.fetchOne(db, sql: "SELECT platform FROM accounts WHERE id = ?", arguments: [account.id])
-            if let existingPlatform, existingPlatform != account.platform.rawValue {
+            let existingPlatform = try Platform.fetchOne(db, sql: "SELECT platform FROM accounts WHERE id = ?", arguments: [account.id])
+            if let existingPlatform, existingPlatform != account.platform {
                 throw StoreError(
-                    .conflict, field: "platform",
-                    message: "account \"\(account.id)\" is registered on \(existingPlatform); register a new account id for \(account.platform.rawValue)"
+                    .conflict, input: .platform,
+                    message: "account \"\(account.id)\" is registered on \(existingPlatform.rawValue); register a new account id for \(account.platform.rawValue)"
                 )
             }
             if let holder = try String.fetchOne(
@@ -45,7 +45,7 @@ extension MetricsStore {
                 arguments: [account.workspaceId, account.platform.rawValue, account.externalAccountId, account.id]
             ) {
                 throw StoreError(
-                    .conflict, field: "externalAccountId",
+                    .conflict, input: .externalAccountId,
                     message: "\(account.platform.rawValue) account \"\(account.externalAccountId)\" is already registered in this workspace as \"\(holder)\""
                 )
             }
@@ -79,7 +79,7 @@ extension MetricsStore {
     }
 
     /// Registers up to thousands of posts in one transaction. The first invalid post aborts the whole call
-    /// and is named by its index (`posts[i]`), so the caller can fix it and resend everything.
+    /// and is named by its position (`StoreError.index`), so the caller can fix it and resend everything.
     public func upsertPosts(_ posts: [PostRegistration]) async throws -> UpsertPostsResult {
         let now = clock.now.milliseconds
         return try await pool.write { db in
@@ -102,37 +102,34 @@ extension MetricsStore {
                 """)
 
             for (index, post) in posts.enumerated() {
-                let field = "posts[\(index)]"
                 let platform: Platform
                 if let known = platformOfAccount[post.accountId] {
                     platform = known
                 } else {
-                    guard let raw = try String.fetchOne(accountStatement, arguments: [post.accountId]),
-                          let parsed = Platform(rawValue: raw)
-                    else {
-                        throw StoreError.notFound("account", id: post.accountId, field: "\(field).accountId")
+                    guard let parsed = try Platform.fetchOne(accountStatement, arguments: [post.accountId]) else {
+                        throw StoreError.notFound(.account, id: post.accountId, input: .accountId, index: index)
                     }
                     platformOfAccount[post.accountId] = parsed
                     platform = parsed
                 }
                 if let mediaType = post.mediaProductType, platform != .instagram {
                     throw StoreError(
-                        .invalid, field: "\(field).mediaProductType",
+                        .invalid, input: .mediaProductType, index: index,
                         message: "\(mediaType.rawValue) is an Instagram media product type; account \"\(post.accountId)\" is on \(platform.rawValue)"
                     )
                 }
-                let existingPlatform = try String.fetchOne(existingStatement, arguments: [post.id])
-                if let existingPlatform, existingPlatform != platform.rawValue {
+                let existingPlatform = try Platform.fetchOne(existingStatement, arguments: [post.id])
+                if let existingPlatform, existingPlatform != platform {
                     throw StoreError(
-                        .conflict, field: "\(field).accountId",
-                        message: "post \"\(post.id)\" belongs to \(existingPlatform) and cannot move to an account on \(platform.rawValue)"
+                        .conflict, input: .accountId, index: index,
+                        message: "post \"\(post.id)\" belongs to \(existingPlatform.rawValue) and cannot move to an account on \(platform.rawValue)"
                     )
                 }
                 if let externalPostId = post.externalPostId,
                    let holder = try String.fetchOne(holderStatement, arguments: [post.accountId, externalPostId, post.id])
                 {
                     throw StoreError(
-                        .conflict, field: "\(field).externalPostId",
+                        .conflict, input: .externalPostId, index: index,
                         message: "external post id \"\(externalPostId)\" is already registered on this account as post \"\(holder)\""
                     )
                 }

@@ -17,8 +17,11 @@ extension MetricsStore {
             case .hit(let cached):
                 return cached
             case .miss(let miss):
-                guard let row = try snapshotReader.latest(postId: postId), let platform = Platform(rawValue: row.platform) else {
-                    throw StoreError.notFound("post", id: postId, field: "postIds[\(index)]")
+                guard let row = try snapshotReader.latest(postId: postId) else {
+                    throw StoreError.notFound(.post, id: postId, input: .postId, index: index)
+                }
+                guard let platform = Platform(rawValue: row.platform) else {
+                    throw DatabaseError(message: "post \"\(postId)\" has an unknown platform \"\(row.platform)\" in the database")
                 }
                 let latest = LatestMetric(
                     postId: postId, platform: platform, capturedAt: row.capturedAt.map(Timestamp.init(milliseconds:)),
@@ -70,7 +73,7 @@ extension MetricsStore {
             sql += " \(PostCursor.orderSQL) LIMIT ?"
             arguments += [limit + 1]
             return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
-                PostCursor(postedAt: row[1], id: row[0])
+                PostCursor(postedAt: try row.decode(atIndex: 1), id: try row.decode(atIndex: 0))
             }
         }
         let posts = page.prefix(limit)
@@ -97,7 +100,7 @@ extension MetricsStore {
             postId: postId, since: since?.milliseconds ?? Int64.min, until: until?.milliseconds ?? Int64.max, limit: limit + 1)
         // A snapshot's post always exists (foreign key), so only an empty range needs the second look.
         if rows.isEmpty, try !snapshotReader.postExists(postId) {
-            throw StoreError.notFound("post", id: postId, field: "postId")
+            throw StoreError.notFound(.post, id: postId, input: .postId)
         }
         return HistoryPage(
             points: rows.prefix(limit).map { (Timestamp(milliseconds: $0.capturedAt), $0.values) }, hasMore: rows.count > limit)
@@ -108,12 +111,6 @@ extension MetricsStore {
         WHERE post_id = ? AND captured_at >= ? AND captured_at <= ?
         ORDER BY captured_at ASC LIMIT ?
         """
-
-    static func requireWorkspace(_ db: Database, _ workspaceId: String, field: String = "workspaceId") throws {
-        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM workspaces WHERE id = ?", arguments: [workspaceId]) != nil else {
-            throw StoreError.notFound("workspace", id: workspaceId, field: field)
-        }
-    }
 
     // MARK: Writes
 
@@ -138,7 +135,7 @@ extension MetricsStore {
             var knownPosts: Set<String> = []
             for (index, snapshot) in snapshots.enumerated() where !knownPosts.contains(snapshot.postId) {
                 guard try Bool.fetchOne(postStatement, arguments: [snapshot.postId]) != nil else {
-                    throw StoreError.notFound("post", id: snapshot.postId, field: "snapshots[\(index)].postId")
+                    throw StoreError.notFound(.post, id: snapshot.postId, input: .postId, index: index)
                 }
                 knownPosts.insert(snapshot.postId)
             }

@@ -3,15 +3,18 @@ import MetricsCore
 
 /// The snapshot store: one SQLite database in WAL mode behind a GRDB pool.
 ///
-/// Reads are synchronous and cheap (one indexed seek) and may run on any thread, including a network event
-/// loop: in WAL mode a reader never waits for the writer, and the pool keeps more reader connections than
-/// the daemon has event loops. Writes are `async` and serialised by GRDB's writer queue, so a big import
+/// Two kinds of reads. Those the RPC methods answer on a network event loop are synchronous and cheap (indexed
+/// seeks): in WAL mode a reader never waits for the writer, and the daemon keeps more reader connections than it
+/// has event loops (`Options.maximumReaderCount`), so a loop never waits for a connection either. Those of the
+/// refresh engine and other async code are `async`, so they wait on GRDB's reader queue instead of blocking a
+/// thread of the cooperative pool. Writes are `async` and serialised by GRDB's writer queue, so a big import
 /// or a refresh batch never blocks a read.
 public struct MetricsStore: Sendable {
     public struct Options: Sendable {
         /// How long a write waits for SQLite's lock held by another process before failing.
         public var busyTimeoutSeconds: Double = 5
-        /// Reader connections; more than the event loops plus the refresh engine's readers.
+        /// Reader connections of the pool; the daemon raises it to more than its event loops (which read
+        /// synchronously) plus a few for the refresh engine.
         public var maximumReaderCount: Int = 8
         /// Posts whose newest snapshot `latestMetrics` keeps in memory: about 500 bytes each with the hash
         /// table's slack (measured), 5 MB at this default. Entries live `latestCacheLifetimeMilliseconds`, so
@@ -61,16 +64,14 @@ public struct MetricsStore: Sendable {
         try pool.read { db in try SchemaMigrations.migrator.appliedMigrations(db) }
     }
 
-    /// Runs `body` in a read transaction; for queries of layers above that the facade does not cover.
-    public func read<T>(_ body: (Database) throws -> T) throws -> T {
+    /// Raw read access for tests (`@testable`): query plans, pragmas, states no method reports.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
         try pool.read(body)
     }
-}
 
-extension MetricsStore {
-    /// Raw write access for tests that must set up states no public method produces (an expired account,
-    /// millions of rows). Not for production code: every real write is a domain method above.
-    public func writeForTesting(_ body: @escaping @Sendable (Database) throws -> Void) async throws {
+    /// Raw write access for tests (`@testable`) that must set up states no method produces (an expired account,
+    /// millions of rows). Every real write is a domain method.
+    func writeForTesting(_ body: @escaping @Sendable (Database) throws -> Void) async throws {
         defer { latestCache.invalidateAll() }
         try await pool.write(body)
     }

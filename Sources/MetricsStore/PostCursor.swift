@@ -23,9 +23,9 @@ struct PostCursor: Equatable {
     }
 
     /// The cursor a caller sent, or an error naming its field.
-    static func parse(_ token: String, field: String = "cursor") throws -> PostCursor {
+    static func parse(_ token: String) throws -> PostCursor {
         guard let cursor = PostCursor(token: token) else {
-            throw StoreError(.invalid, field: field, message: "not a cursor returned by listPosts or latestMetrics")
+            throw StoreError(.invalid, input: .cursor, message: "not a cursor returned by listPosts or latestMetrics")
         }
         return cursor
     }

@@ -1,37 +1,50 @@
+import GRDB
 import MetricsCore
 
-/// Why the store refused a write or a read. The daemon maps these to JSON-RPC errors at its boundary.
-///
-/// `field` is where the bad value sits in the caller's request (`posts[3].accountId`), because the store
-/// is the layer that finds out (inside the transaction) and the caller's shape is what the user sees.
+/// Why the store refused a write or a read, in the store's own terms: which input, and in a call with many items,
+/// which item by its position. The method layer, which knows the request's shape, turns that into a param path
+/// (`posts[3].accountId`), and the daemon's boundary into a JSON-RPC error.
 public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
-        /// A referenced workspace, account or post does not exist.
-        case notFound(entity: String, id: String)
+        /// A referenced workspace, account, post or run does not exist.
+        case notFound(Entity, id: String)
         /// The write contradicts what is stored (e.g. an external post id already registered to another post).
         case conflict
         /// The value is well-formed but not acceptable here (e.g. a media type the platform does not have).
         case invalid
     }
 
+    public enum Entity: String, Sendable {
+        case workspace, account, post, run
+    }
+
+    /// The input the error is about, by the name the store's methods give it.
+    public enum Input: String, Sendable {
+        case workspaceId, accountId, postId, runId, platform, externalAccountId, externalPostId, mediaProductType, cursor
+    }
+
     public var kind: Kind
-    public var field: String
+    public var input: Input
+    /// In a call with many items (posts, snapshots, post ids): the position of the one refused.
+    public var index: Int?
     public var message: String
 
-    public init(_ kind: Kind, field: String, message: String) {
+    public init(_ kind: Kind, input: Input, index: Int? = nil, message: String) {
         self.kind = kind
-        self.field = field
+        self.input = input
+        self.index = index
         self.message = message
     }
 
-    public static func notFound(_ entity: String, id: String, field: String) -> StoreError {
-        StoreError(.notFound(entity: entity, id: id), field: field, message: "unknown \(entity) \"\(id)\"")
+    public static func notFound(_ entity: Entity, id: String, input: Input, index: Int? = nil) -> StoreError {
+        StoreError(.notFound(entity, id: id), input: input, index: index, message: "unknown \(entity.rawValue) \"\(id)\"")
     }
 
-    public var description: String { "\(field): \(message)" }
+    public var description: String {
+        let item = index.map { "item \($0): " } ?? ""
+        return "\(item)\(input.rawValue): \(message)"
+    }
 }
-
-import GRDB
 
 extension MetricsStore {
     /// When `error` means the database itself cannot serve (locked past the busy timeout, disk full, I/O

@@ -64,7 +64,7 @@ struct AccountRefresh {
         var detail = RefreshReport.Detail(
             platform: platform, workspaceId: first.workspaceId, accountId: accountId, postsProcessed: 0, metricsUpdated: 0,
             postsSkipped: 0, errors: [])
-        guard let credentials = try context.store.credentials(accountId: accountId) else {
+        guard let credentials = try await context.store.credentials(accountId: accountId) else {
             detail.postsSkipped = posts.count
             advance(posts.count)
             return detail
@@ -75,11 +75,11 @@ struct AccountRefresh {
             let now = context.clock.now
             switch platform {
             case .tiktok where expiresAt <= now.adding(milliseconds: context.configuration.tokenRefreshLeadMilliseconds):
-                await refreshToken(state, platform: platform)
+                try await refreshToken(state, platform: platform)
             case .instagram where expiresAt > now
                 && expiresAt <= now.adding(milliseconds: context.configuration.instagramTokenRefreshLeadMilliseconds):
                 // An expired Instagram token cannot be extended; the first call says so and the account is marked.
-                await refreshToken(state, platform: platform)
+                try await refreshToken(state, platform: platform)
             default:
                 break
             }
@@ -177,14 +177,14 @@ struct AccountRefresh {
             }
             try await context.clock.sleep(until: at)
             let slots = context.callSlots[platform]
-            await slots?.acquire()
+            try await slots?.wait()
             let outcome: Result<CallOutcome, PlatformError>
             do {
                 outcome = .success(try await call(batch, platform: platform, credentials: credentials, state: state))
             } catch {
                 outcome = .failure(error)
             }
-            await slots?.release()
+            slots?.signal()
             do {
                 return try outcome.get()
             } catch {
@@ -199,7 +199,7 @@ struct AccountRefresh {
                     continue
                 case .tokenInvalid(let failure):
                     if platform == .tiktok, failure.reason == .expired, !state.tokenRefreshed, state.refreshToken != nil {
-                        if await refreshToken(state, platform: platform) { continue }
+                        if try await refreshToken(state, platform: platform) { continue }
                     }
                     if state.accountLost == nil {
                         let status: AccountStatus = failure.reason == .needsReconnect ? .needsReconnect : .expired
@@ -301,11 +301,13 @@ struct AccountRefresh {
     /// `refreshWorkspace`) would otherwise both spend the same refresh token, and the second would be refused
     /// and lose the account although the first stored a good pair. Whoever comes second uses that pair.
     @discardableResult
-    private func refreshToken(_ state: State, platform: Platform) async -> Bool {
+    private func refreshToken(_ state: State, platform: Platform) async throws -> Bool {
         state.tokenRefreshed = true
-        await context.coordinator.beginTokenRefresh(accountId: accountId)
+        let lock = await context.coordinator.tokenRefreshLock(accountId: accountId)
+        try await lock.wait()
+        defer { lock.signal() }
         let refreshed: Bool
-        if let stored = try? context.store.credentials(accountId: accountId), stored.status == .connected,
+        if let stored = try? await context.store.credentials(accountId: accountId), stored.status == .connected,
            stored.accessToken != state.accessToken
         {
             // Another run refreshed the token since this one read it.
@@ -319,7 +321,6 @@ struct AccountRefresh {
             case .facebook: refreshed = false  // page tokens from a long-lived user token do not expire
             }
         }
-        await context.coordinator.endTokenRefresh(accountId: accountId)
         return refreshed
     }
 

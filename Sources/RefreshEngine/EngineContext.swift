@@ -13,5 +13,10 @@ struct EngineContext: Sendable {
     /// A number in [0, 1) for backoff jitter; injected so tests are exact.
     let random: @Sendable () -> Double
     /// Bounds calls in flight per platform.
-    let callSlots: [Platform: CallSlots]
+    ///
+    /// What must be bounded is concurrent HTTP calls (connections, memory), not accounts: an account spends most
+    /// of a run waiting for its own rate, and a cap on accounts would leave later ones queued behind sleepers
+    /// (measured: 2x the minimum time under per-account limits). So every account runs, and each call holds a
+    /// permit only for the moment it is on the wire.
+    let callSlots: [Platform: AsyncSemaphore]
 }

@@ -54,26 +54,15 @@ actor RefreshCoordinator {
 
     // MARK: Token refresh
 
-    private var tokenRefreshWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+    private var tokenRefreshLocks: [String: AsyncSemaphore] = [:]
 
-    /// Waits until no other task is refreshing `accountId`'s tokens and holds that right until
-    /// `endTokenRefresh`: a rotating refresh token can be spent only once.
-    func beginTokenRefresh(accountId: String) async {
-        guard tokenRefreshWaiters[accountId] != nil else {
-            tokenRefreshWaiters[accountId] = []
-            return
-        }
-        await withCheckedContinuation { tokenRefreshWaiters[accountId, default: []].append($0) }
-    }
-
-    func endTokenRefresh(accountId: String) {
-        guard var waiters = tokenRefreshWaiters[accountId], !waiters.isEmpty else {
-            tokenRefreshWaiters[accountId] = nil
-            return
-        }
-        let next = waiters.removeFirst()
-        tokenRefreshWaiters[accountId] = waiters
-        next.resume()
+    /// The lock that lets one task at a time refresh `accountId`'s tokens: a rotating refresh token can be spent
+    /// only once.
+    func tokenRefreshLock(accountId: String) -> AsyncSemaphore {
+        if let lock = tokenRefreshLocks[accountId] { return lock }
+        let lock = AsyncSemaphore(permits: 1)
+        tokenRefreshLocks[accountId] = lock
+        return lock
     }
 
     // MARK: Runs

@@ -15,13 +15,13 @@ public final class RefreshEngine: Sendable {
         store: MetricsStore, clients: PlatformClientSet, configuration: RefreshConfiguration = RefreshConfiguration(),
         clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "metricsd.refresh"),
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
-    ) throws {
+    ) async throws {
         context = EngineContext(
             store: store, clients: clients,
-            coordinator: RefreshCoordinator(configuration: configuration, clock: clock, retired: try store.retiredMetrics()),
+            coordinator: RefreshCoordinator(configuration: configuration, clock: clock, retired: try await store.retiredMetrics()),
             clock: clock, configuration: configuration, logger: logger, random: random,
             callSlots: Dictionary(uniqueKeysWithValues: Platform.allCases.map {
-                ($0, CallSlots(limit: configuration.maximumCallsInFlight))
+                ($0, AsyncSemaphore(permits: max(1, configuration.maximumCallsInFlight)))
             }))
     }
 
@@ -83,8 +83,8 @@ public final class RefreshEngine: Sendable {
     /// Lists the account's recent posts on the platform and registers the ones metricsd does not know yet,
     /// under ids `<accountId>/<externalId>`. This is how TikTok video ids replace publish ids.
     public func syncPosts(accountId: String) async throws -> SyncResult {
-        guard let credentials = try context.store.credentials(accountId: accountId) else {
-            throw StoreError.notFound("account", id: accountId, field: "accountId")
+        guard let credentials = try await context.store.credentials(accountId: accountId) else {
+            throw StoreError.notFound(.account, id: accountId, input: .accountId)
         }
         guard credentials.status == .connected else {
             throw RefreshEngineError(
@@ -105,7 +105,7 @@ public final class RefreshEngine: Sendable {
                 discovered = try await context.clients.tiktok.recentVideos(accessToken: credentials.accessToken, since: since).value
             }
         }
-        let known = try context.store.knownExternalPostIds(accountId: accountId)
+        let known = try await context.store.knownExternalPostIds(accountId: accountId)
         let fresh = discovered.filter { !known.contains($0.externalID) }
         let registrations = fresh.map { post in
             PostRegistration(

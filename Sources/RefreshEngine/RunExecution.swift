@@ -49,10 +49,10 @@ final class RunExecution: Sendable {
             let posts: [MetricsStore.DuePost]
             switch scope {
             case .all(let platforms):
-                posts = try context.store.duePosts(
+                posts = try await context.store.duePosts(
                     workspaceId: nil, platforms: platforms, postedSince: context.configuration.window.oldestPostedAt(now: context.clock.now))
             case .workspace(let id):
-                posts = try context.store.duePosts(
+                posts = try await context.store.duePosts(
                     workspaceId: id, platforms: nil, postedSince: context.configuration.window.oldestPostedAt(now: context.clock.now))
             }
             var accounts: [(String, [MetricsStore.DuePost])] = []

@@ -172,7 +172,7 @@ struct MetricsdCommand: AsyncParsableCommand {
             if demo {
                 let size = DemoCompanion.Size(accountsPerPlatform: demoAccounts, postsPerAccount: demoPosts)
                 try await MetricsDaemon.run(configuration, logger: logger) { store in
-                    try DemoCompanion(size: size, store: store, logger: logger)
+                    try await DemoCompanion(size: size, store: store, logger: logger)
                 }
             } else {
                 try await MetricsDaemon.run(configuration, logger: logger)

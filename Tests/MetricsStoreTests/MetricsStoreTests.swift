@@ -88,7 +88,7 @@ struct TemporaryStore: ~Copyable {
         let error = try #require(throws: StoreError.self) {
             try temporary.store.history(postId: "ghost", since: nil, until: nil, limit: 10)
         }
-        #expect(error.field == "postId")
+        #expect(error.input == .postId && error.index == nil)
     }
 
     @Test func latestSnapshotCostStaysFlatAtTenMillionRows() async throws {
@@ -130,7 +130,8 @@ struct TemporaryStore: ~Copyable {
             PostRegistration(id: "new-2", accountId: "missing", externalPostId: "v2", postedAt: temporary.clock.now),
         ]
         let error = try await #require(throws: StoreError.self) { try await temporary.store.upsertPosts(posts) }
-        #expect(error.field == "posts[1].accountId")
+        #expect(error.input == .accountId && error.index == 1)
+        #expect(error.kind == .notFound(.account, id: "missing"))
         #expect(try temporary.store.listPosts(workspaceId: nil, accountId: "tiktok-acct", limit: 100, cursor: nil).posts.count == 2)
     }
 
@@ -143,7 +144,7 @@ struct TemporaryStore: ~Copyable {
             ])
         }
         #expect(error.kind == .conflict)
-        #expect(error.field == "posts[0].externalPostId")
+        #expect(error.input == .externalPostId && error.index == 0)
     }
 
     @Test func mediaProductTypesAreInstagramOnly() async throws {
@@ -154,7 +155,7 @@ struct TemporaryStore: ~Copyable {
                 PostRegistration(id: "fb", accountId: "facebook-acct", externalPostId: "p", postedAt: temporary.clock.now, mediaProductType: .reels)
             ])
         }
-        #expect(error.field == "posts[0].mediaProductType")
+        #expect(error.input == .mediaProductType && error.index == 0)
     }
 
     @Test func reRegisteringAnAccountReconnectsItAndAnotherPlatformIsAConflict() async throws {
@@ -174,7 +175,7 @@ struct TemporaryStore: ~Copyable {
             try await temporary.store.upsertAccount(AccountRegistration(
                 id: "tiktok-acct", workspaceId: "w1", platform: .instagram, externalAccountId: "e", accessToken: "t"))
         }
-        #expect(error.field == "platform")
+        #expect(error.input == .platform && error.index == nil)
     }
 
     @Test func importIsIdempotentAndKeepsNullsNull() async throws {
@@ -220,7 +221,8 @@ struct TemporaryStore: ~Copyable {
         #expect(latest.map(\.values.views) == [7, nil])
         #expect(latest[1].capturedAt == nil)
         let error = try #require(throws: StoreError.self) { try temporary.store.latestMetrics(postIds: ["instagram-0", "nope"]) }
-        #expect(error.field == "postIds[1]")
+        #expect(error.input == .postId && error.index == 1)
+        #expect(error.kind == .notFound(.post, id: "nope"))
     }
 
     @Test func listPostsPagesByCursorWithoutRepeatsOrGaps() async throws {
@@ -276,5 +278,28 @@ struct TemporaryStore: ~Copyable {
         try await temporary.seed()
         let rendered = "\(try temporary.store.listAccounts(workspaceId: nil))"
         #expect(!rendered.contains("secret-"))
+    }
+}
+
+/// A stored spelling the code does not know is an error, never a guess (it was once read as Instagram / disconnected).
+@Suite struct StoredValueTests {
+    @Test func anUnknownPlatformOrStatusInTheDatabaseFailsTheReadInsteadOfBecomingADefault() async throws {
+        let temporary = try TemporaryStore()
+        try await temporary.seed(postsPerAccount: 1)
+        try await temporary.store.writeForTesting { db in
+            // What a newer metricsd, or a hand edit, could leave behind: spellings this build does not know.
+            try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
+            try db.execute(sql: "UPDATE accounts SET status = 'suspended' WHERE id = 'tiktok-acct'")
+            try db.execute(sql: "UPDATE posts SET platform = 'myspace' WHERE id = 'instagram-0'")
+        }
+        // None is a StoreError: nothing the caller sent was wrong, so it must not read as a bad request.
+        let accounts = try #require(throws: (any Error).self) { try temporary.store.listAccounts(workspaceId: "w1") }
+        #expect(!(accounts is StoreError))
+        let posts = try #require(throws: (any Error).self) {
+            try temporary.store.listPosts(workspaceId: "w1", accountId: nil, limit: 10, cursor: nil)
+        }
+        #expect(!(posts is StoreError))
+        let latest = try #require(throws: (any Error).self) { try temporary.store.latestMetrics(postIds: ["instagram-0"]) }
+        #expect(!(latest is StoreError))
     }
 }

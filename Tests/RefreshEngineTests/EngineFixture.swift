@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 import Logging
 import MetricsCore
-import MetricsStore
+@testable import MetricsStore
 import PlatformClients
 import PlatformSimulator
 @testable import RefreshEngine
@@ -35,10 +35,10 @@ struct EngineFixture {
         return configuration
     }
 
-    func makeEngine(_ configure: (inout RefreshConfiguration) -> Void = { _ in }) throws -> RefreshEngine {
+    func makeEngine(_ configure: (inout RefreshConfiguration) -> Void = { _ in }) async throws -> RefreshEngine {
         var configuration = Self.fastConfiguration()
         configure(&configuration)
-        return try RefreshEngine(
+        return try await RefreshEngine(
             store: store, clients: clients, configuration: configuration, clock: clock, logger: quietLogger, random: { 0 })
     }
 

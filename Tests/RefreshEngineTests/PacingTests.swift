@@ -23,7 +23,7 @@ import Testing
                 try await f.post("710000000000000\(index)1", on: account)
                 try await f.post("710000000000000\(index)2", on: account)
             }
-            let engine = try f.makeEngine { configuration in
+            let engine = try await f.makeEngine { configuration in
                 configuration.platformRates[.tiktok] = engineRate
                 configuration.accountRates[.tiktok] = engineRate
             }
@@ -65,7 +65,7 @@ import Testing
                     try await f.post("17900000000000\(index)\(100 + post)", on: account, daysAgo: Double(post) + 1)
                 }
             }
-            let engine = try f.makeEngine(configure)
+            let engine = try await f.makeEngine(configure)
             let report = try await engine.start(.all(platforms: nil), trigger: .rpc).report()
             result = (f.simulator.stats(), report)
         }
@@ -116,7 +116,7 @@ import Testing
             f.simulator.inject(ScriptedFault(
                 .headers(Self.usage(bucPercent: 95, regainMinutes: 19, account: busy.external)),
                 pathContains: "/17900000000000010/"))
-            let engine = try f.makeEngine { $0.runDeadlineMilliseconds = 3_600_000 }
+            let engine = try await f.makeEngine { $0.runDeadlineMilliseconds = 3_600_000 }
             let handle = try await engine.start(.all(platforms: nil), trigger: .rpc)
 
             // The calm account finishes all three posts while the busy one waits on the clock.
@@ -149,7 +149,7 @@ import Testing
             f.simulator.inject(ScriptedFault(
                 .headers(["X-App-Usage": #"{"call_count":96,"total_time":20,"total_cputime":20}"#]),
                 pathContains: "/17900000000000010/"))
-            let engine = try f.makeEngine {
+            let engine = try await f.makeEngine {
                 $0.defaultPauseMilliseconds = 600_000
                 $0.runDeadlineMilliseconds = 3_600_000
             }
@@ -185,7 +185,7 @@ import Testing
             let other = try await f.account("ig-other", platform: .instagram, external: "17841400000000002")
             let otherPost = try await f.post("17900000000000020", on: other)
             f.simulator.inject(ScriptedFault(.graphError(code: 613), pathContains: "/17900000000000010/"))
-            let engine = try f.makeEngine {
+            let engine = try await f.makeEngine {
                 $0.defaultPauseMilliseconds = 300_000
                 $0.runDeadlineMilliseconds = 3_600_000
             }
@@ -228,7 +228,7 @@ import Testing
             for index in 0..<count {
                 posts.append(try await f.post("1790000000000001\(index)", on: account, daysAgo: Double(index) + 1))
             }
-            let engine = try f.makeEngine {
+            let engine = try await f.makeEngine {
                 $0.usageThresholdPercent = 10_000  // only the error pauses
                 $0.runDeadlineMilliseconds = deadlineMilliseconds
             }
@@ -276,7 +276,7 @@ import Testing
             #expect(try f.latest(posts[2]).capturedAt == nil)
             #expect(try f.store.run(id: try await handle.runId)?.status == .completed)
             // Deferred posts are not failures of the post: nothing is recorded against them.
-            #expect(try f.store.failureCount(runId: try await handle.runId) == 0)
+            #expect(try await f.store.failureCount(runId: try await handle.runId) == 0)
         }
     }
 }

@@ -20,7 +20,7 @@ import Testing
             let carousel = try await f.post("17900000000000004", on: account, daysAgo: 5, type: .carouselAlbum)
             let tooNew = try await f.post("17900000000000005", on: account, daysAgo: 0.01, type: .feed, tooNew: true)
             let quiet = try await f.post("17900000000000006", on: account, daysAgo: 0.2, type: .story, notEnoughViewers: true)
-            let engine = try f.makeEngine()
+            let engine = try await f.makeEngine()
 
             let handle = try await engine.start(.all(platforms: nil), trigger: .rpc)
             let report = try await handle.report()
@@ -66,7 +66,7 @@ import Testing
             let post = try await f.post("100000000000001_1", on: page, daysAgo: 4)
             let unshared = try await f.post(
                 "100000000000001_2", on: page, daysAgo: 2, metrics: ["views": 20, "reach": 15, "likes": 1])
-            let engine = try f.makeEngine()
+            let engine = try await f.makeEngine()
 
             let report = try await engine.start(.all(platforms: nil), trigger: .rpc).report()
 
@@ -95,7 +95,7 @@ import Testing
             _ = try await f.post("7200000000000000001", on: other, register: false)
             let foreign = try await f.post("7200000000000000001", on: account, onPlatform: false)
             let gone = try await f.post("7100000000000000099", on: account, onPlatform: false)
-            let engine = try f.makeEngine()
+            let engine = try await f.makeEngine()
 
             let handle = try await engine.start(.all(platforms: [.tiktok]), trigger: .rpc)
             let report = try await handle.report()
@@ -107,7 +107,7 @@ import Testing
             #expect(try f.latest(foreign).capturedAt == nil)
             let kinds = try f.failureKinds(runId: try await handle.runId)
             #expect(kinds == [foreign: "skip_not_returned", gone: "skip_not_returned"])
-            #expect(try f.store.failureCount(runId: try await handle.runId) == 2)
+            #expect(try await f.store.failureCount(runId: try await handle.runId) == 2)
             // 27 ids: two queries (20 + 7), not 27 calls.
             #expect(f.simulator.stats().endpoint(.tiktokVideoQuery).requests == 2)
             #expect(f.simulator.stats().total.requests == 2)
@@ -121,7 +121,7 @@ import Testing
         try await withEngineFixture { f in
             let account = try await f.account("fb", platform: .facebook)
             let post = try await f.post("p_1", on: account)
-            let engine = try f.makeEngine()
+            let engine = try await f.makeEngine()
             _ = try await engine.start(.all(platforms: nil), trigger: .rpc).report()
             try await waitUntil("the clock moves past the first snapshot") {
                 f.clock.now > (try f.latest(post).capturedAt ?? f.clock.now)

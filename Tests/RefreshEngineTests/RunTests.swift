@@ -14,7 +14,7 @@ import Testing
             let minePost = try await f.post("17900000000000010", on: mine)
             let minePagePost = try await f.post("100000000000001_1", on: minePage)
             let theirPost = try await f.post("17900000000000020", on: theirs)
-            let engine = try f.makeEngine()
+            let engine = try await f.makeEngine()
 
             let handle = try await engine.start(.workspace("w1"), trigger: .rpc)
             let report = try await handle.report()
@@ -87,7 +87,7 @@ import Testing
             try await f.post("100000000000001_1", on: page)
             // Slow answers keep the run open while the second request arrives.
             f.simulator.inject(ScriptedFault(.latency(milliseconds: 300), times: 2))
-            let engine = try f.makeEngine()
+            let engine = try await f.makeEngine()
 
             async let first = engine.start(.all(platforms: nil), trigger: .rpc)
             async let second = engine.start(.all(platforms: nil), trigger: .schedule)
@@ -113,7 +113,7 @@ import Testing
     @Test func aRequestAfterARunFinishedStartsANewRun() async throws {
         try await withEngineFixture { f in
             _ = try await f.store.upsertWorkspace(Workspace(id: "w1", name: "Empty"))
-            let engine = try f.makeEngine()
+            let engine = try await f.makeEngine()
             var joinedFinishedRun = 0
             for _ in 0..<400 {
                 let finished = try await engine.start(.all(platforms: nil), trigger: .rpc).report()
@@ -137,7 +137,7 @@ import Testing
                 try await f.post("71000000000000001\(10 + index)", on: tt, daysAgo: Double(index) * 0.5 + 0.1)
             }
             f.simulator.inject(ScriptedFault(.latency(milliseconds: 100)))
-            let engine = try f.makeEngine()
+            let engine = try await f.makeEngine()
             let recorder = Recorder<RefreshProgress>()
 
             let handle = try await engine.start(.all(platforms: nil), trigger: .rpc)
@@ -163,7 +163,7 @@ import Testing
             try await f.post("p_1", on: account)
             // A previous daemon died mid-run.
             let orphan = try await f.store.startRun(trigger: .schedule, scope: #"{"kind":"all"}"#, at: f.now.adding(seconds: -600))
-            let engine = try f.makeEngine()
+            let engine = try await f.makeEngine()
             let handle = try await engine.start(.all(platforms: nil), trigger: .rpc)
             let report = try await handle.report()
             let finished = try #require(try f.store.run(id: try await handle.runId))
@@ -189,7 +189,7 @@ import Testing
             try await f.post("17900000000000010", on: account)
             try await f.post("17900000000000011", on: account, daysAgo: 2)
             f.simulator.inject(ScriptedFault(.graphError(code: 17), pathContains: "/17900000000000010/"))
-            let engine = try f.makeEngine {
+            let engine = try await f.makeEngine {
                 $0.defaultPauseMilliseconds = 600_000
                 $0.runDeadlineMilliseconds = 3_600_000
             }
@@ -212,7 +212,7 @@ import Testing
             let known = try await f.post("17900000000000010", on: ig, daysAgo: 1)
             try await f.post("17900000000000011", on: ig, daysAgo: 2, type: .reels, register: false)
             try await f.post("17900000000000012", on: ig, daysAgo: 40, register: false)
-            let engine = try f.makeEngine()
+            let engine = try await f.makeEngine()
 
             let result = try await engine.syncPosts(accountId: "ig")
 
@@ -240,7 +240,7 @@ import Testing
             for index in 0..<3 {
                 try await f.post("710000000000000000\(index)", on: tt, daysAgo: Double(index) + 1, register: false)
             }
-            let engine = try f.makeEngine()
+            let engine = try await f.makeEngine()
             #expect(try await engine.syncPosts(accountId: "tt") == RefreshEngine.SyncResult(discovered: 3, registered: 3))
             let ids = try f.store.listPosts(workspaceId: nil, accountId: "tt", limit: 10, cursor: nil).posts.map(\.id)
             #expect(Set(ids) == [published, "tt/7100000000000000000", "tt/7100000000000000001", "tt/7100000000000000002"])
@@ -253,7 +253,7 @@ import Testing
         try await withEngineFixture { f in
             try await f.account("ig", platform: .instagram, external: "17841400000000001")
             try await f.store.setAccountStatus(accountId: "ig", status: .expired, lastError: "token expired")
-            let engine = try f.makeEngine()
+            let engine = try await f.makeEngine()
             await #expect(throws: RefreshEngineError.self) { try await engine.syncPosts(accountId: "ig") }
             #expect(f.simulator.stats().total.requests == 0)
         }

@@ -10,7 +10,7 @@ enum ImportMethods {
         [
             .task("importMetrics", parameters: ["snapshots"]) { fields, _ in
                 let snapshots = try parseSnapshots(fields)
-                let result = try await store.importSnapshots(snapshots)
+                let result = try await ItemsParameter(name: "snapshots").locating { try await store.importSnapshots(snapshots) }
                 return ["imported": .int(result.imported), "skipped": .int(result.skipped)]
             },
         ]

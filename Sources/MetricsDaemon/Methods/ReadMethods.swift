@@ -32,9 +32,9 @@ enum ReadMethods {
                         throw RPCError.invalidParams(field: other, reason: "give either postIds, or workspaceId with platform, limit and cursor, not both")
                     }
                     // One answer per id asked: nothing to page.
+                    let postIds = try fields.strings("postIds", maxCount: maximumPostIDs, maxLength: WireFormat.maximumIDBytes)
                     page = .init(
-                        metrics: try store.latestMetrics(
-                            postIds: try fields.strings("postIds", maxCount: maximumPostIDs, maxLength: WireFormat.maximumIDBytes)),
+                        metrics: try ItemsParameter(name: "postIds", itemsAreIds: true).locating { try store.latestMetrics(postIds: postIds) },
                         nextCursor: nil)
                 } else if fields.has("workspaceId") {
                     page = try store.latestMetrics(

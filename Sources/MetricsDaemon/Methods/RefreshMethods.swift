@@ -24,7 +24,10 @@ enum RefreshMethods {
 
             .task("refreshWorkspace", parameters: ["workspaceId", "wait", "progress"]) { fields, context in
                 let workspaceId = try WireFormat.id(fields, "workspaceId")
-                _ = try store.listAccounts(workspaceId: workspaceId)  // unknown workspace → -32001 before a run exists
+                // An unknown workspace is -32001 before a run exists.
+                guard try await store.workspace(id: workspaceId) != nil else {
+                    throw StoreError.notFound(.workspace, id: workspaceId, input: .workspaceId)
+                }
                 return try await refresh(.workspace(workspaceId), fields: fields, context: context, engine: engine, health: health)
             },
 
@@ -33,7 +36,7 @@ enum RefreshMethods {
                     if case .number(let number) = json, let value = number.int64, value > 0 { value } else { nil }
                 }
                 guard let run = try store.run(id: runId) else {
-                    throw StoreError.notFound("run", id: String(runId), field: "runId")
+                    throw StoreError.notFound(.run, id: String(runId), input: .runId)
                 }
                 return try WireFormat.run(run)
             },

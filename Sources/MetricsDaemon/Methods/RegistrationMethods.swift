@@ -38,7 +38,7 @@ enum RegistrationMethods {
 
             .task("upsertPosts", parameters: ["posts"]) { fields, _ in
                 let posts = try parsePosts(fields)
-                let result = try await store.upsertPosts(posts)
+                let result = try await ItemsParameter(name: "posts").locating { try await store.upsertPosts(posts) }
                 return ["created": .int(result.created), "updated": .int(result.updated)]
             },
         ]
