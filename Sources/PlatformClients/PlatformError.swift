@@ -80,8 +80,58 @@ public struct PlatformError: Error, Sendable, Hashable, CustomStringConvertible 
         case notReturned
     }
 
+    /// A sentence for people: what RPC error messages, a post's `lastError` and the logs show.
     public var description: String {
-        let status = httpStatus.map { " (HTTP \($0))" } ?? ""
-        return "\(platform.rawValue) \(kind)\(status)"
+        let status = httpStatus.map { ", HTTP \($0)" } ?? ""
+        return "\(platform.displayName) \(kind.sentence)\(status)"
+    }
+}
+
+extension PlatformError.Kind {
+    /// The middle of `PlatformError.description`: it follows the platform's name.
+    var sentence: String {
+        switch self {
+        case .rateLimited(let scope, let retryAfterSeconds, let code):
+            let regain = retryAfterSeconds.map { "; access regained in about \($0) s" } ?? ""
+            return "rate-limited \(scope == .app ? "the app" : "this account") (code \(code))\(regain)"
+        case .tokenInvalid(let failure):
+            let what = switch failure.reason {
+            case .expired: "the access token has expired"
+            case .invalid: "the access token is not valid"
+            case .needsReconnect: "the account must be reconnected"
+            case .refreshRejected: "the refresh token was refused"
+            }
+            let subcode = failure.subcode.map { ", subcode \($0)" } ?? ""
+            return "says \(what) (code \(failure.code)\(subcode)): \(failure.message)"
+        case .unsupportedMetric(let names, let identified, let message):
+            let which = identified ? "the metric\(names.count == 1 ? "" : "s") \(names.joined(separator: ", "))" : "a requested metric"
+            return "does not support \(which) for this post: \(message)"
+        case .skipPost(let reason, let code, let message):
+            let what = switch reason {
+            case .permission: "does not allow reading this post"
+            case .notFound: "does not know this post (deleted, or another account's)"
+            case .notReturned: "did not return this post (deleted, another account's, or a publish id)"
+            }
+            return "\(what) (code \(code)): \(message)"
+        case .transient(let code, let message):
+            return "failed for now\(code.map { " (code \($0))" } ?? ""): \(message)"
+        case .malformed(let detail):
+            return "answered with something that could not be read: \(detail)"
+        case .invalidRequest(let code, let message):
+            return "refused the request (code \(code)): \(message)"
+        case .cancelled:
+            return "call was cancelled"
+        }
+    }
+}
+
+extension Platform {
+    /// The platform's name as people write it.
+    public var displayName: String {
+        switch self {
+        case .instagram: "Instagram"
+        case .facebook: "Facebook"
+        case .tiktok: "TikTok"
+        }
     }
 }
