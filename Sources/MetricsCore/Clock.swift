@@ -67,6 +67,11 @@ public final class ManualClock: WallClock {
         state.withLock { $0.sleepers.count }
     }
 
+    /// When the next sleeper is due, if any: what a test's virtual-time driver advances to.
+    public var earliestDeadline: Timestamp? {
+        state.withLock { $0.sleepers.map(\.deadline).min() }
+    }
+
     public func advance(milliseconds: Int64) {
         let due: [Sleeper] = state.withLock { state in
             state.now = state.now.adding(milliseconds: milliseconds)

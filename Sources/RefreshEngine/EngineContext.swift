@@ -19,4 +19,5 @@ struct EngineContext: Sendable {
     /// (measured: 2x the minimum time under per-account limits). So every account runs, and each call holds a
     /// permit only for the moment it is on the wire.
     let callSlots: [Platform: AsyncSemaphore]
+    let accountsInProgress: AccountsInProgress
 }

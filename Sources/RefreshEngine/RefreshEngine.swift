@@ -22,10 +22,14 @@ public final class RefreshEngine: Sendable {
             clock: clock, configuration: configuration, logger: logger, random: random,
             callSlots: Dictionary(uniqueKeysWithValues: Platform.allCases.map {
                 ($0, AsyncSemaphore(permits: max(1, configuration.maximumCallsInFlight)))
-            }))
+            }),
+            accountsInProgress: AccountsInProgress())
     }
 
     public var configuration: RefreshConfiguration { context.configuration }
+
+    /// Accounts of the running refreshes that still have work left.
+    public var accountsInProgress: Int { context.accountsInProgress.value }
 
     /// Marks runs a previous daemon left `running` as `interrupted`. Call once at start-up.
     public func recoverInterruptedRuns() async throws {

@@ -80,10 +80,12 @@ final class RunExecution: Sendable {
             var details: [RefreshReport.Detail] = []
             // Every account at once: each waits on its own rate, and calls in flight are bounded per platform
             // (CallSlots), so a sleeping account holds nothing another needs.
+            context.accountsInProgress.add(accounts.count)
             try await withThrowingTaskGroup(of: RefreshReport.Detail.self) { group in
                 for (accountId, posts) in accounts {
                     group.addTask {
-                        try await AccountRefresh(
+                        defer { context.accountsInProgress.finished() }
+                        return try await AccountRefresh(
                             accountId: accountId, posts: posts, runId: runId, deadline: deadline, context: context, advance: advance
                         ).run()
                     }

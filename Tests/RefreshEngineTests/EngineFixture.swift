@@ -233,3 +233,23 @@ extension RefreshReport {
         details.first { $0.accountId == accountId }
     }
 }
+
+/// Runs a refresh on virtual time: whenever every account with work left is parked on `clock`, moves the clock
+/// to the earliest wake-up, and returns the run's report.
+///
+/// Exact, with no real-time heuristics: the clock moves only when nothing can still act at the current instant
+/// (each account with work left is asleep on it), so each call goes out at the instant the engine chose, however
+/// slow the machine.
+func reportOnVirtualTime(_ handle: RefreshEngine.Handle, engine: RefreshEngine, clock: ManualClock) async throws -> RefreshReport {
+    let driver = Task {
+        while !Task.isCancelled {
+            let sleepers = clock.sleeperCount
+            if sleepers > 0, sleepers == engine.accountsInProgress, let next = clock.earliestDeadline {
+                clock.advance(to: next)
+            }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+    }
+    defer { driver.cancel() }
+    return try await handle.report()
+}

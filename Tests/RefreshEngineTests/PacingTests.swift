@@ -7,12 +7,13 @@ import Testing
 /// Pacing against the simulator's real budgets: the limiter's buckets keep the engine under them, usage headers
 /// and rate-limit errors pause exactly what they name, for exactly as long as they say.
 @Suite struct PacingTests {
-    // MARK: Buckets under the platforms' limits (real time)
+    // MARK: Buckets under the platforms' limits (virtual time: the simulator's windows and the engine share the clock)
 
     /// TikTok: 4 video queries per 1 s sliding window (app-wide). Six accounts' worth of queries at once.
     func tiktokUnderLimit(engineRate: RefreshConfiguration.Rate) async throws -> (SimulatorStats, RefreshReport) {
+        let clock = ManualClock()
         var result: (SimulatorStats, RefreshReport)?
-        try await withEngineFixture(simulator: { sim in
+        try await withEngineFixture(clock: clock, simulator: { sim in
             sim.tiktokLimits.enabled = true
             sim.tiktokLimits.requestsPerWindow = 4
             sim.tiktokLimits.windowSeconds = 1
@@ -27,23 +28,24 @@ import Testing
                 configuration.platformRates[.tiktok] = engineRate
                 configuration.accountRates[.tiktok] = engineRate
             }
-            let report = try await engine.start(.all(platforms: nil), trigger: .rpc).report()
+            let handle = try await engine.start(.all(platforms: nil), trigger: .rpc)
+            let report = try await reportOnVirtualTime(handle, engine: engine, clock: clock)
             result = (f.simulator.stats(), report)
         }
         return try #require(result)
     }
 
     @Test func theTikTokBucketKeepsTheEngineUnderTikToksSlidingWindow() async throws {
-        // 2.5/s with no burst: at most 1 + 2.5 calls in any second, under the simulator's 4.
+        // 2.5/s with no burst: calls 400 ms apart, at most 3 in any second, under the simulator's 4.
         let (paced, pacedReport) = try await tiktokUnderLimit(engineRate: .init(perSecond: 2.5, burst: 1))
         #expect(paced.endpoint(.tiktokVideoQuery).requests == 6)
         #expect(paced.total.rateLimited == 0)
         #expect(pacedReport.summary.totalMetricsUpdated == 12)
 
-        // The same load unpaced does hit the limit (so the assertion above can fail), and still completes
-        // once the app-wide pause passes.
+        // The same load unpaced: all six at the same instant, so exactly two are refused (the assertion above can
+        // fail), and the run still completes once the app-wide pause passes.
         let (unpaced, unpacedReport) = try await tiktokUnderLimit(engineRate: .init(perSecond: 1000, burst: 1000))
-        #expect(unpaced.total.rateLimited > 0)
+        #expect(unpaced.total.rateLimited >= 2)
         #expect(unpacedReport.summary.totalMetricsUpdated == 12)
     }
 
@@ -51,8 +53,9 @@ import Testing
     func instagramUnderLimit(
         postsPerAccount: Int = 3, _ configure: @escaping (inout RefreshConfiguration) -> Void
     ) async throws -> (SimulatorStats, RefreshReport) {
+        let clock = ManualClock()
         var result: (SimulatorStats, RefreshReport)?
-        try await withEngineFixture(simulator: { sim in
+        try await withEngineFixture(clock: clock, simulator: { sim in
             sim.metaLimits.enabled = true
             sim.metaLimits.windowSeconds = 1
             sim.metaLimits.windowBuckets = 10
@@ -66,7 +69,8 @@ import Testing
                 }
             }
             let engine = try await f.makeEngine(configure)
-            let report = try await engine.start(.all(platforms: nil), trigger: .rpc).report()
+            let handle = try await engine.start(.all(platforms: nil), trigger: .rpc)
+            let report = try await reportOnVirtualTime(handle, engine: engine, clock: clock)
             result = (f.simulator.stats(), report)
         }
         return try #require(result)
@@ -83,8 +87,7 @@ import Testing
         #expect(pacedReport.summary.totalMetricsUpdated == 9)
         #expect(pacedReport.summary.totalSkipped == 0)
 
-        // Unpaced and deaf to the usage headers, calls break the budgets. Thirty of them, not nine: nine calls
-        // spread over more than a second on a loaded machine would fit the 1 s window and prove nothing.
+        // Unpaced and deaf to the usage headers, ten calls per account at one instant break the budget of four.
         let (unpaced, unpacedReport) = try await instagramUnderLimit(postsPerAccount: 10) { configuration in
             configuration.usageThresholdPercent = 10_000
         }
