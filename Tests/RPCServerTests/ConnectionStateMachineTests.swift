@@ -204,6 +204,15 @@ import Testing
         #expect(harness.run { $0.idleTimeout() } == [.closeNow])
     }
 
+    @Test func aConnectionWaitingToCloseOnAClientThatStoppedReadingIsClosedAtTheNextIdlePeriod() {
+        var harness = Harness()
+        harness.feed("a\n")
+        #expect(harness.run { $0.inputClosed() } == [.dispatch("a"), .write("re:a"), .flush, .closeAfterWrites])
+        _ = harness.run { $0.writabilityChanged(isWritable: false) }
+        // The empty write that closes it waits behind replies the client does not read.
+        #expect(harness.run { $0.idleTimeout() } == [.closeNow])
+    }
+
     // MARK: Shutdown
 
     @Test func aShutdownDrainAnswersTheRunningCallThenCloses() {
