@@ -137,6 +137,16 @@ let package = Package(
         ),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
         .testTarget(
+            name: "RPCServerTests",
+            dependencies: [
+                "RPCServer", "JSONRPC",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "MetricsStoreTests",
             dependencies: [
                 "MetricsStore", "MetricsCore", .product(name: "GRDB", package: "GRDB.swift"),

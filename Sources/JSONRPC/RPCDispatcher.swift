@@ -28,12 +28,15 @@ public struct RPCDispatcher: Sendable {
 
     public var methodNames: [String] { methods.keys.sorted() }
 
-    public func handle(line: UnsafeRawBufferPointer, notify: @escaping @Sendable (String, JSON) -> Void) -> RPCDispatchResult {
+    /// `peer` is who sent the line, passed to every call it contains.
+    public func handle(
+        line: UnsafeRawBufferPointer, peer: PeerCredentials? = nil, notify: @escaping @Sendable (String, JSON) -> Void
+    ) -> RPCDispatchResult {
         switch RPCMessageDecoder.decode(line: line) {
         case .empty:
             return .none
         case .single(let entry):
-            switch run(entry, notify: notify) {
+            switch run(entry, peer: peer, notify: notify) {
             case .silent:
                 return .none
             case .done(let id, let outcome):
@@ -45,7 +48,7 @@ public struct RPCDispatcher: Sendable {
                 }
             }
         case .batch(let entries):
-            let outcomes = entries.map { run($0, notify: notify) }
+            let outcomes = entries.map { run($0, peer: peer, notify: notify) }
             if outcomes.contains(where: { if case .later = $0 { true } else { false } }) {
                 return .pending { await Self.renderBatch(outcomes) }
             }
@@ -53,8 +56,10 @@ public struct RPCDispatcher: Sendable {
         }
     }
 
-    public func handle(line: [UInt8], notify: @escaping @Sendable (String, JSON) -> Void = { _, _ in }) -> RPCDispatchResult {
-        line.withUnsafeBytes { handle(line: $0, notify: notify) }
+    public func handle(
+        line: [UInt8], peer: PeerCredentials? = nil, notify: @escaping @Sendable (String, JSON) -> Void = { _, _ in }
+    ) -> RPCDispatchResult {
+        line.withUnsafeBytes { handle(line: $0, peer: peer, notify: notify) }
     }
 
     // MARK: Running one entry
@@ -66,7 +71,7 @@ public struct RPCDispatcher: Sendable {
         case later(RPCID?, @Sendable () async -> Result<JSON, RPCError>)
     }
 
-    private func run(_ entry: RPCEntry, notify: @escaping @Sendable (String, JSON) -> Void) -> Outcome {
+    private func run(_ entry: RPCEntry, peer: PeerCredentials?, notify: @escaping @Sendable (String, JSON) -> Void) -> Outcome {
         let request: RPCRequest
         switch entry {
         case .invalid(let id, let error):
@@ -86,7 +91,7 @@ public struct RPCDispatcher: Sendable {
         } catch {
             return reply(.failure(error))
         }
-        let context = CallContext(requestID: request.id, notify: notify)
+        let context = CallContext(requestID: request.id, peer: peer, notify: notify)
         let mapError = self.mapError
         switch method.execution {
         case .inline(let body):
@@ -99,6 +104,10 @@ public struct RPCDispatcher: Sendable {
             return .later(request.id) {
                 do {
                     return .success(try await body(fields, context))
+                } catch where Task.isCancelled {
+                    // The server cancels a call whose connection went away: nobody will read this reply, and
+                    // whatever the method threw on its way out is no failure to map (and log) as the daemon's.
+                    return .failure(.internalError)
                 } catch {
                     return .failure(Self.rpcError(error, method: method.name, mapError))
                 }

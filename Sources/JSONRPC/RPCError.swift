@@ -52,6 +52,21 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// Deliberately vague: the detail goes to the daemon's log, not to the client.
     public static let internalError = RPCError(code: internalErrorCode, message: "Internal error")
+
+    // MARK: The server's own
+
+    /// In JSON-RPC's server-error range (-32000…-32099) with the daemon's own codes, but raised here: the
+    /// transport refuses the connection before any method, or the daemon's error mapping, is involved.
+    public static let serverBusyCode = -32000
+
+    /// Sent (with id null) to a connection beyond the server's cap, which is then closed: the client should
+    /// retry later rather than treat the daemon as down.
+    public static func serverBusy(maximumConnections: Int) -> RPCError {
+        RPCError(
+            code: serverBusyCode,
+            message: "Server busy: more than \(maximumConnections) connections; try again later",
+            data: ["maximumConnections": .int(maximumConnections)])
+    }
 }
 
 extension JSON: ExpressibleByDictionaryLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,

@@ -1,10 +1,14 @@
 /// What a handler can do besides returning: talk back on the caller's connection before the reply.
 public struct CallContext: Sendable {
     public let requestID: RPCID?
+    /// The connection's peer, when the transport knows it (a Unix socket does); nil in tests that call the
+    /// dispatcher directly.
+    public let peer: PeerCredentials?
     private let sink: @Sendable (String, JSON) -> Void
 
-    public init(requestID: RPCID?, notify: @escaping @Sendable (String, JSON) -> Void) {
+    public init(requestID: RPCID?, peer: PeerCredentials? = nil, notify: @escaping @Sendable (String, JSON) -> Void) {
         self.requestID = requestID
+        self.peer = peer
         self.sink = notify
     }
 

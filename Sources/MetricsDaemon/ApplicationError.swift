@@ -6,8 +6,9 @@ import RefreshEngine
 
 /// The daemon's own JSON-RPC error codes (-32000…-32099), each documented in Schemas/openrpc.json.
 enum ApplicationErrorCode {
-    /// Too many connections (sent by the server layer, listed here so all codes are in one place).
-    static let serverBusy = -32000
+    /// Too many connections: sent by the server layer (`RPCError.serverBusy`), listed here so all codes are
+    /// in one place.
+    static let serverBusy = RPCError.serverBusyCode
     /// A referenced workspace, account, post or run does not exist. `data`: `{field, id}`.
     static let notFound = -32001
     /// The write contradicts stored state (ids registered elsewhere, platform change). `data`: `{field}`.

@@ -5,240 +5,174 @@ import NIOCore
 /// Asks a connection to finish: stop reading, answer what it is running, then close. Sent on shutdown.
 struct DrainConnection: Sendable {}
 
-/// One client connection: frames lines, dispatches each, writes replies.
+/// One client connection on its event loop: feeds the channel's events to a `ConnectionStateMachine` and
+/// performs the actions it returns. The rules (ordering, fairness, back-pressure, when to close) are the
+/// state machine's, tested without sockets; what is here is only how each action is done with NIO.
 ///
-/// It lives on the connection's event loop. Every complete line joins `queued`; `drain` dispatches them in
-/// order. Fast methods are answered right there; slow ones run as tasks whose replies hop back to this loop,
-/// and the queue waits for them, so a read pipelined after a write sees that write.
-///
-/// Fairness and memory are bounded the same way: the queue is drained only while the socket accepts writes
-/// (a client that does not read its replies stops being served, not the others), at most
-/// `linesPerTick` lines per event-loop turn (a burst of thousands of requests cannot hold the loop), and
-/// reads pause while too many lines wait. The connection closes only when the client is done sending (EOF,
-/// half-close, a too-long line, idle, or shutdown) AND every reply owed has been written, so a client that
-/// half-closes still gets all its answers.
-final class RPCConnectionHandler: ChannelInboundHandler {
+/// Reads are paused by holding back the pipeline's `read()`, the way NIO's `BackPressureHandler` does,
+/// rather than by turning `autoRead` off and on: the pause is then one more event for the state machine,
+/// with no channel option to keep in step with it.
+final class RPCConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
-
-    private static let linesPerTick = 64
-    private static let maximumQueuedLines = 1024
 
     private let dispatcher: RPCDispatcher
     private let logger: Logger
-    private var framer: LineFramer
-    private enum Queued {
-        case line([UInt8])
-        /// Where an over-long line was: its error reply, answered after the lines before it.
-        case tooLong(reply: [UInt8])
-    }
-
-    /// Lines not yet dispatched, in arrival order; `queueHead` is the next one.
-    private var queued: [Queued] = []
-    private var queueHead = 0
-    /// A call running as a task; the queue waits for its reply.
-    private var outstanding = false
-    /// A `drain` is scheduled for the next loop turn.
-    private var drainScheduled = false
-    private var readsPaused = false
-    /// No more requests will be read; close once the queue is empty and no call is running.
-    private var finishing = false
-    private var closed = false
-    private var needsFlush = false
+    private var machine: ConnectionStateMachine
     private var context: ChannelHandlerContext?
+    /// The task running the call at the head of the queue, to cancel when the connection goes away.
+    private var call: Task<Void, Never>?
+    private var peer: PeerCredentials?
+    /// Made once per connection rather than once per line. Not optional: a closure read back out of an
+    /// Optional is re-wrapped (reabstracted) on every use, which measured as two allocations per line.
+    private var notify: @Sendable (String, JSON) -> Void = { _, _ in }
 
     init(dispatcher: RPCDispatcher, maximumLineBytes: Int, logger: Logger) {
         self.dispatcher = dispatcher
-        self.framer = LineFramer(maximumLineLength: maximumLineBytes)
+        self.machine = ConnectionStateMachine(maximumLineBytes: maximumLineBytes)
         self.logger = logger
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        let channel = context.channel
+        notify = { method, params in
+            let bytes = RPCResponseEncoder.notificationLine(method: method, params: params)
+            channel.writeAndFlush(channel.allocator.buffer(bytes: bytes), promise: nil)
+        }
+        if channel.isActive {
+            readPeerCredentials(context: context)
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
     }
 
-    private var pendingLines: Int { queued.count - queueHead }
+    // MARK: Events in
 
-    // MARK: Inbound events
+    func channelActive(context: ChannelHandlerContext) {
+        readPeerCredentials(context: context)
+        context.fireChannelActive()
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !finishing else { return }
         let buffer = unwrapInboundIn(data)
-        buffer.withUnsafeReadableBytes { bytes in
-            framer.feed(bytes) { event in accept(event, context: context) }
-        }
-        if pendingLines >= Self.maximumQueuedLines, !readsPaused {
-            readsPaused = true
-            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-        }
+        buffer.withUnsafeReadableBytes { machine.bytesRead($0) }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        drain(context)
+        perform(machine.readComplete(), context: context)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        perform(machine.readRequested(), context: context)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
-            drain(context)
-        }
+        perform(machine.writabilityChanged(isWritable: context.channel.isWritable), context: context)
         context.fireChannelWritabilityChanged()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
         case ChannelEvent.inputClosed:
-            // The client half-closed (socat after its stdin ended): a last line without `\n` still counts.
-            framer.finish { event in accept(event, context: context) }
-            finishing = true
-            drain(context)
+            perform(machine.inputClosed(), context: context)
         case is DrainConnection:
-            finishing = true
-            drain(context)
-        case IdleStateHandler.IdleStateEvent.read where !outstanding && pendingLines == 0:
-            logger.debug("closing idle connection")
-            finishing = true
-            drain(context)
-        case IdleStateHandler.IdleStateEvent.read where !context.channel.isWritable:
-            // It has not read its replies for a whole idle period: stop holding them for it.
-            logger.debug("closing a connection that stopped reading its replies")
-            closed = true
-            context.close(promise: nil)
+            perform(machine.drainForShutdown(), context: context)
+        case IdleStateHandler.IdleStateEvent.read:
+            let action = machine.idleTimeout()
+            switch action {
+            case .wait: break
+            case .closeNow: logger.debug("closing a connection that stopped reading its replies")
+            default: logger.debug("closing idle connection")
+            }
+            perform(action, context: context)
         default:
             context.fireUserInboundEventTriggered(event)
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        closed = true
+        perform(machine.channelInactive(), context: context)
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A reset or a broken pipe is the client's business; the daemon just lets the connection go.
         logger.debug("connection error", metadata: ["error": "\(error)"])
-        closed = true
-        context.close(promise: nil)
+        perform(machine.errorCaught(), context: context)
     }
 
-    // MARK: Lines
-
-    private func accept(_ event: LineFramer.Event, context: ChannelHandlerContext) {
-        switch event {
-        case .line(let line):
-            queued.append(.line(line))
-        case .tooLong(let limit):
-            // The stream cannot be resynchronised after an over-long line, so nothing after it is read.
-            let error = RPCError.invalidRequest(
-                "request line longer than \(limit) bytes; the connection will close",
-                data: ["limitBytes": .int(limit)])
-            queued.append(.tooLong(reply: RPCResponseEncoder.line(id: .null, outcome: .failure(error))))
-            finishing = true
-        }
+    private func scheduledTurn() {
+        guard let context else { return }
+        perform(machine.scheduledTurn(), context: context)
     }
 
-    /// Dispatches queued lines in order while allowed, then closes if the connection is finished.
-    private func drain(_ context: ChannelHandlerContext) {
-        var budget = Self.linesPerTick
-        while !outstanding, pendingLines > 0, context.channel.isWritable, !closed {
-            guard budget > 0 else {
-                scheduleDrain(context)
-                break
-            }
-            budget -= 1
-            let next = queued[queueHead]
-            queueHead += 1
-            switch next {
-            case .line(let line): dispatch(line, context: context)
-            case .tooLong(let reply): write(reply, context: context)
-            }
-        }
-        if pendingLines == 0, queueHead > 0 {
-            queued.removeAll(keepingCapacity: true)
-            queueHead = 0
-        }
-        if readsPaused, pendingLines < Self.maximumQueuedLines / 2, !finishing {
-            readsPaused = false
-            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
-            context.read()
-        }
-        flushIfNeeded(context)
-        if finishing, !outstanding, pendingLines == 0 {
-            closeAfterWrites(context)
-        }
+    /// A task's call ended (on the event loop).
+    private func callCompleted(_ reply: [UInt8]?) {
+        call = nil
+        guard let context else { return }
+        perform(machine.callCompleted(reply), context: context)
     }
 
-    private func scheduleDrain(_ context: ChannelHandlerContext) {
-        guard !drainScheduled else { return }
-        drainScheduled = true
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.execute {
-            let handler = handler.value
-            handler.drainScheduled = false
-            if let context = handler.context {
-                handler.drain(context)
+    // MARK: Actions out
+
+    private func perform(_ first: ConnectionStateMachine.Action, context: ChannelHandlerContext) {
+        var action = first
+        while true {
+            switch action {
+            case .wait:
+                return
+            case .dispatch(let line):
+                dispatch(line, context: context)
+            case .write(let bytes):
+                context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+            case .flush:
+                context.flush()
+            case .read:
+                context.read()
+            case .scheduleTurn:
+                let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+                context.eventLoop.execute { handler.value.scheduledTurn() }
+            case .closeAfterWrites:
+                // Writes complete in order, so an empty write's completion means all earlier ones are done.
+                let channel = context.channel
+                context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(capacity: 0))).whenComplete { _ in
+                    channel.close(promise: nil)
+                }
+            case .closeNow:
+                context.close(promise: nil)
+            case .cancelCall:
+                call?.cancel()
+                call = nil
             }
+            action = machine.next()
         }
     }
 
     private func dispatch(_ line: [UInt8], context: ChannelHandlerContext) {
-        let channel = context.channel
-        let notify: @Sendable (String, JSON) -> Void = { method, params in
-            let bytes = RPCResponseEncoder.notificationLine(method: method, params: params)
-            channel.writeAndFlush(channel.allocator.buffer(bytes: bytes), promise: nil)
-        }
-        switch line.withUnsafeBytes({ dispatcher.handle(line: $0, notify: notify) }) {
+        let result = line.withUnsafeBytes { dispatcher.handle(line: $0, peer: peer, notify: notify) }
+        switch result {
         case .none:
-            break
+            machine.lineAnswered(nil)
         case .reply(let bytes):
-            write(bytes, context: context)
+            machine.lineAnswered(bytes)
         case .pending(let work):
-            outstanding = true
             let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
             let eventLoop = context.eventLoop
-            Task {
+            call = Task {
                 let bytes = await work()
-                eventLoop.execute { handler.value.complete(with: bytes) }
+                eventLoop.execute { handler.value.callCompleted(bytes) }
             }
+            machine.callStarted()
         }
     }
 
-    /// A task's reply is ready (on the event loop).
-    private func complete(with bytes: [UInt8]?) {
-        outstanding = false
-        guard let context, !closed else { return }
-        if let bytes {
-            write(bytes, context: context)
-        }
-        drain(context)
-    }
-
-    // MARK: Writing and closing
-
-    private func write(_ bytes: [UInt8], context: ChannelHandlerContext) {
-        guard !closed else { return }
-        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
-        needsFlush = true
-    }
-
-    private func flushIfNeeded(_ context: ChannelHandlerContext) {
-        if needsFlush {
-            needsFlush = false
-            context.flush()
-        }
-    }
-
-    /// Closes once everything written so far has reached the socket: writes complete in order, so an empty
-    /// write's completion means all earlier ones are done.
-    private func closeAfterWrites(_ context: ChannelHandlerContext) {
-        guard !closed else { return }
-        closed = true
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(channel.allocator.buffer(capacity: 0))).whenComplete { _ in
-            channel.close(promise: nil)
+    private func readPeerCredentials(context: ChannelHandlerContext) {
+        guard peer == nil else { return }
+        PeerCredentials.read(from: context.channel).assumeIsolated().whenSuccess { credentials in
+            self.peer = credentials
         }
     }
 }

@@ -102,10 +102,7 @@ public final class RPCServer: Sendable {
     ) -> EventLoopFuture<Void> {
         guard connections.admit(channel, limit: configuration.maximumConnections) else {
             logger.warning("connection refused: limit reached", metadata: ["limit": "\(configuration.maximumConnections)"])
-            let error = RPCError(
-                code: -32000,
-                message: "Server busy: more than \(configuration.maximumConnections) connections; try again later",
-                data: ["maximumConnections": .int(configuration.maximumConnections)])
+            let error = RPCError.serverBusy(maximumConnections: configuration.maximumConnections)
             let line = RPCResponseEncoder.line(id: .null, outcome: .failure(error))
             return channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandler(RefuseConnectionHandler(line: line))

@@ -162,4 +162,56 @@ import Testing
         _ = await work()
         #expect(sink.notes == ["progress"])
     }
+
+    @Test func everyCallOfALineSeesItsPeer() async throws {
+        let peer = PeerCredentials(uid: 501, gid: 20, pid: 4242)
+        let dispatcher = RPCDispatcher(
+            methods: [
+                .inline("now") { _, context in .int(Int(context.peer?.pid ?? -1)) },
+                .task("later") { _, context in .int(Int(context.peer?.uid ?? 0)) },
+            ],
+            mapError: { _, _ in .internalError })
+        let line = #"[{"jsonrpc":"2.0","id":1,"method":"now"},{"jsonrpc":"2.0","id":2,"method":"later"}]"#
+        guard case .pending(let work) = dispatcher.handle(line: Array(line.utf8), peer: peer) else {
+            Issue.record("expected pending")
+            return
+        }
+        let reply = try JSONParser.parse(try #require(await work()))
+        #expect(reply == [["jsonrpc": "2.0", "id": 1, "result": 4242], ["jsonrpc": "2.0", "id": 2, "result": 501]])
+        guard case .reply(let bytes) = dispatcher.handle(line: Array(#"{"jsonrpc":"2.0","id":3,"method":"now"}"#.utf8)) else {
+            Issue.record("expected a reply")
+            return
+        }
+        #expect(try JSONParser.parse(bytes)["result"] == -1, "no peer when the caller gives none")
+    }
+
+    /// The server cancels the task of a call whose connection went away; what the method throws then is
+    /// not the daemon's failure, so it does not reach the error mapping (which logs unexpected errors).
+    @Test func aCancelledCallsErrorIsNotMapped() async throws {
+        final class Mapped: @unchecked Sendable { var methods: [String] = [] }
+        let mapped = Mapped()
+        let (started, starting) = AsyncStream<Void>.makeStream()
+        let dispatcher = RPCDispatcher(
+            methods: [
+                .task("hang") { _, _ in
+                    starting.yield()
+                    try await Task.sleep(for: .seconds(3600))
+                    return .null
+                }
+            ],
+            mapError: { _, method in
+                mapped.methods.append(method)
+                return RPCError(code: -32042, message: "mapped")
+            })
+        guard case .pending(let work) = dispatcher.handle(line: Array(#"{"jsonrpc":"2.0","id":1,"method":"hang"}"#.utf8)) else {
+            Issue.record("expected pending")
+            return
+        }
+        let call = Task { await work() }
+        for await _ in started { break }
+        call.cancel()
+        let reply = try JSONParser.parse(try #require(await call.value))
+        #expect(reply["error"]?["code"] == .int(RPCError.internalErrorCode))
+        #expect(mapped.methods == [])
+    }
 }
