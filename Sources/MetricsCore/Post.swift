@@ -27,10 +27,17 @@ public struct PostSummary: Sendable, Hashable {
     public var postedAt: Timestamp
     public var lastRefreshedAt: Timestamp?
     public var lastError: String?
+    /// When it is next due (nil: never, e.g. outside the window or without an external id).
+    public var nextDueAt: Timestamp?
+    /// Failed attempts since its last success.
+    public var consecutiveFailures: Int
+    /// Its account's status: a post of an account that is not connected is paused.
+    public var accountStatus: AccountStatus
 
     public init(
         id: String, workspaceId: String, accountId: String, platform: Platform, externalPostId: String?,
-        mediaProductType: MediaProductType?, postedAt: Timestamp, lastRefreshedAt: Timestamp?, lastError: String?
+        mediaProductType: MediaProductType?, postedAt: Timestamp, lastRefreshedAt: Timestamp?, lastError: String?,
+        nextDueAt: Timestamp? = nil, consecutiveFailures: Int = 0, accountStatus: AccountStatus = .connected
     ) {
         self.id = id
         self.workspaceId = workspaceId
@@ -41,6 +48,15 @@ public struct PostSummary: Sendable, Hashable {
         self.postedAt = postedAt
         self.lastRefreshedAt = lastRefreshedAt
         self.lastError = lastError
+        self.nextDueAt = nextDueAt
+        self.consecutiveFailures = consecutiveFailures
+        self.accountStatus = accountStatus
+    }
+
+    /// Where it stands with the refresh at `now`, with `failures` deciding what counts as failing.
+    public func refreshState(now: Timestamp, failures: FailureBackoff) -> RefreshState {
+        .of(accountStatus: accountStatus, hasExternalId: externalPostId != nil, consecutiveFailures: consecutiveFailures,
+            nextDueAt: nextDueAt, now: now, failures: failures)
     }
 }
 

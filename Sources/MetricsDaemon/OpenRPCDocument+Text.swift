@@ -61,6 +61,7 @@ extension OpenRPCDocument {
                     {
                       "accountId": "acct_fb_1",
                       "errors": [],
+                      "errorCount": 0,
                       "metricsUpdated": 2,
                       "platform": "facebook",
                       "postsProcessed": 2,
@@ -72,6 +73,7 @@ extension OpenRPCDocument {
                       "errors": [
                         "Post post_0003: (#10) Not enough viewers for the media to show insights"
                       ],
+                      "errorCount": 1,
                       "metricsUpdated": 2,
                       "platform": "instagram",
                       "postsProcessed": 3,
@@ -81,6 +83,7 @@ extension OpenRPCDocument {
                     {
                       "accountId": "acct_tt_1",
                       "errors": [],
+                      "errorCount": 0,
                       "metricsUpdated": 2,
                       "platform": "tiktok",
                       "postsProcessed": 2,
@@ -1324,6 +1327,7 @@ extension OpenRPCDocument {
                 {
                   "accountId": "acct_fb_1",
                   "errors": [],
+                  "errorCount": 0,
                   "metricsUpdated": 2,
                   "platform": "facebook",
                   "postsProcessed": 2,
@@ -1335,6 +1339,7 @@ extension OpenRPCDocument {
                   "errors": [
                     "Post post_0003: (#10) Not enough viewers for the media to show insights"
                   ],
+                  "errorCount": 1,
                   "metricsUpdated": 2,
                   "platform": "instagram",
                   "postsProcessed": 3,
@@ -1346,6 +1351,7 @@ extension OpenRPCDocument {
                   "errors": [
                     "Account acct_tt_1: token needs_reconnect: scope_not_authorized: The user did not authorize the scope required for completing this request."
                   ],
+                  "errorCount": 1,
                   "metricsUpdated": 0,
                   "platform": "tiktok",
                   "postsProcessed": 0,
@@ -1355,6 +1361,7 @@ extension OpenRPCDocument {
                 {
                   "accountId": "acct_ig_7",
                   "errors": [],
+                  "errorCount": 0,
                   "metricsUpdated": 4,
                   "platform": "instagram",
                   "postsProcessed": 4,
@@ -1418,6 +1425,7 @@ extension OpenRPCDocument {
                   "errors": [
                     "Post post_0003: (#10) Not enough viewers for the media to show insights"
                   ],
+                  "errorCount": 1,
                   "metricsUpdated": 2,
                   "platform": "instagram",
                   "postsProcessed": 3,
@@ -1427,6 +1435,7 @@ extension OpenRPCDocument {
                 {
                   "accountId": "acct_ig_7",
                   "errors": [],
+                  "errorCount": 0,
                   "metricsUpdated": 4,
                   "platform": "instagram",
                   "postsProcessed": 4,
@@ -1575,6 +1584,7 @@ extension OpenRPCDocument {
                 {
                   "accountId": "acct_fb_1",
                   "errors": [],
+                  "errorCount": 0,
                   "metricsUpdated": 2,
                   "platform": "facebook",
                   "postsProcessed": 2,
@@ -1586,6 +1596,7 @@ extension OpenRPCDocument {
                   "errors": [
                     "Post post_0003: (#10) Not enough viewers for the media to show insights"
                   ],
+                  "errorCount": 1,
                   "metricsUpdated": 2,
                   "platform": "instagram",
                   "postsProcessed": 3,
@@ -1597,6 +1608,7 @@ extension OpenRPCDocument {
                   "errors": [
                     "Account acct_tt_1: token needs_reconnect: scope_not_authorized: The user did not authorize the scope required for completing this request."
                   ],
+                  "errorCount": 1,
                   "metricsUpdated": 0,
                   "platform": "tiktok",
                   "postsProcessed": 0,
@@ -1712,6 +1724,7 @@ extension OpenRPCDocument {
                   {
                     "accountId": "acct_fb_1",
                     "errors": [],
+                    "errorCount": 0,
                     "metricsUpdated": 2,
                     "platform": "facebook",
                     "postsProcessed": 2,
@@ -1723,6 +1736,7 @@ extension OpenRPCDocument {
                     "errors": [
                       "Post post_0003: (#10) Not enough viewers for the media to show insights"
                     ],
+                    "errorCount": 1,
                     "metricsUpdated": 2,
                     "platform": "instagram",
                     "postsProcessed": 3,
@@ -1734,6 +1748,7 @@ extension OpenRPCDocument {
                     "errors": [
                       "Account acct_tt_1: token needs_reconnect: scope_not_authorized: The user did not authorize the scope required for completing this request."
                     ],
+                    "errorCount": 1,
                     "metricsUpdated": 0,
                     "platform": "tiktok",
                     "postsProcessed": 0,
@@ -1890,6 +1905,7 @@ extension OpenRPCDocument {
                       {
                         "accountId": "acct_fb_1",
                         "errors": [],
+                        "errorCount": 0,
                         "metricsUpdated": 2,
                         "platform": "facebook",
                         "postsProcessed": 2,
@@ -1901,6 +1917,7 @@ extension OpenRPCDocument {
                         "errors": [
                           "Post post_0003: (#10) Not enough viewers for the media to show insights"
                         ],
+                        "errorCount": 1,
                         "metricsUpdated": 2,
                         "platform": "instagram",
                         "postsProcessed": 3,
@@ -1912,6 +1929,7 @@ extension OpenRPCDocument {
                         "errors": [
                           "Account acct_tt_1: token needs_reconnect: scope_not_authorized: The user did not authorize the scope required for completing this request."
                         ],
+                        "errorCount": 1,
                         "metricsUpdated": 0,
                         "platform": "tiktok",
                         "postsProcessed": 0,
@@ -2473,6 +2491,7 @@ extension OpenRPCDocument {
         "type": "object",
         "required": [
           "accountId",
+          "errorCount",
           "errors",
           "metricsUpdated",
           "platform",
@@ -2490,7 +2509,8 @@ extension OpenRPCDocument {
               "type": "string",
               "minLength": 1
             },
-            "description": "\"Post <postId>: <reason>\", one per failed post; \"Account <accountId>: <reason>\" for a failure of the whole account (token lost, deferred past the deadline)."
+            "description": "\"Post <postId>: <reason>\", one per failed post; \"Account <accountId>: <reason>\" for a failure of the whole account (token lost, deferred past the deadline). At most the first 20: errorCount counts them all, so the report of a run over an account whose every post fails stays readable.",
+            "maxItems": 20
           },
           "metricsUpdated": {
             "type": "integer",
@@ -2512,6 +2532,11 @@ extension OpenRPCDocument {
           },
           "workspaceId": {
             "$ref": "#/components/schemas/Id"
+          },
+          "errorCount": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "All the errors of this account in the run, listed in errors or not; what summary.totalErrors adds up."
           }
         },
         "additionalProperties": false

@@ -10,6 +10,8 @@ extension MetricsStore {
         public var sizeBytes: Int64
         public var accountsByStatus: [AccountStatus: Int]
         public var lastRun: RefreshRunInfo?
+        /// Posts whose failures in a row reach the schedule's `failingAfter`.
+        public var failingPosts: Int
     }
 
     public func healthFacts() throws -> HealthFacts {
@@ -21,7 +23,11 @@ extension MetricsStore {
                 byStatus[try row.decode(atIndex: 0)] = try row.decode(atIndex: 1)
             }
             let lastRun = try RunRecord.newest(db, limit: 1).first
-            return HealthFacts(sizeBytes: pageCount * pageSize + walBytes(), accountsByStatus: byStatus, lastRun: lastRun)
+            let failing = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM posts INDEXED BY posts_failing WHERE consecutive_failures >= ? AND consecutive_failures > 0",
+                arguments: [schedule.failures.failingAfter]) ?? 0
+            return HealthFacts(
+                sizeBytes: pageCount * pageSize + walBytes(), accountsByStatus: byStatus, lastRun: lastRun, failingPosts: failing)
         }
     }
 

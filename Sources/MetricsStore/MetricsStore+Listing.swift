@@ -74,7 +74,7 @@ extension MetricsStore {
             }
             var sql = """
                 SELECT p.id, a.workspace_id, p.account_id, p.platform, p.external_post_id, p.media_product_type,
-                       p.posted_at, p.last_refreshed_at, p.last_error
+                       p.posted_at, p.last_refreshed_at, p.last_error, p.next_due_at, p.consecutive_failures, a.status
                 FROM posts p JOIN accounts a ON a.id = p.account_id
                 """
             if !conditions.isEmpty {
@@ -88,7 +88,9 @@ extension MetricsStore {
                     id: try row.decode(atIndex: 0), workspaceId: try row.decode(atIndex: 1), accountId: try row.decode(atIndex: 2),
                     platform: try row.decode(atIndex: 3), externalPostId: try row.decode(atIndex: 4),
                     mediaProductType: try row.decode(atIndex: 5), postedAt: try row.decode(atIndex: 6),
-                    lastRefreshedAt: try row.decode(atIndex: 7), lastError: try row.decode(atIndex: 8))
+                    lastRefreshedAt: try row.decode(atIndex: 7), lastError: try row.decode(atIndex: 8),
+                    nextDueAt: try row.decode(atIndex: 9), consecutiveFailures: try row.decode(atIndex: 10),
+                    accountStatus: try row.decode(atIndex: 11))
             }
             let next = rows.count > limit ? posts.last.map { PostCursor(postedAt: $0.postedAt.milliseconds, id: $0.id).token } : nil
             return PostPage(posts: posts, nextCursor: next)

@@ -89,16 +89,23 @@ extension MetricsStore {
             let existingStatement = try db.cachedStatement(sql: "SELECT platform FROM posts WHERE id = ?")
             let holderStatement = try db.cachedStatement(
                 sql: "SELECT id FROM posts WHERE account_id = ? AND external_post_id = ? AND id != ?")
+            // A new post is due at once (when published, if later; never outside the window). An existing one keeps
+            // its due time, unless it only now gets the external id it needs to be refreshed at all.
             let upsertStatement = try db.cachedStatement(sql: """
-                INSERT INTO posts (id, account_id, platform, external_post_id, media_product_type, posted_at, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO posts (id, account_id, platform, external_post_id, media_product_type, posted_at, created_at, updated_at,
+                                   next_due_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET
                     account_id = excluded.account_id,
                     platform = excluded.platform,
                     external_post_id = excluded.external_post_id,
                     media_product_type = excluded.media_product_type,
                     posted_at = excluded.posted_at,
-                    updated_at = excluded.updated_at
+                    updated_at = excluded.updated_at,
+                    next_due_at = CASE
+                        WHEN excluded.external_post_id IS NULL THEN NULL
+                        WHEN posts.external_post_id IS NULL THEN excluded.next_due_at
+                        ELSE posts.next_due_at END
                 """)
 
             for (index, post) in posts.enumerated() {
@@ -133,9 +140,10 @@ extension MetricsStore {
                         message: "external post id \"\(externalPostId)\" is already registered on this account as post \"\(holder)\""
                     )
                 }
+                let firstDue = post.externalPostId == nil ? nil : schedule.firstDue(postedAt: post.postedAt, now: clock.now)
                 try upsertStatement.execute(arguments: [
                     post.id, post.accountId, platform.rawValue, post.externalPostId, post.mediaProductType?.rawValue,
-                    post.postedAt.milliseconds, now, now,
+                    post.postedAt.milliseconds, now, now, firstDue,
                 ])
                 if existingPlatform == nil { result.created += 1 } else { result.updated += 1 }
             }

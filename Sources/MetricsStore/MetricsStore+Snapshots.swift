@@ -140,34 +140,25 @@ extension MetricsStore {
                 knownPosts.insert(snapshot.postId)
             }
             let inserted = try Self.insert(db, snapshots, onConflict: "DO NOTHING")
+            // The velocity rule reads a post's newest main counter from the post; an import may bring a newer one.
+            var newest: [String: (at: Timestamp, value: Int64)] = [:]
+            for snapshot in snapshots {
+                guard let value = snapshot.values.mainCounter else { continue }
+                if newest[snapshot.postId].map({ $0.at < snapshot.capturedAt }) ?? true {
+                    newest[snapshot.postId] = (snapshot.capturedAt, value)
+                }
+            }
+            let reading = try db.cachedStatement(sql: """
+                UPDATE posts SET last_main_value = ?, last_main_at = ? WHERE id = ? AND (last_main_at IS NULL OR last_main_at < ?)
+                """)
+            for (postId, point) in newest {
+                try reading.execute(arguments: [point.value, point.at, postId, point.at])
+            }
             return ImportResult(imported: inserted, skipped: snapshots.count - inserted)
         }
     }
 
-    /// Writes freshly fetched snapshots in one transaction and stamps each post as refreshed.
-    /// Returns how many were written (a duplicate (post, capturedAt) replaces the earlier point).
-    @discardableResult
-    public func recordSnapshots(_ snapshots: [Snapshot]) async throws -> Int {
-        guard !snapshots.isEmpty else { return 0 }
-        defer { latestCache.invalidate(snapshots.lazy.map(\.postId)) }
-        return try await pool.write { db in
-            let written = try Self.insert(db, snapshots, onConflict: """
-                DO UPDATE SET impressions = excluded.impressions, views = excluded.views, reach = excluded.reach,
-                    likes = excluded.likes, comments = excluded.comments, shares = excluded.shares,
-                    saves = excluded.saves, metadata = excluded.metadata
-                """)
-            let stamp = try db.cachedStatement(sql: """
-                UPDATE posts SET last_refreshed_at = ?, last_attempt_at = ?, last_error = NULL, failure_count = 0
-                WHERE id = ?
-                """)
-            for snapshot in snapshots {
-                try stamp.execute(arguments: [snapshot.capturedAt.milliseconds, snapshot.capturedAt.milliseconds, snapshot.postId])
-            }
-            return written
-        }
-    }
-
-    private static func insert(_ db: Database, _ snapshots: [Snapshot], onConflict: String) throws -> Int {
+    static func insert(_ db: Database, _ snapshots: [Snapshot], onConflict: String) throws -> Int {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO post_metrics (post_id, captured_at, \(metricColumns), metadata)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -23,6 +23,9 @@ public struct MetricsStore: Sendable {
         /// How long a cached newest snapshot is served before being read again: the bound on how stale a
         /// read can be after a write by another process (this process's own writes are seen at once).
         public var latestCacheLifetimeMilliseconds: Int64 = 2_000
+        /// When posts are due: a newly registered post's first due time comes from it, and `health` counts the
+        /// posts its failure backoff calls failing.
+        public var schedule = RefreshSchedule(cadence: .standard(windowDays: 30))
 
         public init() {}
     }
@@ -31,6 +34,7 @@ public struct MetricsStore: Sendable {
     let clock: any WallClock
     let snapshotReader: SnapshotReader
     let latestCache: LatestSnapshotCache
+    let schedule: RefreshSchedule
     public let path: String
 
     /// Opens (creating if needed, mode 0600) and migrates the database at `path`.
@@ -50,7 +54,7 @@ public struct MetricsStore: Sendable {
         let reader = SnapshotReader(path: path, busyTimeoutMilliseconds: Int32(options.busyTimeoutSeconds * 1000))
         let cache = LatestSnapshotCache(
             capacity: options.latestCacheCapacity, lifetimeMilliseconds: options.latestCacheLifetimeMilliseconds, clock: clock)
-        return MetricsStore(pool: pool, clock: clock, snapshotReader: reader, latestCache: cache, path: path)
+        return MetricsStore(pool: pool, clock: clock, snapshotReader: reader, latestCache: cache, schedule: options.schedule, path: path)
     }
 
     /// Closes every connection; the store must not be used afterwards.

@@ -110,6 +110,26 @@ enum SchemaMigrations {
             try db.execute(sql: "CREATE INDEX posts_platform_by_id ON posts(id, platform)")
         }
 
+        migrator.registerMigration("v4-due-times") { db in
+            // Each post carries when it is next due, recomputed after every attempt (the planner reads due posts
+            // from `posts_due`, an account's own from `posts_due_by_account`); `failure_count` was already the
+            // count of failures since the last success, now named for it; the last reading of the main counter
+            // (views, else reach, else likes) feeds the velocity rule without reading snapshots back.
+            // Existing posts with an external id are due at once: the planner recomputes each one on its first
+            // pass (a post outside the window gets no due time, without a call).
+            try db.execute(sql: """
+                ALTER TABLE posts RENAME COLUMN failure_count TO consecutive_failures;
+                ALTER TABLE posts ADD COLUMN next_due_at INTEGER;
+                ALTER TABLE posts ADD COLUMN last_main_value INTEGER;
+                ALTER TABLE posts ADD COLUMN last_main_at INTEGER;
+                UPDATE posts SET next_due_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)
+                    WHERE external_post_id IS NOT NULL;
+                CREATE INDEX posts_due ON posts(next_due_at, account_id) WHERE next_due_at IS NOT NULL;
+                CREATE INDEX posts_due_by_account ON posts(account_id, next_due_at) WHERE next_due_at IS NOT NULL;
+                CREATE INDEX posts_failing ON posts(consecutive_failures) WHERE consecutive_failures > 0;
+                """)
+        }
+
         return migrator
     }
 }

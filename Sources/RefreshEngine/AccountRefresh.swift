@@ -30,8 +30,8 @@ struct AccountRefresh {
 
     /// The outcome of one call for the posts it covered.
     private enum CallOutcome {
-        case fetched([Snapshot], failures: [(MetricsStore.DuePost, String, String)], noData: Int)
-        case failed(kind: String, message: String)
+        case fetched([Snapshot], failures: [(MetricsStore.DuePost, RefreshFailureKind, String)], noData: [MetricsStore.DuePost])
+        case failed(kind: RefreshFailureKind, message: String)
         case skipped(reason: String)
         case accountLost(status: AccountStatus, message: String)
     }
@@ -42,16 +42,26 @@ struct AccountRefresh {
         var tokenRefreshed = false
         var accountLost: String?
         var deferralNoted = false
-        var snapshots: [Snapshot] = []
-        var failures: [MetricsStore.RefreshFailure] = []
+        /// Attempts not yet written; written when `snapshotBatchSize` gather or a second has passed since the
+        /// last write, and whatever happens to the run (a stop included), so a fetch paid for is never lost.
+        var attempts: [MetricsStore.RefreshAttempt] = []
+        var lastFlush: Timestamp
+        /// The first `Detail.maximumErrorLines` error lines, and how many there were in all.
         var errors: [String] = []
+        var errorCount = 0
+
+        func note(_ line: String) {
+            errorCount += 1
+            if errors.count < RefreshReport.Detail.maximumErrorLines { errors.append(line) }
+        }
         var processed = 0
         var updated = 0
         var skipped = 0
 
-        init(accessToken: String, refreshToken: String?) {
+        init(accessToken: String, refreshToken: String?, now: Timestamp) {
             self.accessToken = accessToken
             self.refreshToken = refreshToken
+            self.lastFlush = now
         }
     }
 
@@ -69,7 +79,7 @@ struct AccountRefresh {
             advance(posts.count)
             return detail
         }
-        let state = State(accessToken: credentials.accessToken, refreshToken: credentials.refreshToken)
+        let state = State(accessToken: credentials.accessToken, refreshToken: credentials.refreshToken, now: context.clock.now)
 
         if let expiresAt = credentials.tokenExpiresAt {
             let now = context.clock.now
@@ -91,44 +101,72 @@ struct AccountRefresh {
             }
             : posts.map { [$0] }
 
-        for batch in batches {
-            try Task.checkCancellation()
-            if state.accountLost != nil {
-                state.skipped += batch.count
+        do {
+            for batch in batches {
+                try Task.checkCancellation()
+                if state.accountLost != nil {
+                    state.skipped += batch.count
+                    advance(batch.count)
+                    continue
+                }
+                let outcome = try await fetch(batch, platform: platform, credentials: credentials, state: state)
+                apply(outcome, batch: batch, platform: platform, state: state)
                 advance(batch.count)
-                continue
+                let now = context.clock.now
+                if state.attempts.count >= context.configuration.snapshotBatchSize
+                    || now.milliseconds(since: state.lastFlush) >= context.configuration.flushIntervalMilliseconds
+                {
+                    try await flush(state)
+                }
             }
-            let outcome = try await fetch(batch, platform: platform, credentials: credentials, state: state)
-            apply(outcome, batch: batch, platform: platform, state: state)
-            advance(batch.count)
-            if state.snapshots.count >= context.configuration.snapshotBatchSize {
-                try await flush(state)
+            try await flush(state)
+        } catch {
+            // Stopped (shutdown, or every caller gone): what was fetched is written all the same, by a write the
+            // cancellation cannot refuse.
+            let (store, runId, attempts) = (context.store, runId, state.attempts)
+            state.attempts = []
+            if !attempts.isEmpty {
+                try? await Task.detached { try await store.recordAttempts(runId: runId, attempts) }.value
             }
+            throw error
         }
-        try await flush(state)
-        try await context.store.recordFailures(runId: runId, state.failures)
 
         detail.postsProcessed = state.processed
         detail.metricsUpdated = state.updated
         detail.postsSkipped = state.skipped
         detail.errors = state.errors
+        detail.errorCount = state.errorCount
         return detail
     }
 
     private func flush(_ state: State) async throws {
-        guard !state.snapshots.isEmpty else { return }
-        let written = state.snapshots
-        state.snapshots = []
-        try await context.store.recordSnapshots(written)
+        state.lastFlush = context.clock.now
+        guard !state.attempts.isEmpty else { return }
+        let written = state.attempts
+        state.attempts = []
+        try await context.store.recordAttempts(runId: runId, written)
     }
 
     private func apply(_ outcome: CallOutcome, batch: [MetricsStore.DuePost], platform: Platform, state: State) {
         let now = context.clock.now
         switch outcome {
-        case .fetched(let snapshots, let failures, _):
+        case .fetched(let snapshots, let failures, let noData):
             state.processed += batch.count
             state.updated += snapshots.count
-            state.snapshots += snapshots
+            let byId = Dictionary(batch.map { ($0.postId, $0) }, uniquingKeysWith: { first, _ in first })
+            let schedule = context.configuration.schedule
+            for snapshot in snapshots {
+                guard let post = byId[snapshot.postId] else { continue }
+                let current = snapshot.values.mainCounter.map { VelocityRule.Reading(value: $0, at: snapshot.capturedAt) }
+                state.attempts.append(MetricsStore.RefreshAttempt(
+                    postId: post.postId, accountId: accountId, platform: platform, at: now, outcome: .fetched(snapshot),
+                    nextDueAt: schedule.nextDue(afterSuccessAt: now, postedAt: post.postedAt, previous: post.lastReading, current: current)))
+            }
+            for post in noData {
+                state.attempts.append(MetricsStore.RefreshAttempt(
+                    postId: post.postId, accountId: accountId, platform: platform, at: now, outcome: .noData,
+                    nextDueAt: schedule.nextDue(afterSuccessAt: now, postedAt: post.postedAt, previous: nil, current: nil)))
+            }
             for (post, kind, message) in failures {
                 record(post: post, kind: kind, message: message, platform: platform, at: now, state: state)
             }
@@ -142,18 +180,20 @@ struct AccountRefresh {
             // One line per account, not per deferred batch: it is one cause, and errors count failures.
             if !state.deferralNoted {
                 state.deferralNoted = true
-                state.errors.append("Account \(accountId): \(reason)")
+                state.note("Account \(accountId): \(reason)")
             }
         case .accountLost(_, let message):
             state.skipped += batch.count
-            state.errors.append("Account \(accountId): \(message)")
+            state.note("Account \(accountId): \(message)")
         }
     }
 
-    private func record(post: MetricsStore.DuePost, kind: String, message: String, platform: Platform, at: Timestamp, state: State) {
-        state.errors.append("Post \(post.postId): \(message)")
-        state.failures.append(MetricsStore.RefreshFailure(
-            postId: post.postId, accountId: accountId, platform: platform, kind: kind, message: message, at: at))
+    private func record(post: MetricsStore.DuePost, kind: RefreshFailureKind, message: String, platform: Platform, at: Timestamp, state: State) {
+        state.note("Post \(post.postId): \(message)")
+        let failures = post.consecutiveFailures + 1
+        state.attempts.append(MetricsStore.RefreshAttempt(
+            postId: post.postId, accountId: accountId, platform: platform, at: at, outcome: .failed(kind, message: message),
+            nextDueAt: context.configuration.schedule.nextDue(afterFailureAt: at, postedAt: post.postedAt, consecutiveFailures: failures)))
     }
 
     // MARK: One call, with its retries
@@ -209,7 +249,7 @@ struct AccountRefresh {
                 case .unsupportedMetric(let names, let identified, let message):
                     let retired = identified ? names : names.filter(Self.knownRetired.contains)
                     guard !metricRetried, !retired.isEmpty else {
-                        return .failed(kind: "unsupported_metric", message: message)
+                        return .failed(kind: .unsupportedMetric, message: message)
                     }
                     metricRetried = true
                     let mediaType = Self.mediaTypeKey(batch.first)
@@ -223,17 +263,22 @@ struct AccountRefresh {
                     continue
                 case .transient(_, let message):
                     guard let delay = context.configuration.backoff.delay(beforeRetry: transientRetries, unitRandom: context.random()) else {
-                        return .failed(kind: "transient", message: "\(message) (gave up after \(transientRetries + 1) attempts)")
+                        return .failed(kind: .transient, message: "\(message) (gave up after \(transientRetries + 1) attempts)")
                     }
                     transientRetries += 1
                     try await context.clock.sleep(milliseconds: delay)
                     continue
                 case .skipPost(let reason, _, let message):
-                    return .failed(kind: "skip_\(reason.rawValue)", message: message)
+                    let kind: RefreshFailureKind = switch reason {
+                    case .permission: .permission
+                    case .notFound: .notFound
+                    case .notReturned: .notReturned
+                    }
+                    return .failed(kind: kind, message: message)
                 case .malformed(let message):
-                    return .failed(kind: "malformed", message: "malformed response: \(message)")
+                    return .failed(kind: .malformed, message: "malformed response: \(message)")
                 case .invalidRequest(_, let message):
-                    return .failed(kind: "invalid_request", message: message)
+                    return .failed(kind: .invalidRequest, message: message)
                 case .cancelled:
                     throw CancellationError()
                 }
@@ -260,30 +305,30 @@ struct AccountRefresh {
                 options: InstagramMetricOptions(excluded: excluded), accountID: credentials.externalAccountId)
             await context.coordinator.observe(response.usage, platform: platform, accountId: accountId)
             if response.value.noDataYet {
-                return .fetched([], failures: [], noData: 1)
+                return .fetched([], failures: [], noData: [post])
             }
-            return .fetched([snapshot(post, response.value)], failures: [], noData: 0)
+            return .fetched([snapshot(post, response.value)], failures: [], noData: [])
         case .facebook:
             let post = batch[0]
             let excluded = await context.coordinator.retiredMetrics(platform: .facebook, mediaType: "")
             let response = try await context.clients.facebook.postMetrics(
                 postID: post.externalPostId, accessToken: token, pageID: credentials.externalAccountId, excludedMetrics: excluded)
             await context.coordinator.observe(response.usage, platform: platform, accountId: accountId)
-            return .fetched([snapshot(post, response.value)], failures: [], noData: 0)
+            return .fetched([snapshot(post, response.value)], failures: [], noData: [])
         case .tiktok:
             let response = try await context.clients.tiktok.videoQuery(ids: batch.map(\.externalPostId), accessToken: token)
             let result = response.value
             var snapshots: [Snapshot] = []
-            var failures: [(MetricsStore.DuePost, String, String)] = []
+            var failures: [(MetricsStore.DuePost, RefreshFailureKind, String)] = []
             for post in batch {
                 if let metrics = result.metrics[post.externalPostId] {
                     snapshots.append(snapshot(post, metrics))
                 } else {
-                    failures.append((post, "skip_not_returned",
+                    failures.append((post, .notReturned,
                                      "TikTok did not return video \(post.externalPostId) (not this account's video, deleted, or a publish id)"))
                 }
             }
-            return .fetched(snapshots, failures: failures, noData: 0)
+            return .fetched(snapshots, failures: failures, noData: [])
         }
     }
 

@@ -1,22 +1,40 @@
 import Synchronization
 
-/// How many accounts of the running refreshes have work left: counted up by a run for all its accounts before any
-/// starts, and down as each one finishes, so the figure never dips while a run is only getting going.
+/// The accounts the running refreshes still have work for: entered by a run for all its accounts before any
+/// starts, and left as each one finishes, so the figure never dips while a run is only getting going.
 ///
-/// What an operator's gauge shows, and what a test on virtual time waits for: when every account with work left is
-/// asleep on the clock, nothing can happen until the clock moves.
+/// The planner skips these accounts (a run already has them), an operator's gauge shows how many there are, and a
+/// test on virtual time waits for them: when every account with work left is asleep on the clock, nothing can
+/// happen until the clock moves.
 final class AccountsInProgress: Sendable {
-    private let count = Atomic<Int>(0)
+    /// Account id → how many runs have it (two runs over overlapping scopes may both).
+    private let accounts = Mutex<[String: Int]>([:])
+    private let total = Atomic<Int>(0)
 
-    func add(_ accounts: Int) {
-        count.add(accounts, ordering: .relaxed)
+    func enter<Ids: Sequence<String>>(_ ids: Ids) {
+        var entered = 0
+        accounts.withLock { table in
+            for id in ids {
+                table[id, default: 0] += 1
+                entered += 1
+            }
+        }
+        total.add(entered, ordering: .relaxed)
     }
 
-    func finished() {
-        count.subtract(1, ordering: .relaxed)
+    func leave(_ id: String) {
+        accounts.withLock { table in
+            guard let runs = table[id] else { return }
+            table[id] = runs > 1 ? runs - 1 : nil
+        }
+        total.subtract(1, ordering: .relaxed)
     }
 
-    var value: Int {
-        count.load(ordering: .relaxed)
+    func contains(_ id: String) -> Bool {
+        accounts.withLock { $0[id] != nil }
+    }
+
+    var count: Int {
+        total.load(ordering: .relaxed)
     }
 }

@@ -34,14 +34,21 @@ public struct RefreshConfiguration: Sendable {
     /// How long a pause lasts when the platform gives no regain time (Meta's penalty is about an hour).
     public var defaultPauseMilliseconds: Int64 = 3_600_000
     public var backoff = Backoff()
+    /// Accounts a run works on at once; the others wait their turn with their posts not yet read, so a run's
+    /// memory follows this, not the number of posts in its scope.
+    public var maximumAccountsInFlight = 1024
     /// Platform calls in flight at once, per platform (matches the HTTP client's connections per host).
     /// Every account of a run proceeds concurrently, its own calls one at a time; only calls take slots.
     public var maximumCallsInFlight = 64
     /// Rate-limited work waits for its gate while the run is younger than this; after, it is recorded as
     /// deferred to the next run instead of holding the run open.
     public var runDeadlineMilliseconds: Int64 = 3_600_000
-    /// Snapshots are written in transactions of this many.
+    /// When each post is due: the cadence ladder, velocity, failure backoff.
+    public var schedule = RefreshSchedule(cadence: .standard(windowDays: 30))
+    /// An account's fetched snapshots (and failures) are written in transactions of this many…
     public var snapshotBatchSize = 200
+    /// …or at least this often, so a stop, or a crash, loses at most about this much of what was fetched.
+    public var flushIntervalMilliseconds: Int64 = 1000
     /// A TikTok access token expiring within this is refreshed before the account's first call.
     public var tokenRefreshLeadMilliseconds: Int64 = 300_000
     /// An Instagram long-lived token (60 days) expiring within this is extended before the account's first

@@ -29,7 +29,10 @@ public final class RefreshEngine: Sendable {
     public var configuration: RefreshConfiguration { context.configuration }
 
     /// Accounts of the running refreshes that still have work left.
-    public var accountsInProgress: Int { context.accountsInProgress.value }
+    public var accountsInProgress: Int { context.accountsInProgress.count }
+
+    /// Whether a running refresh has work left for this account (the planner leaves such accounts alone).
+    public func isInProgress(accountId: String) -> Bool { context.accountsInProgress.contains(accountId) }
 
     /// Marks runs a previous daemon left `running` as `interrupted`. Call once at start-up.
     public func recoverInterruptedRuns() async throws {

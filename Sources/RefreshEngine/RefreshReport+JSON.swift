@@ -46,6 +46,7 @@ extension RefreshReport.Detail {
             "metricsUpdated": .int(metricsUpdated),
             "postsSkipped": .int(postsSkipped),
             "errors": .array(errors.map(JSON.string)),
+            "errorCount": .int(errorCount),
         ]
     }
 }

@@ -35,8 +35,27 @@ public struct RefreshReport: Sendable, Equatable {
         public var postsProcessed: Int
         public var metricsUpdated: Int
         public var postsSkipped: Int
-        /// `"Post abc: <reason>"`, one per failed post (account-level failures name the account).
+        /// `"Post abc: <reason>"`, one per failed post (account-level failures name the account), the first
+        /// `maximumErrorLines` of them: a run over an account whose every post fails stays a readable report.
         public var errors: [String]
+        /// All the errors, listed or not.
+        public var errorCount: Int
+
+        public static let maximumErrorLines = 20
+
+        public init(
+            platform: Platform, workspaceId: String, accountId: String, postsProcessed: Int, metricsUpdated: Int, postsSkipped: Int,
+            errors: [String], errorCount: Int? = nil
+        ) {
+            self.platform = platform
+            self.workspaceId = workspaceId
+            self.accountId = accountId
+            self.postsProcessed = postsProcessed
+            self.metricsUpdated = metricsUpdated
+            self.postsSkipped = postsSkipped
+            self.errors = errors
+            self.errorCount = errorCount ?? errors.count
+        }
     }
 
     public var ok: Bool
@@ -51,7 +70,7 @@ public struct RefreshReport: Sendable, Equatable {
             var tally = Tally()
             tally.processed = detail.postsProcessed
             tally.updated = detail.metricsUpdated
-            tally.errors = detail.errors.count
+            tally.errors = detail.errorCount
             tally.skipped = detail.postsSkipped
             summary.byPlatform[detail.platform.rawValue, default: Tally()].add(tally)
             summary.totalPostsProcessed += tally.processed

@@ -1,28 +1,72 @@
 import JSONRPC
 import MetricsCore
+import MetricsStore
 
-/// What a run covers. Two requests with the same scope share one run.
+/// What a run covers. Two requests for the same scope share one run.
 public enum RefreshScope: Sendable, Hashable {
-    /// Every workspace, optionally only some platforms.
-    case all(platforms: Set<Platform>?)
-    case workspace(String)
+    /// Every workspace, optionally only some platforms; with `dueOnly`, only the posts due now.
+    case all(platforms: Set<Platform>?, dueOnly: Bool = false)
+    case workspace(String, dueOnly: Bool = false)
+    /// What the planner chose in one pass: accounts and their due posts.
+    case planned(PlannedWork)
 
-    /// Stable text for matching concurrent requests.
+    /// Stable text for matching concurrent requests (planned work is never joined: each pass is its own).
     public var key: String {
         switch self {
-        case .all(nil): "all"
-        case .all(let platforms?): "all:" + platforms.map(\.rawValue).sorted().joined(separator: ",")
-        case .workspace(let id): "workspace:" + id
+        case .all(nil, let dueOnly): "all" + (dueOnly ? ":due" : "")
+        case .all(let platforms?, let dueOnly):
+            "all:" + platforms.map(\.rawValue).sorted().joined(separator: ",") + (dueOnly ? ":due" : "")
+        case .workspace(let id, let dueOnly): "workspace:" + id + (dueOnly ? ":due" : "")
+        case .planned(let work): "planned:\(work.pass)"
         }
     }
 
-    /// How the run record stores the scope: `{"kind":"all","platforms":[…]}` or `{"kind":"workspace",…}`.
-    public var json: String {
-        let record: JSON = switch self {
-        case .all(nil): ["kind": "all"]
-        case .all(let platforms?): ["kind": "all", "platforms": .array(platforms.map(\.rawValue).sorted().map(JSON.string))]
-        case .workspace(let id): ["kind": "workspace", "workspaceId": .string(id)]
+    var dueOnly: Bool {
+        switch self {
+        case .all(_, let dueOnly), .workspace(_, let dueOnly): dueOnly
+        case .planned: true
         }
-        return JSONWriter.string(record)
     }
+
+    /// How the run record stores the scope: `{"kind":"all","platforms":[…]}`, `{"kind":"workspace",…}`,
+    /// `{"kind":"planned","accounts":N,"posts":N}`; `"dueOnly":true` when only due posts were taken.
+    public var json: String {
+        var record: JSONObject
+        switch self {
+        case .all(let platforms, _):
+            record = ["kind": "all"]
+            if let platforms { record.append("platforms", .array(platforms.map(\.rawValue).sorted().map(JSON.string))) }
+        case .workspace(let id, _):
+            record = ["kind": "workspace", "workspaceId": .string(id)]
+        case .planned(let work):
+            record = ["kind": "planned", "accounts": .int(work.accounts.count), "posts": .int(work.postCount)]
+        }
+        if case .all(_, true) = self { record.append("dueOnly", true) }
+        if case .workspace(_, true) = self { record.append("dueOnly", true) }
+        return JSONWriter.string(.object(record))
+    }
+}
+
+/// One pass of the planner: the accounts it chose and, for each, the due posts its budget covers.
+public struct PlannedWork: Sendable, Hashable {
+    public struct Account: Sendable, Hashable {
+        public var account: MetricsStore.ScopedAccount
+        public var posts: [MetricsStore.DuePost]
+
+        public init(account: MetricsStore.ScopedAccount, posts: [MetricsStore.DuePost]) {
+            self.account = account
+            self.posts = posts
+        }
+    }
+
+    /// Numbers the planner's passes, so each is a run of its own.
+    public var pass: Int
+    public var accounts: [Account]
+
+    public init(pass: Int, accounts: [Account]) {
+        self.pass = pass
+        self.accounts = accounts
+    }
+
+    public var postCount: Int { accounts.reduce(0) { $0 + $1.posts.count } }
 }

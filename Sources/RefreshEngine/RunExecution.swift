@@ -41,63 +41,101 @@ final class RunExecution: Sendable {
         return RunExecution(scope: scope, progress: progress, runID: runID, report: report)
     }
 
+    /// One account's work in a run: its posts already chosen (the planner's), or to be read when its turn comes.
+    private enum AccountSource: Sendable {
+        case given(PlannedWork.Account)
+        case scoped(MetricsStore.ScopedAccount)
+
+        var accountId: String {
+            switch self {
+            case .given(let work): work.account.accountId
+            case .scoped(let account): account.accountId
+            }
+        }
+    }
+
     private static func execute(runId: Int64, scope: RefreshScope, progress: ProgressBroadcast, context: EngineContext) async throws
         -> RefreshReport
     {
         let logger = context.logger
+        let now = context.clock.now
+        let postedSince = context.configuration.window.oldestPostedAt(now: now)
+        let dueAt = scope.dueOnly ? now : nil
+        let sources: [AccountSource]
+        let total: Int
+        switch scope {
+        case .all(let platforms, _):
+            sources = try await context.store.accountsInScope(workspaceId: nil, platforms: platforms).map(AccountSource.scoped)
+            total = try await context.store.countPostsInScope(
+                workspaceId: nil, platforms: platforms, postedSince: postedSince, dueAt: dueAt)
+        case .workspace(let id, _):
+            sources = try await context.store.accountsInScope(workspaceId: id, platforms: nil).map(AccountSource.scoped)
+            total = try await context.store.countPostsInScope(workspaceId: id, platforms: nil, postedSince: postedSince, dueAt: dueAt)
+        case .planned(let work):
+            sources = work.accounts.map(AccountSource.given)
+            total = work.postCount
+        }
+        // Every account of the run counts as in progress from now: the planner leaves them alone, and the count
+        // never dips while later accounts wait for a place in the window.
+        context.accountsInProgress.enter(sources.map(\.accountId))
+        var left = Set(sources.map(\.accountId))
+        defer { for id in left { context.accountsInProgress.leave(id) } }
         do {
-            let posts: [MetricsStore.DuePost]
-            switch scope {
-            case .all(let platforms):
-                posts = try await context.store.duePosts(
-                    workspaceId: nil, platforms: platforms, postedSince: context.configuration.window.oldestPostedAt(now: context.clock.now))
-            case .workspace(let id):
-                posts = try await context.store.duePosts(
-                    workspaceId: id, platforms: nil, postedSince: context.configuration.window.oldestPostedAt(now: context.clock.now))
-            }
-            var accounts: [(String, [MetricsStore.DuePost])] = []
-            for post in posts {
-                if accounts.last?.0 == post.accountId {
-                    accounts[accounts.count - 1].1.append(post)
-                } else {
-                    accounts.append((post.accountId, [post]))
-                }
-            }
             logger.info("refresh run started", metadata: [
-                "run": "\(runId)", "scope": "\(scope.key)", "posts": "\(posts.count)", "accounts": "\(accounts.count)",
+                "run": "\(runId)", "scope": "\(scope.key)", "posts": "\(total)", "accounts": "\(sources.count)",
             ])
             let done = Mutex(0)
-            let total = posts.count
             progress.update(runId: runId, done: 0, total: total, force: true)
             let advance: @Sendable (Int) -> Void = { count in
                 let now = done.withLock { value -> Int in
                     value += count
                     return value
                 }
-                progress.update(runId: runId, done: now, total: total)
+                progress.update(runId: runId, done: now, total: max(total, now))
             }
-            let deadline = context.clock.now.adding(milliseconds: context.configuration.runDeadlineMilliseconds)
+            let deadline = now.adding(milliseconds: context.configuration.runDeadlineMilliseconds)
             var details: [RefreshReport.Detail] = []
-            // Every account at once: each waits on its own rate, and calls in flight are bounded per platform
-            // (CallSlots), so a sleeping account holds nothing another needs.
-            context.accountsInProgress.add(accounts.count)
-            try await withThrowingTaskGroup(of: RefreshReport.Detail.self) { group in
-                for (accountId, posts) in accounts {
+            // Accounts through a window of `maximumAccountsInFlight`: each reads its posts when its turn comes and
+            // lets them go when it is done, so memory follows the window, not the size of the scope. The window is
+            // wide because an account spends most of a run waiting for its own rate, and a narrow one would leave
+            // later accounts queued behind sleepers (measured: 2x the minimum time under per-account limits);
+            // calls in flight are bounded separately, per platform (`callSlots`).
+            try await withThrowingTaskGroup(of: (String, RefreshReport.Detail?).self) { group in
+                var pending = sources.makeIterator()
+                func startNext() -> Bool {
+                    guard let source = pending.next() else { return false }
                     group.addTask {
-                        defer { context.accountsInProgress.finished() }
-                        return try await AccountRefresh(
-                            accountId: accountId, posts: posts, runId: runId, deadline: deadline, context: context, advance: advance
+                        let work: PlannedWork.Account
+                        switch source {
+                        case .given(let given):
+                            work = given
+                        case .scoped(let account):
+                            work = PlannedWork.Account(
+                                account: account,
+                                posts: try await context.store.postsInScope(accountId: account.accountId, postedSince: postedSince, dueAt: dueAt))
+                        }
+                        guard !work.posts.isEmpty else { return (source.accountId, nil) }
+                        let detail = try await AccountRefresh(
+                            accountId: work.account.accountId, posts: work.posts, runId: runId, deadline: deadline, context: context,
+                            advance: advance
                         ).run()
+                        return (source.accountId, detail)
                     }
+                    return true
                 }
-                while let detail = try await group.next() {
-                    details.append(detail)
+                for _ in 0..<max(1, context.configuration.maximumAccountsInFlight) where !startNext() { break }
+                while let (accountId, detail) = try await group.next() {
+                    left.remove(accountId)
+                    context.accountsInProgress.leave(accountId)
+                    if let detail { details.append(detail) }
+                    _ = startNext()
                 }
             }
             details.sort { ($0.workspaceId, $0.platform.rawValue, $0.accountId) < ($1.workspaceId, $1.platform.rawValue, $1.accountId) }
             let report = RefreshReport.make(runId: runId, ok: true, details: details)
             try await context.store.finishRun(id: runId, status: .completed, summary: encode(report), at: context.clock.now)
-            progress.update(runId: runId, done: total, total: total, force: true)
+            let finalCount = done.withLock { $0 }
+            progress.update(runId: runId, done: finalCount, total: finalCount, force: true)
             logger.info("refresh run finished", metadata: [
                 "run": "\(runId)", "updated": "\(report.summary.totalMetricsUpdated)", "errors": "\(report.summary.totalErrors)",
                 "skipped": "\(report.summary.totalSkipped)",

@@ -134,7 +134,7 @@ import Testing
         ])
         #expect(Set(details.compactMap { Self.string($0["workspaceId"]) }) == [Self.workspaceA, Self.workspaceB])
         for detail in details {
-            #expect(Self.keys(detail) == ["platform", "workspaceId", "accountId", "postsProcessed", "metricsUpdated", "postsSkipped", "errors"])
+            #expect(Self.keys(detail) == ["platform", "workspaceId", "accountId", "postsProcessed", "metricsUpdated", "postsSkipped", "errors", "errorCount"])
             #expect(detail["errors"] == [])
         }
         // The summary is the sum of the details.

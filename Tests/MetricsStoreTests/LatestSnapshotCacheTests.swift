@@ -95,7 +95,10 @@ import Testing
         #expect(try latestViews() == nil)  // cached: no snapshot yet
         _ = try await store.importSnapshots([Snapshot(postId: "instagram-0", capturedAt: now, values: MetricValues(views: 5))])
         #expect(try latestViews() == 5)
-        try await store.recordSnapshots([Snapshot(postId: "instagram-0", capturedAt: now, values: MetricValues(views: 6))])
+        let run = try await store.startRun(trigger: .rpc, scope: "{}", at: now)
+        try await store.recordAttempts(runId: run, [MetricsStore.RefreshAttempt(
+            postId: "instagram-0", accountId: "instagram-acct", platform: .instagram, at: now,
+            outcome: .fetched(Snapshot(postId: "instagram-0", capturedAt: now, values: MetricValues(views: 6))), nextDueAt: nil)])
         #expect(try latestViews() == 6)  // a refresh at the same instant replaces the point
         _ = try await store.importSnapshots([
             Snapshot(postId: "instagram-0", capturedAt: now.adding(milliseconds: -1000), values: MetricValues(views: 1)),

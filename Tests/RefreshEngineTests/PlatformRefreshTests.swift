@@ -41,7 +41,7 @@ import Testing
             #expect(try f.snapshotCount(tooNew) == 0)
             // "(#10) Not enough viewers": recorded for that post, the run goes on.
             #expect(try f.latest(quiet).capturedAt == nil)
-            #expect(try f.failureKinds(runId: runId) == [quiet: "skip_permission"])
+            #expect(try f.failureKinds(runId: runId) == [quiet: "permission"])
             let posts = try f.store.listPosts(workspaceId: nil, accountId: "ig", limit: 10, cursor: nil).posts
             #expect(posts.first { $0.id == quiet }?.lastError?.contains("Not enough viewers") == true)
             #expect(posts.first { $0.id == feed }?.lastRefreshedAt != nil)
@@ -106,7 +106,7 @@ import Testing
             #expect(try videos.allSatisfy { try f.latest($0).capturedAt != nil })
             #expect(try f.latest(foreign).capturedAt == nil)
             let kinds = try f.failureKinds(runId: try await handle.runId)
-            #expect(kinds == [foreign: "skip_not_returned", gone: "skip_not_returned"])
+            #expect(kinds == [foreign: "not_returned", gone: "not_returned"])
             #expect(try await f.store.failureCount(runId: try await handle.runId) == 2)
             // 27 ids: two queries (20 + 7), not 27 calls.
             #expect(f.simulator.stats().endpoint(.tiktokVideoQuery).requests == 2)

@@ -1,0 +1,51 @@
+import GRDB
+import MetricsCore
+
+/// Account credentials for the refresh, and what the refresh learns about them: rotated tokens, lost accounts.
+extension MetricsStore {
+    /// An account's secrets, for the refresh only. Never rendered by any method.
+    public struct AccountCredentials: Sendable, Hashable {
+        public var accountId: String
+        public var workspaceId: String
+        public var platform: Platform
+        public var externalAccountId: String
+        public var status: AccountStatus
+        public var accessToken: String
+        public var refreshToken: String?
+        public var tokenExpiresAt: Timestamp?
+        public var refreshTokenExpiresAt: Timestamp?
+    }
+
+    public func credentials(accountId: String) async throws -> AccountCredentials? {
+        try await pool.read { db in try AccountRecord.fetchOne(db, key: accountId)?.credentials }
+    }
+
+    /// Stores a rotated token pair, committed (and in WAL, durable on commit) before the caller uses it: the
+    /// platform has already invalidated the old refresh token, so losing the new one would lose the account.
+    public func rotateTokens(
+        accountId: String, accessToken: String, accessTokenExpiresAt: Timestamp?, refreshToken: String?,
+        refreshTokenExpiresAt: Timestamp?
+    ) async throws {
+        let now = clock.now.milliseconds
+        try await pool.write { db in
+            try db.execute(sql: """
+                UPDATE accounts SET access_token = ?, token_expires_at = ?,
+                    refresh_token = COALESCE(?, refresh_token), refresh_token_expires_at = COALESCE(?, refresh_token_expires_at),
+                    updated_at = ?
+                WHERE id = ?
+                """, arguments: [accessToken, accessTokenExpiresAt?.milliseconds, refreshToken,
+                                 refreshTokenExpiresAt?.milliseconds, now, accountId])
+        }
+    }
+
+    /// Marks an account the refresh can no longer call (expired, needs reconnect), with the reason shown in
+    /// `listAccounts` and counted by `health`.
+    public func setAccountStatus(accountId: String, status: AccountStatus, lastError: String?) async throws {
+        let now = clock.now.milliseconds
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE accounts SET status = ?, last_error = ?, updated_at = ? WHERE id = ?",
+                arguments: [status.rawValue, lastError, now, accountId])
+        }
+    }
+}

@@ -1,0 +1,213 @@
+import GRDB
+import MetricsCore
+
+/// What the refresh reads to decide what to fetch: the accounts with due posts and those posts in priority order
+/// (the planner), every post of an account in a run's scope (`refreshAll`, `refreshWorkspace`), and when the next
+/// post falls due. Each read is bounded: by account, and by a limit.
+extension MetricsStore {
+    /// A post to fetch, with what the call needs and what deciding its next due time needs.
+    public struct DuePost: Sendable, Hashable {
+        public var postId: String
+        public var accountId: String
+        public var workspaceId: String
+        public var platform: Platform
+        public var externalPostId: String
+        public var mediaProductType: MediaProductType?
+        public var postedAt: Timestamp
+        /// When it is due (nil: never, e.g. outside the window), as stored now.
+        public var nextDueAt: Timestamp?
+        public var consecutiveFailures: Int
+        /// The last reading of its main counter, for the velocity rule.
+        public var lastReading: VelocityRule.Reading?
+
+        public init(
+            postId: String, accountId: String, workspaceId: String, platform: Platform, externalPostId: String,
+            mediaProductType: MediaProductType?, postedAt: Timestamp, nextDueAt: Timestamp?, consecutiveFailures: Int,
+            lastReading: VelocityRule.Reading?
+        ) {
+            self.postId = postId
+            self.accountId = accountId
+            self.workspaceId = workspaceId
+            self.platform = platform
+            self.externalPostId = externalPostId
+            self.mediaProductType = mediaProductType
+            self.postedAt = postedAt
+            self.nextDueAt = nextDueAt
+            self.consecutiveFailures = consecutiveFailures
+            self.lastReading = lastReading
+        }
+    }
+
+    /// A connected account and the earliest due time among its posts.
+    public struct DueAccount: Sendable, Hashable {
+        public var accountId: String
+        public var platform: Platform
+        public var earliestDue: Timestamp
+    }
+
+    /// A connected account in a run's scope.
+    public struct ScopedAccount: Sendable, Hashable {
+        public var accountId: String
+        public var workspaceId: String
+        public var platform: Platform
+    }
+
+    private static let duePostColumns = """
+        p.id, p.account_id, a.workspace_id, p.platform, p.external_post_id, p.media_product_type, p.posted_at,
+        p.next_due_at, p.consecutive_failures, p.last_main_value, p.last_main_at
+        """
+
+    private static func duePost(_ row: Row) throws -> DuePost {
+        let value: Int64? = try row.decode(atIndex: 9)
+        let at: Timestamp? = try row.decode(atIndex: 10)
+        return DuePost(
+            postId: try row.decode(atIndex: 0), accountId: try row.decode(atIndex: 1), workspaceId: try row.decode(atIndex: 2),
+            platform: try row.decode(atIndex: 3), externalPostId: try row.decode(atIndex: 4),
+            mediaProductType: try row.decode(atIndex: 5), postedAt: try row.decode(atIndex: 6),
+            nextDueAt: try row.decode(atIndex: 7), consecutiveFailures: try row.decode(atIndex: 8),
+            lastReading: value.flatMap { value in at.map { VelocityRule.Reading(value: value, at: $0) } })
+    }
+
+    // MARK: Runs over a scope
+
+    /// The connected accounts a run over `workspaceId` (all when nil) and `platforms` (all when nil) covers, in a
+    /// stable order. An unknown workspace is an error.
+    public func accountsInScope(workspaceId: String?, platforms: Set<Platform>?) async throws -> [ScopedAccount] {
+        try await pool.read { db in
+            if let workspaceId {
+                try Self.requireWorkspace(db, workspaceId)
+            }
+            var sql = "SELECT id, workspace_id, platform FROM accounts WHERE status = 'connected'"
+            var arguments: StatementArguments = []
+            if let workspaceId {
+                sql += " AND workspace_id = ?"
+                arguments += [workspaceId]
+            }
+            if let platforms {
+                sql += " AND platform IN (\(platforms.map { _ in "?" }.joined(separator: ",")))"
+                for platform in platforms.sorted(by: { $0.rawValue < $1.rawValue }) { arguments += [platform.rawValue] }
+            }
+            sql += " ORDER BY id"
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                ScopedAccount(accountId: try row.decode(atIndex: 0), workspaceId: try row.decode(atIndex: 1), platform: try row.decode(atIndex: 2))
+            }
+        }
+    }
+
+    /// An account's posts in a run's scope: posted at or after `postedSince`, with an external id; newest first.
+    /// With `dueAt`, only those due by then.
+    public func postsInScope(accountId: String, postedSince: Timestamp, dueAt: Timestamp? = nil) async throws -> [DuePost] {
+        try await pool.read { db in
+            var sql = """
+                SELECT \(Self.duePostColumns) FROM posts p JOIN accounts a ON a.id = p.account_id
+                WHERE p.account_id = ? AND p.external_post_id IS NOT NULL AND p.posted_at >= ?
+                """
+            var arguments: StatementArguments = [accountId, postedSince]
+            if let dueAt {
+                sql += " AND p.next_due_at <= ?"
+                arguments += [dueAt]
+            }
+            sql += " ORDER BY p.posted_at DESC, p.id"
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.duePost)
+        }
+    }
+
+    // MARK: The planner
+
+    /// Connected accounts with a post due by `now`, the most overdue first.
+    public func accountsWithDuePosts(at now: Timestamp) async throws -> [DueAccount] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT p.account_id, a.platform, min(p.next_due_at) AS earliest
+                FROM posts p INDEXED BY posts_due JOIN accounts a ON a.id = p.account_id
+                WHERE p.next_due_at <= ? AND a.status = 'connected'
+                GROUP BY p.account_id ORDER BY earliest, p.account_id
+                """, arguments: [now]).map { row in
+                DueAccount(accountId: try row.decode(atIndex: 0), platform: try row.decode(atIndex: 1), earliestDue: try row.decode(atIndex: 2))
+            }
+        }
+    }
+
+    /// Up to `limit` of an account's posts due by `now`, in `RefreshPriority` order: the youngest band first (ages
+    /// split at `bandBounds`, the bands' upper ages, youngest first), the most overdue first within a band.
+    public func duePosts(accountId: String, at now: Timestamp, bandBounds: [Int64], limit: Int) async throws -> [DuePost] {
+        try await pool.read { db in
+            var band = "CASE"
+            var arguments: StatementArguments = []
+            for (index, bound) in bandBounds.enumerated() {
+                band += " WHEN p.posted_at > ? THEN \(index)"
+                arguments += [now.milliseconds - bound]
+            }
+            band += " ELSE \(bandBounds.count) END"
+            arguments += [accountId, now, limit]
+            return try Row.fetchAll(db, sql: """
+                SELECT \(Self.duePostColumns) FROM posts p INDEXED BY posts_due_by_account JOIN accounts a ON a.id = p.account_id
+                WHERE p.account_id = ? AND p.next_due_at <= ?
+                ORDER BY \(band), p.next_due_at, p.id LIMIT ?
+                """, arguments: arguments).map(Self.duePost)
+        }
+    }
+
+    /// Up to `limit` of an account's posts not yet due after `now`, soonest first: a TikTok query carries 20 ids for
+    /// the price of one call, so its empty places are filled with these.
+    public func soonestDuePosts(accountId: String, after now: Timestamp, limit: Int) async throws -> [DuePost] {
+        guard limit > 0 else { return [] }
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT \(Self.duePostColumns) FROM posts p INDEXED BY posts_due_by_account JOIN accounts a ON a.id = p.account_id
+                WHERE p.account_id = ? AND p.next_due_at > ?
+                ORDER BY p.next_due_at, p.id LIMIT ?
+                """, arguments: [accountId, now, limit]).map(Self.duePost)
+        }
+    }
+
+    /// The earliest due time after `now` among connected accounts' posts: when the planner next has work.
+    public func nextDueTime(after now: Timestamp) async throws -> Timestamp? {
+        try await pool.read { db in
+            try Timestamp.fetchOne(db, sql: """
+                SELECT p.next_due_at FROM posts p INDEXED BY posts_due JOIN accounts a ON a.id = p.account_id
+                WHERE p.next_due_at > ? AND a.status = 'connected' ORDER BY p.next_due_at LIMIT 1
+                """, arguments: [now])
+        }
+    }
+
+    /// Posts found to be outside the window (or otherwise never due again) stop being due, with no call.
+    public func clearDueTimes(postIds: [String]) async throws {
+        guard !postIds.isEmpty else { return }
+        try await pool.write { db in
+            let statement = try db.cachedStatement(sql: "UPDATE posts SET next_due_at = NULL WHERE id = ?")
+            for postId in postIds {
+                try statement.execute(arguments: [postId])
+            }
+        }
+    }
+}
+
+extension MetricsStore {
+    /// How many posts a run over this scope covers (for its progress): connected accounts' posts with an external
+    /// id, posted at or after `postedSince`, due by `dueAt` when given.
+    public func countPostsInScope(workspaceId: String?, platforms: Set<Platform>?, postedSince: Timestamp, dueAt: Timestamp?) async throws
+        -> Int
+    {
+        try await pool.read { db in
+            var sql = """
+                SELECT count(*) FROM posts p JOIN accounts a ON a.id = p.account_id
+                WHERE a.status = 'connected' AND p.external_post_id IS NOT NULL AND p.posted_at >= ?
+                """
+            var arguments: StatementArguments = [postedSince]
+            if let workspaceId {
+                sql += " AND a.workspace_id = ?"
+                arguments += [workspaceId]
+            }
+            if let platforms {
+                sql += " AND p.platform IN (\(platforms.map { _ in "?" }.joined(separator: ",")))"
+                for platform in platforms.sorted(by: { $0.rawValue < $1.rawValue }) { arguments += [platform.rawValue] }
+            }
+            if let dueAt {
+                sql += " AND p.next_due_at <= ?"
+                arguments += [dueAt]
+            }
+            return try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0
+        }
+    }
+}
