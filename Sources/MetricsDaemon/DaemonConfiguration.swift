@@ -1,3 +1,4 @@
+import MetricsCore
 import MetricsStore
 import NIOCore
 import RefreshEngine
@@ -23,12 +24,13 @@ public struct DaemonConfiguration: Sendable {
     public var store = MetricsStore.Options()
     public var endpoints = Endpoints()
     public var refresh = RefreshConfiguration()
-    /// nil: no built-in schedule (deployments that trigger `refreshAll` from cron).
-    public var scheduleIntervalSeconds: Int64? = 6 * 3600
-    /// The first scheduled run comes this soon after start.
-    public var scheduleFirstRunDelaySeconds: Int64 = 60
-    /// Also discover new posts (syncPosts) for every connected account before each scheduled run.
-    public var syncPostsOnSchedule = false
+    /// The daemon's one clock: due times, pacing, deadlines, token lifetimes.
+    public var clock: any WallClock = SystemClock()
+    /// Refresh each post when it is due (`refresh.schedule`); off: refreshes run only when asked (cron).
+    public var planner = true
+    /// Also discover new posts (syncPosts) of every connected account, at most this often (ms), before the
+    /// planner's passes; nil: never.
+    public var discoveryIntervalMilliseconds: Int64?
 
     public init(socketPath: String, databasePath: String) {
         self.server = RPCServerConfiguration(socketPath: socketPath)

@@ -24,22 +24,26 @@ struct DaemonService: Service {
         try await withPlatformHTTPClient { httpClient in
             let engine = try await RefreshEngine(
                 store: store, clients: MetricsDaemon.clients(endpoints, httpClient: httpClient),
-                configuration: configuration.refresh, logger: Logger(label: "metricsd.refresh"))
+                configuration: configuration.refresh, clock: configuration.clock, logger: Logger(label: "metricsd.refresh"))
             try await engine.recoverInterruptedRuns()
             try await companion?.daemonReady(store: store, engine: engine)
 
             let dispatcher = MetricsDaemon.dispatcher(
                 store: store, engine: engine, health: health, openRPC: try OpenRPCDocument.load(), logger: logger)
             // Shutdown runs in reverse order: the engine interrupts its runs first (so refresh calls waiting on
-            // them answer), then the schedule stops, then the socket drains and closes.
+            // them answer), then the planner stops, then the socket drains and closes.
             var services: [any Service] = [SocketService(configuration: configuration.server, dispatcher: dispatcher, logger: logger)]
-            if let interval = configuration.scheduleIntervalSeconds {
-                let syncFirst = configuration.syncPostsOnSchedule
+            if configuration.planner {
+                let discovery = configuration.discoveryIntervalMilliseconds.map {
+                    PeriodicDiscovery(intervalMilliseconds: $0, clock: configuration.clock)
+                }
                 let (store, logger) = (store, logger)
-                services.append(RefreshScheduler(
-                    engine: engine, intervalSeconds: interval, firstRunDelaySeconds: configuration.scheduleFirstRunDelaySeconds,
-                    clock: SystemClock(), logger: logger,
-                    beforeEachRun: { if syncFirst { await MetricsDaemon.syncAllAccounts(store: store, engine: engine, logger: logger) } }))
+                let planner = RefreshPlanner(engine: engine) {
+                    if let discovery, await discovery.take() {
+                        await MetricsDaemon.syncAllAccounts(store: store, engine: engine, logger: logger)
+                    }
+                }
+                services.append(PlannerService(planner: planner, logger: logger))
             }
             services.append(RefreshEngineService(engine: engine))
             // No signals here: the outer group owns them, and its graceful shutdown reaches this one.

@@ -69,15 +69,17 @@ final class HealthMonitor: Sendable {
                 "needsReconnect": .int(count(.needsReconnect)), "disconnected": .int(count(.disconnected)),
             ]
             report["lastRun"] = lastRun ?? .null
+            report["posts"] = ["failing": .int(facts.failingPosts)]
         case .failure(let error):
             report["status"] = "failing"
             report["database"] = ["ok": false, "sizeBytes": nil, "error": .string(MetricsStore.unavailability(of: error) ?? "\(error)")]
             // Unknown, not zero: "0 expired" would read as a fact a monitor could act on.
             report["accounts"] = ["connected": nil, "expired": nil, "needsReconnect": nil, "disconnected": nil]
             report["lastRun"] = .null
+            report["posts"] = ["failing": nil]
         }
         // Fixed key order makes the reply easy to read by eye and by `grep`.
-        let order = ["status", "version", "uptimeSeconds", "database", "accounts", "lastRun"]
+        let order = ["status", "version", "uptimeSeconds", "database", "accounts", "lastRun", "posts"]
         return .object(JSONObject(members: order.compactMap { key in report[key].map { .init(key: key, value: $0) } }))
     }
 }

@@ -21,7 +21,7 @@ public enum MetricsDaemon {
         return RPCDispatcher(
             methods: ServiceMethods.all(health: health, openRPC: openRPC)
                 + RegistrationMethods.all(store: store, health: health)
-                + ReadMethods.all(store: store)
+                + ReadMethods.all(store: store, clock: engine.clock, failures: engine.configuration.schedule.failures)
                 + ImportMethods.all(store: store)
                 + RefreshMethods.all(engine: engine, store: store, health: health),
             mapError: { error, method in mapping.map(error, method: method) })
@@ -47,9 +47,10 @@ public enum MetricsDaemon {
         // for the engine, so a loop never waits for a free connection.
         var options = configuration.store
         options.maximumReaderCount = max(options.maximumReaderCount, System.coreCount + 4)
+        options.schedule = configuration.refresh.schedule
         let store: MetricsStore
         do {
-            store = try MetricsStore.open(path: configuration.databasePath, options: options)
+            store = try MetricsStore.open(path: configuration.databasePath, clock: configuration.clock, options: options)
         } catch {
             throw StartupError(description: "cannot open database \(configuration.databasePath): \(error)")
         }

@@ -121,6 +121,9 @@ extension OpenRPCDocument {
                     "totalSkipped": 0
                   }
                 }
+              },
+              "posts": {
+                "failing": 0
               }
             }
           }
@@ -145,7 +148,10 @@ extension OpenRPCDocument {
                 "needsReconnect": null,
                 "disconnected": null
               },
-              "lastRun": null
+              "lastRun": null,
+              "posts": {
+                "failing": null
+              }
             }
           }
         }
@@ -749,7 +755,10 @@ extension OpenRPCDocument {
                   "mediaProductType": null,
                   "postedAt": "2026-11-24T18:00:00.000Z",
                   "lastRefreshedAt": null,
-                  "lastError": null
+                  "lastError": null,
+                  "refreshState": "ok",
+                  "nextDueAt": null,
+                  "consecutiveFailures": 0
                 },
                 {
                   "id": "post_0001",
@@ -760,7 +769,10 @@ extension OpenRPCDocument {
                   "mediaProductType": "REELS",
                   "postedAt": "2026-11-20T09:30:00.000Z",
                   "lastRefreshedAt": "2026-11-24T19:00:12.480Z",
-                  "lastError": null
+                  "lastError": null,
+                  "refreshState": "ok",
+                  "nextDueAt": null,
+                  "consecutiveFailures": 0
                 }
               ],
               "nextCursor": "MTc5NTE2NzAwMDAwMDpwb3N0XzAwMDE"
@@ -1259,6 +1271,18 @@ extension OpenRPCDocument {
             ],
             "default": false
           }
+        },
+        {
+          "name": "dueOnly",
+          "description": "true: refresh only the posts whose nextDueAt has come (what the planner would take, without its budget limits). false (the default): every post in scope, now; each refreshed post's due time starts again from this refresh.",
+          "required": false,
+          "schema": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "default": false
+          }
         }
       ],
       "result": {
@@ -1501,6 +1525,18 @@ extension OpenRPCDocument {
         {
           "name": "progress",
           "description": "true: while waiting, send progress notifications (components.schemas.RefreshProgress) on this connection before the reply. Ignored with wait: false and for a call sent as a notification. Default false.",
+          "required": false,
+          "schema": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "default": false
+          }
+        },
+        {
+          "name": "dueOnly",
+          "description": "true: refresh only the posts whose nextDueAt has come (what the planner would take, without its budget limits). false (the default): every post in scope, now; each refreshed post's due time starts again from this refresh.",
           "required": false,
           "schema": {
             "type": [
@@ -2245,7 +2281,10 @@ extension OpenRPCDocument {
           "mediaProductType",
           "postedAt",
           "lastRefreshedAt",
-          "lastError"
+          "lastError",
+          "refreshState",
+          "nextDueAt",
+          "consecutiveFailures"
         ],
         "properties": {
           "id": {
@@ -2296,6 +2335,29 @@ extension OpenRPCDocument {
               "null"
             ],
             "description": "Why the last refresh of this post failed; null when it did not."
+          },
+          "refreshState": {
+            "type": "string",
+            "enum": [
+              "ok",
+              "due",
+              "failing",
+              "paused"
+            ],
+            "description": "Where the post stands with the refresh. paused: its account is not connected (expired, needs_reconnect, disconnected: until the account is registered again), or it has no externalPostId yet. failing: its last failingAfter attempts (metricsd --failing-after, default 5) or more failed in a row; it is still retried, at its age band's interval. due: its nextDueAt has come (it waits for the planner, or for budget). ok: otherwise (refreshed and next due later, or outside the refresh window)."
+          },
+          "nextDueAt": {
+            "allOf": [
+              {
+                "$ref": "#/components/schemas/NullableTimestamp"
+              }
+            ],
+            "description": "When the planner next refreshes it: from its age band (younger than 1 day hourly, 1-7 days every 6 h, then daily, by default), shaped by how fast its numbers moved, or by the failure backoff. null: never (outside the refresh window, or no externalPostId)."
+          },
+          "consecutiveFailures": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Failed attempts since its last success."
           }
         },
         "additionalProperties": false
@@ -2399,7 +2461,7 @@ extension OpenRPCDocument {
       },
       "RefreshScope": {
         "title": "RefreshScope",
-        "description": "What a refresh run covers, as the run record stores it. {kind: all}: every workspace and platform (refreshAll without platforms, and every scheduled run). {kind: all, platforms}: every workspace, only these platforms (sorted, each once; empty when refreshAll was given an empty list). {kind: workspace, workspaceId}: one workspace (refreshWorkspace). Requests with the same scope share one run.",
+        "description": "What a refresh run covers, as the run record stores it. {kind: all}: every workspace and platform (refreshAll without platforms). {kind: all, platforms}: every workspace, only these platforms (sorted, each once; empty when refreshAll was given an empty list). {kind: workspace, workspaceId}: one workspace (refreshWorkspace). dueOnly: true when only the posts due were taken (refreshAll or refreshWorkspace with dueOnly). {kind: planned, accounts, posts}: a pass of the planner (trigger schedule): the accounts and due posts it chose within their budgets. Requests with the same scope share one run; the planner's passes are each a run of their own.",
         "oneOf": [
           {
             "type": "object",
@@ -2445,6 +2507,88 @@ extension OpenRPCDocument {
               },
               "workspaceId": {
                 "$ref": "#/components/schemas/Id"
+              }
+            },
+            "additionalProperties": false
+          },
+          {
+            "type": "object",
+            "required": [
+              "kind",
+              "dueOnly"
+            ],
+            "properties": {
+              "kind": {
+                "const": "all"
+              },
+              "dueOnly": {
+                "const": true
+              }
+            },
+            "additionalProperties": false
+          },
+          {
+            "type": "object",
+            "required": [
+              "kind",
+              "platforms",
+              "dueOnly"
+            ],
+            "properties": {
+              "kind": {
+                "const": "all"
+              },
+              "platforms": {
+                "type": "array",
+                "maxItems": 3,
+                "items": {
+                  "$ref": "#/components/schemas/Platform"
+                }
+              },
+              "dueOnly": {
+                "const": true
+              }
+            },
+            "additionalProperties": false
+          },
+          {
+            "type": "object",
+            "required": [
+              "kind",
+              "workspaceId",
+              "dueOnly"
+            ],
+            "properties": {
+              "kind": {
+                "const": "workspace"
+              },
+              "workspaceId": {
+                "$ref": "#/components/schemas/Id"
+              },
+              "dueOnly": {
+                "const": true
+              }
+            },
+            "additionalProperties": false
+          },
+          {
+            "type": "object",
+            "required": [
+              "kind",
+              "accounts",
+              "posts"
+            ],
+            "properties": {
+              "kind": {
+                "const": "planned"
+              },
+              "accounts": {
+                "type": "integer",
+                "minimum": 1
+              },
+              "posts": {
+                "type": "integer",
+                "minimum": 1
               }
             },
             "additionalProperties": false
@@ -2761,7 +2905,8 @@ extension OpenRPCDocument {
           "uptimeSeconds",
           "database",
           "accounts",
-          "lastRun"
+          "lastRun",
+          "posts"
         ],
         "properties": {
           "status": {
@@ -2873,6 +3018,23 @@ extension OpenRPCDocument {
                 "type": "null"
               }
             ]
+          },
+          "posts": {
+            "description": "Posts flagged failing (see Post.refreshState); null when the database cannot be read.",
+            "type": "object",
+            "required": [
+              "failing"
+            ],
+            "properties": {
+              "failing": {
+                "type": [
+                  "integer",
+                  "null"
+                ],
+                "minimum": 0
+              }
+            },
+            "additionalProperties": false
           }
         },
         "additionalProperties": false

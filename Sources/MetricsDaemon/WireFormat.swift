@@ -52,7 +52,8 @@ enum WireFormat {
         ]
     }
 
-    static func post(_ post: PostSummary) -> JSON {
+    /// A post as `listPosts` shows it; `refreshState` is where it stands at `now` (see `RefreshState`).
+    static func post(_ post: PostSummary, now: Timestamp, failures: FailureBackoff) -> JSON {
         [
             "id": .string(post.id),
             "workspaceId": .string(post.workspaceId),
@@ -63,6 +64,9 @@ enum WireFormat {
             "postedAt": timestamp(post.postedAt),
             "lastRefreshedAt": timestamp(post.lastRefreshedAt),
             "lastError": .string(post.lastError),
+            "refreshState": .string(post.refreshState(now: now, failures: failures).rawValue),
+            "nextDueAt": timestamp(post.nextDueAt),
+            "consecutiveFailures": .int(post.consecutiveFailures),
         ]
     }
 

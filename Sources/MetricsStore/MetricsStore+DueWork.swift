@@ -50,6 +50,12 @@ extension MetricsStore {
         public var accountId: String
         public var workspaceId: String
         public var platform: Platform
+
+        public init(accountId: String, workspaceId: String, platform: Platform) {
+            self.accountId = accountId
+            self.workspaceId = workspaceId
+            self.platform = platform
+        }
     }
 
     private static let duePostColumns = """
@@ -132,14 +138,15 @@ extension MetricsStore {
     /// split at `bandBounds`, the bands' upper ages, youngest first), the most overdue first within a band.
     public func duePosts(accountId: String, at now: Timestamp, bandBounds: [Int64], limit: Int) async throws -> [DuePost] {
         try await pool.read { db in
+            // Arguments in the order their `?` stand: the WHERE's, the band's (in ORDER BY), the LIMIT.
+            var arguments: StatementArguments = [accountId, now]
             var band = "CASE"
-            var arguments: StatementArguments = []
             for (index, bound) in bandBounds.enumerated() {
                 band += " WHEN p.posted_at > ? THEN \(index)"
                 arguments += [now.milliseconds - bound]
             }
             band += " ELSE \(bandBounds.count) END"
-            arguments += [accountId, now, limit]
+            arguments += [limit]
             return try Row.fetchAll(db, sql: """
                 SELECT \(Self.duePostColumns) FROM posts p INDEXED BY posts_due_by_account JOIN accounts a ON a.id = p.account_id
                 WHERE p.account_id = ? AND p.next_due_at <= ?

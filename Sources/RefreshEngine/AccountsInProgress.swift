@@ -11,6 +11,9 @@ final class AccountsInProgress: Sendable {
     private let accounts = Mutex<[String: Int]>([:])
     private let total = Atomic<Int>(0)
 
+    /// Held by a run that has started but not yet read which accounts it covers (no account id is empty).
+    static let placeholder = ""
+
     func enter<Ids: Sequence<String>>(_ ids: Ids) {
         var entered = 0
         accounts.withLock { table in

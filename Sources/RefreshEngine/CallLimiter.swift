@@ -12,6 +12,11 @@ public struct CallLimiter: Sendable {
     private var accountBuckets: [String: TokenBucket] = [:]
     private var appBlockedUntil: [Platform: Timestamp] = [:]
     private var accountBlockedUntil: [String: Timestamp] = [:]
+    /// Calls reserved in the last hour, and the last usage percentages the headers gave: what budgets are made of.
+    private var accountCalls: [String: SlidingHourCount] = [:]
+    private var platformCalls: [Platform: SlidingHourCount] = [:]
+    private var accountUsagePercent: [String: Int] = [:]
+    private var appUsagePercent: [Platform: Int] = [:]
 
     public init(configuration: RefreshConfiguration) {
         self.configuration = configuration
@@ -39,6 +44,8 @@ public struct CallLimiter: Sendable {
         accountBucket.commit(at: at)
         platformBuckets[platform] = platformBucket
         accountBuckets[accountId] = accountBucket
+        accountCalls[accountId, default: SlidingHourCount()].record(at: at)
+        platformCalls[platform, default: SlidingHourCount()].record(at: at)
         return at
     }
 
@@ -59,6 +66,12 @@ public struct CallLimiter: Sendable {
     /// account (`X-Business-Use-Case-Usage`) pauses for the regain time the platform gives, or the default.
     public mutating func observe(_ usage: PlatformUsage, platform: Platform, accountId: String, now: Timestamp) {
         let threshold = configuration.usageThresholdPercent
+        if let app = usage.app {
+            appUsagePercent[platform] = app.highestPercent
+        }
+        if let highest = usage.businessUseCase.map(\.highestPercent).max() {
+            accountUsagePercent[accountId] = highest
+        }
         if let app = usage.app, app.highestPercent >= threshold {
             block(platform: platform, accountId: nil, until: now.adding(milliseconds: configuration.defaultPauseMilliseconds))
         }
@@ -75,6 +88,25 @@ public struct CallLimiter: Sendable {
     ) {
         let pause = retryAfterSeconds.map { Int64(max($0, 1)) * 1000 } ?? configuration.defaultPauseMilliseconds
         block(platform: platform, accountId: scope == .account ? accountId : nil, until: now.adding(milliseconds: pause))
+    }
+
+    // MARK: Budgets
+
+    /// Where an account stands against its hourly budget at `now` (see `CallBudget`).
+    public func standing(accountId: String, platform: Platform, now: Timestamp, budget: CallBudget) -> CallBudget.Standing {
+        let calls = accountCalls[accountId]?.count(at: now) ?? 0
+        let perSecond = min(
+            configuration.accountRates[platform]?.perSecond ?? 1, configuration.platformRates[platform]?.perSecond ?? 1)
+        let limit = CallBudget.hourlyLimit(perSecond: perSecond, usagePercent: accountUsagePercent[accountId], callsLastHour: calls)
+        return budget.standing(hourlyLimit: limit, callsLastHour: calls)
+    }
+
+    /// Where a platform (the app's budget, every account together) stands at `now`.
+    public func standing(platform: Platform, now: Timestamp, budget: CallBudget) -> CallBudget.Standing {
+        let calls = platformCalls[platform]?.count(at: now) ?? 0
+        let limit = CallBudget.hourlyLimit(
+            perSecond: configuration.platformRates[platform]?.perSecond ?? 1, usagePercent: appUsagePercent[platform], callsLastHour: calls)
+        return budget.standing(hourlyLimit: limit, callsLastHour: calls)
     }
 
     private static func bucket(_ rate: RefreshConfiguration.Rate?) -> TokenBucket {

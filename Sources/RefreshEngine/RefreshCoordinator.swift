@@ -38,6 +38,14 @@ actor RefreshCoordinator {
         limiter.rateLimited(scope: scope, retryAfterSeconds: retryAfterSeconds, platform: platform, accountId: accountId, now: clock.now)
     }
 
+    func standing(accountId: String, platform: Platform, budget: CallBudget) -> CallBudget.Standing {
+        limiter.standing(accountId: accountId, platform: platform, now: clock.now, budget: budget)
+    }
+
+    func standing(platform: Platform, budget: CallBudget) -> CallBudget.Standing {
+        limiter.standing(platform: platform, now: clock.now, budget: budget)
+    }
+
     // MARK: Retired metrics
 
     func retiredMetrics(platform: Platform, mediaType: String) -> Set<String> {

@@ -9,7 +9,7 @@ import PlatformClients
 /// HTTP client's own event loops; snapshots are written in batched transactions. Nothing of it runs on
 /// the RPC server's event loops, so reads stay as fast during a refresh as without one.
 public final class RefreshEngine: Sendable {
-    private let context: EngineContext
+    let context: EngineContext
 
     public init(
         store: MetricsStore, clients: PlatformClientSet, configuration: RefreshConfiguration = RefreshConfiguration(),
@@ -28,8 +28,21 @@ public final class RefreshEngine: Sendable {
 
     public var configuration: RefreshConfiguration { context.configuration }
 
+    /// The engine's clock: what due times and deadlines are measured on.
+    public var clock: any WallClock { context.clock }
+
     /// Accounts of the running refreshes that still have work left.
     public var accountsInProgress: Int { context.accountsInProgress.count }
+
+    /// Where an account stands against its hourly call budget now (calls in the last hour, the planner's budget).
+    public func standing(accountId: String, platform: Platform) async -> CallBudget.Standing {
+        await context.coordinator.standing(accountId: accountId, platform: platform, budget: context.configuration.budget)
+    }
+
+    /// Where a platform's app budget stands now, every account together.
+    public func standing(platform: Platform) async -> CallBudget.Standing {
+        await context.coordinator.standing(platform: platform, budget: context.configuration.budget)
+    }
 
     /// Whether a running refresh has work left for this account (the planner leaves such accounts alone).
     public func isInProgress(accountId: String) -> Bool { context.accountsInProgress.contains(accountId) }

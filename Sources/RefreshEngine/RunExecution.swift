@@ -21,6 +21,13 @@ final class RunExecution: Sendable {
     }
 
     static func start(scope: RefreshScope, trigger: RefreshTrigger, context: EngineContext) -> RunExecution {
+        // In progress from this moment, not from when the run task gets going: the planner must not plan these
+        // accounts again meanwhile, and a test on virtual time must not move the clock under a run about to start.
+        // A run over a scope does not know its accounts yet: it holds a placeholder until it does.
+        switch scope {
+        case .planned(let work): context.accountsInProgress.enter(work.accounts.map(\.account.accountId))
+        default: context.accountsInProgress.enter([AccountsInProgress.placeholder])
+        }
         let progress = ProgressBroadcast(clock: context.clock, intervalMilliseconds: context.configuration.progressIntervalMilliseconds)
         let runID = Task {
             try await context.store.startRun(trigger: trigger, scope: scope.json, at: context.clock.now)
@@ -29,7 +36,17 @@ final class RunExecution: Sendable {
             // Leave the coordinator before the report is handed out (not from a detached task that races the
             // callers), so a request made once this run finished starts a new run instead of joining this one.
             do {
-                let id = try await runID.value
+                let id: Int64
+                do {
+                    id = try await runID.value
+                } catch {
+                    // Never executed: give back what `start` entered.
+                    switch scope {
+                    case .planned(let work): work.accounts.forEach { context.accountsInProgress.leave($0.account.accountId) }
+                    default: context.accountsInProgress.leave(AccountsInProgress.placeholder)
+                    }
+                    throw error
+                }
                 let report = try await execute(runId: id, scope: scope, progress: progress, context: context)
                 await context.coordinator.finished(scope)
                 return report
@@ -61,26 +78,34 @@ final class RunExecution: Sendable {
         let now = context.clock.now
         let postedSince = context.configuration.window.oldestPostedAt(now: now)
         let dueAt = scope.dueOnly ? now : nil
-        let sources: [AccountSource]
-        let total: Int
-        switch scope {
-        case .all(let platforms, _):
-            sources = try await context.store.accountsInScope(workspaceId: nil, platforms: platforms).map(AccountSource.scoped)
-            total = try await context.store.countPostsInScope(
-                workspaceId: nil, platforms: platforms, postedSince: postedSince, dueAt: dueAt)
-        case .workspace(let id, _):
-            sources = try await context.store.accountsInScope(workspaceId: id, platforms: nil).map(AccountSource.scoped)
-            total = try await context.store.countPostsInScope(workspaceId: id, platforms: nil, postedSince: postedSince, dueAt: dueAt)
-        case .planned(let work):
-            sources = work.accounts.map(AccountSource.given)
-            total = work.postCount
-        }
-        // Every account of the run counts as in progress from now: the planner leaves them alone, and the count
-        // never dips while later accounts wait for a place in the window.
-        context.accountsInProgress.enter(sources.map(\.accountId))
-        var left = Set(sources.map(\.accountId))
+        let isPlanned = if case .planned = scope { true } else { false }
+        var holdsPlaceholder = !isPlanned
+        defer { if holdsPlaceholder { context.accountsInProgress.leave(AccountsInProgress.placeholder) } }
+        var left: Set<String> = []
         defer { for id in left { context.accountsInProgress.leave(id) } }
         do {
+            let sources: [AccountSource]
+            let total: Int
+            switch scope {
+            case .all(let platforms, _):
+                sources = try await context.store.accountsInScope(workspaceId: nil, platforms: platforms).map(AccountSource.scoped)
+                total = try await context.store.countPostsInScope(
+                    workspaceId: nil, platforms: platforms, postedSince: postedSince, dueAt: dueAt)
+            case .workspace(let id, _):
+                sources = try await context.store.accountsInScope(workspaceId: id, platforms: nil).map(AccountSource.scoped)
+                total = try await context.store.countPostsInScope(workspaceId: id, platforms: nil, postedSince: postedSince, dueAt: dueAt)
+            case .planned(let work):
+                sources = work.accounts.map(AccountSource.given)
+                total = work.postCount
+            }
+            // Every account of the run counts as in progress from now (a planned run's since it started): the
+            // planner leaves them alone, and the count never dips while later accounts wait for a place in the window.
+            if !isPlanned {
+                context.accountsInProgress.enter(sources.map(\.accountId))
+                context.accountsInProgress.leave(AccountsInProgress.placeholder)
+                holdsPlaceholder = false
+            }
+            left = Set(sources.map(\.accountId))
             logger.info("refresh run started", metadata: [
                 "run": "\(runId)", "scope": "\(scope.key)", "posts": "\(total)", "accounts": "\(sources.count)",
             ])

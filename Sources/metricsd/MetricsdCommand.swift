@@ -47,16 +47,19 @@ struct MetricsdCommand: AsyncParsableCommand {
     @Option(help: "With --demo: posts seeded per account (about 3 in 4 fall inside the 30-day window).")
     var demoPosts: Int = 60
 
-    @Flag(help: "No built-in schedule: refreshes run only when refreshAll/refreshWorkspace is called (e.g. from cron).")
+    @Flag(help: "No planner: refreshes run only when refreshAll/refreshWorkspace is called (e.g. from cron).")
     var noSchedule = false
 
-    @Option(help: "Seconds between scheduled refreshes. (default: 21600, i.e. 6 hours; 60 with --demo)")
-    var refreshInterval: Int64?
+    @Option(help: "When posts are due, by age: standard (younger than 1 day hourly, 1-7 days every 6 h, then daily; weekly past day 30), fixed:SECONDS (every post in the window every SECONDS, the old sweep), or AGE=INTERVAL,... such as 1d=1h,7d=6h,30d=1d.")
+    var cadence = "standard"
 
-    @Option(help: "Seconds from start to the first scheduled refresh. (default: 60; 2 with --demo)")
-    var firstRefreshDelay: Int64?
+    @Option(help: "Share of each account's and platform's hourly call budget the planner may spend (0 < share <= 1); the rest is headroom for on-demand refreshes and other services.")
+    var budgetShare: Double = 0.5
 
-    @Flag(help: "Before each scheduled refresh, discover new posts of every connected account (syncPosts).")
+    @Option(help: "Failures in a row after which a post is flagged failing (it is still retried, at its band's interval).")
+    var failingAfter: Int = 5
+
+    @Flag(help: "Discover new posts of every connected account (syncPosts), at most once an hour, before the planner's passes.")
     var syncPosts = false
 
     @Option(help: "Days back a post's postedAt may be and still be refreshed.")
@@ -120,8 +123,13 @@ struct MetricsdCommand: AsyncParsableCommand {
             throw ValidationError("--demo-accounts must be 1...1000 and --demo-posts 1...100000")
         }
         guard windowDays >= 1 else { throw ValidationError("--window-days must be at least 1") }
-        guard (refreshInterval ?? 1) >= 1 else { throw ValidationError("--refresh-interval must be at least 1 second") }
-        guard (firstRefreshDelay ?? 0) >= 0 else { throw ValidationError("--first-refresh-delay must not be negative") }
+        do {
+            _ = try Cadence.parse(cadence, windowDays: windowDays)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        guard budgetShare > 0, budgetShare <= 1 else { throw ValidationError("--budget-share must be more than 0 and at most 1") }
+        guard failingAfter >= 1 else { throw ValidationError("--failing-after must be at least 1") }
         guard maxRequestBytes >= 1024 else { throw ValidationError("--max-request-bytes must be at least 1024") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard latestCacheEntries >= 0 else { throw ValidationError("--latest-cache-entries must not be negative") }
@@ -153,10 +161,12 @@ struct MetricsdCommand: AsyncParsableCommand {
         configuration.endpoints.graphAPIVersion = graphAPIVersion
         configuration.endpoints.tiktokClientKey = environment["METRICSD_TIKTOK_CLIENT_KEY"]
         configuration.endpoints.tiktokClientSecret = environment["METRICSD_TIKTOK_CLIENT_SECRET"]
-        configuration.scheduleIntervalSeconds = noSchedule ? nil : (refreshInterval ?? (demo ? 60 : 6 * 3600))
-        configuration.scheduleFirstRunDelaySeconds = firstRefreshDelay ?? (demo ? 2 : 60)
-        configuration.syncPostsOnSchedule = syncPosts
+        configuration.planner = !noSchedule
+        configuration.discoveryIntervalMilliseconds = syncPosts ? 3_600_000 : nil
         configuration.refresh.window = RefreshWindow(days: windowDays)
+        configuration.refresh.schedule = RefreshSchedule(
+            cadence: try Cadence.parse(cadence, windowDays: windowDays), failures: FailureBackoff(failingAfter: failingAfter))
+        configuration.refresh.budget = CallBudget(share: budgetShare)
         configuration.refresh.usageThresholdPercent = usageThreshold
         configuration.refresh.defaultPauseMilliseconds = pauseSeconds * 1000
         configuration.refresh.runDeadlineMilliseconds = runDeadline * 1000

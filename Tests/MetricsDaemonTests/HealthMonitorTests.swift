@@ -44,7 +44,8 @@ import Testing
             #expect(report["accounts"] == ["connected": nil, "expired": nil, "needsReconnect": nil, "disconnected": nil])
             #expect(report["lastRun"] == nil as JSON)
             if case .object(let object) = report {
-                #expect(object.keys == ["status", "version", "uptimeSeconds", "database", "accounts", "lastRun"])
+                #expect(object.keys == ["status", "version", "uptimeSeconds", "database", "accounts", "lastRun", "posts"])
+                #expect(report["posts"] == ["failing": nil])
             }
         }
     }

@@ -9,7 +9,7 @@ enum ReadMethods {
     static let maximumPageSize: Int64 = 1000
     static let maximumHistoryPoints: Int64 = 10_000
 
-    static func all(store: MetricsStore) -> [RPCMethod] {
+    static func all(store: MetricsStore, clock: any WallClock, failures: FailureBackoff) -> [RPCMethod] {
         [
             .inline("listAccounts", parameters: ["workspaceId"]) { fields, _ in
                 let workspaceId = try fields.optionalString("workspaceId", maxLength: WireFormat.maximumIDBytes)
@@ -22,7 +22,11 @@ enum ReadMethods {
                     accountId: try fields.optionalString("accountId", maxLength: WireFormat.maximumIDBytes),
                     limit: Int(try fields.optionalInt("limit", in: 1...maximumPageSize) ?? 100),
                     cursor: try fields.optionalString("cursor"))
-                return ["posts": .array(page.posts.map(WireFormat.post)), "nextCursor": .string(page.nextCursor)]
+                let now = clock.now
+                return [
+                    "posts": .array(page.posts.map { WireFormat.post($0, now: now, failures: failures) }),
+                    "nextCursor": .string(page.nextCursor),
+                ]
             },
 
             .inline("latestMetrics", parameters: ["postIds", "workspaceId", "platform", "limit", "cursor"]) { fields, _ in

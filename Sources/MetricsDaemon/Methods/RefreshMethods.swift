@@ -7,7 +7,7 @@ import RefreshEngine
 enum RefreshMethods {
     static func all(engine: RefreshEngine, store: MetricsStore, health: HealthMonitor) -> [RPCMethod] {
         [
-            .task("refreshAll", parameters: ["wait", "platforms", "progress"]) { fields, context in
+            .task("refreshAll", parameters: ["wait", "platforms", "progress", "dueOnly"]) { fields, context in
                 var platforms: Set<Platform>?
                 if let list = try fields.optionalArray("platforms", maxCount: Platform.allCases.count) {
                     platforms = []
@@ -19,16 +19,20 @@ enum RefreshMethods {
                         platforms?.insert(platform)
                     }
                 }
-                return try await refresh(.all(platforms: platforms), fields: fields, context: context, engine: engine, health: health)
+                let dueOnly = try fields.optionalBool("dueOnly") ?? false
+                return try await refresh(
+                    .all(platforms: platforms, dueOnly: dueOnly), fields: fields, context: context, engine: engine, health: health)
             },
 
-            .task("refreshWorkspace", parameters: ["workspaceId", "wait", "progress"]) { fields, context in
+            .task("refreshWorkspace", parameters: ["workspaceId", "wait", "progress", "dueOnly"]) { fields, context in
                 let workspaceId = try WireFormat.id(fields, "workspaceId")
                 // An unknown workspace is -32001 before a run exists.
                 guard try await store.workspace(id: workspaceId) != nil else {
                     throw StoreError.notFound(.workspace, id: workspaceId, input: .workspaceId)
                 }
-                return try await refresh(.workspace(workspaceId), fields: fields, context: context, engine: engine, health: health)
+                let dueOnly = try fields.optionalBool("dueOnly") ?? false
+                return try await refresh(
+                    .workspace(workspaceId, dueOnly: dueOnly), fields: fields, context: context, engine: engine, health: health)
             },
 
             .inline("runStatus", parameters: ["runId"]) { fields, _ in

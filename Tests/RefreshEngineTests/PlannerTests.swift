@@ -1,0 +1,187 @@
+import MetricsCore
+@testable import MetricsStore
+import PlatformSimulator
+@testable import RefreshEngine
+import Synchronization
+import Testing
+
+private let hour: Int64 = 3_600_000
+private let day: Int64 = 86_400_000
+
+/// The planner on virtual time against the simulator: the simulator, the store and the engine share a manual clock
+/// that moves only when the planner and every account with work left are asleep on it, so a simulated day or two
+/// takes a second and every due time is exact.
+@Suite struct PlannerTests {
+    /// Runs the planner until the clock reaches `until`, then stops it.
+    func plan(_ engine: RefreshEngine, clock: ManualClock, until: Timestamp) async throws {
+        let planner = RefreshPlanner(engine: engine)
+        let running = Task { try await planner.run() }
+        defer { running.cancel() }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while clock.now < until {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("the planner did not reach \(until) in time (at \(clock.now))")
+                return
+            }
+            let sleepers = clock.sleeperCount
+            if sleepers > 0, sleepers == engine.accountsInProgress + 1, let next = clock.earliestDeadline {
+                clock.advance(to: min(next, until))
+            }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        running.cancel()
+        do {
+            try await running.value
+        } catch is CancellationError {
+        } catch {
+            Issue.record("the planner failed: \(error)")
+        }
+    }
+
+    /// When each of a post's snapshots was captured.
+    func captures(_ f: EngineFixture, _ postId: String) throws -> [Timestamp] {
+        try f.store.history(postId: postId, since: nil, until: nil, limit: 10_000).points.map(\.capturedAt)
+    }
+
+    @Test func aYoungPostIsRefreshedHourlyAndATwentyDayOldOneDailyOverTwoDays() async throws {
+        let clock = ManualClock()
+        try await withEngineFixture(clock: clock) { f in
+            let account = try await f.account("ig", platform: .instagram)
+            let young = try await f.post("17900000000000001", on: account, daysAgo: 0.5 / 24)  // 30 min old
+            let old = try await f.post("17900000000000002", on: account, daysAgo: 20)
+            // Velocity off (a factor of 1 both ways): the bands' own intervals, exactly.
+            let engine = try await f.makeEngine { configuration in
+                configuration.schedule = RefreshSchedule(
+                    cadence: .standard(windowDays: 30), velocity: VelocityRule(minimumFactor: 1, maximumFactor: 1))
+            }
+            let start = clock.now
+            try await plan(engine, clock: clock, until: start.adding(milliseconds: 48 * hour))
+
+            let youngTimes = try captures(f, young).map { $0.milliseconds(since: start) }
+            // Hourly while younger than a day (at 0, 1 h, … 23 h, each due an hour after the last; the one at 23 h,
+            // at 23.5 h of age, is still in the hourly band), then every 6 h: 24 h (at 24.5 h of age), 30 h, …
+            #expect(youngTimes == (0...24).map { Int64($0) * hour } + [30, 36, 42].map { $0 * hour })
+            #expect(try captures(f, old).map { $0.milliseconds(since: start) } == [0, day])
+        }
+    }
+
+    @Test func theBudgetShareIsNeverExceededAndTheYoungGoFirst() async throws {
+        let clock = ManualClock()
+        try await withEngineFixture(clock: clock) { f in
+            let account = try await f.account("ig", platform: .instagram)
+            // Four posts, due together: two young, two old.
+            let old1 = try await f.post("17900000000000011", on: account, daysAgo: 20)
+            let young1 = try await f.post("17900000000000012", on: account, daysAgo: 0.1)
+            let old2 = try await f.post("17900000000000013", on: account, daysAgo: 15)
+            let young2 = try await f.post("17900000000000014", on: account, daysAgo: 0.2)
+            // 4 calls an hour at most, half of it for the planner: 2 calls an hour.
+            let engine = try await f.makeEngine { configuration in
+                configuration.accountRates[.instagram] = .init(perSecond: 4.0 / 3600, burst: 4)
+                configuration.budget = CallBudget(share: 0.5)
+            }
+            let start = clock.now
+            try await plan(engine, clock: clock, until: start.adding(milliseconds: hour - 1))
+            // The first hour's two calls went to the young posts; the old ones are still due.
+            #expect(f.simulator.stats().endpoint(.instagramInsights).requests == 2)
+            #expect(try f.latest(young1).capturedAt != nil)
+            #expect(try f.latest(young2).capturedAt != nil)
+            #expect(try f.latest(old1).capturedAt == nil)
+            #expect(try f.latest(old2).capturedAt == nil)
+            let standing = await engine.standing(accountId: "ig", platform: .instagram)
+            #expect(standing == CallBudget.Standing(callsLastHour: 2, hourlyLimit: 4, budget: 2, remaining: 0))
+
+            // Over six hours: never more than two calls in any hour.
+            try await plan(engine, clock: clock, until: start.adding(milliseconds: 6 * hour))
+            let calls = f.simulator.stats().endpoint(.instagramInsights).requests
+            #expect(calls <= 12)
+            #expect(try f.latest(old1).capturedAt != nil)  // the old ones get their turn once the young are not due
+        }
+    }
+
+    @Test func aPostIsFlaggedFailingAfterFiveFailuresInARowAndASuccessClearsIt() async throws {
+        let clock = ManualClock()
+        try await withEngineFixture(clock: clock) { f in
+            let account = try await f.account("ig", platform: .instagram)
+            let post = try await f.post("17900000000000021", on: account, daysAgo: 3)
+            f.simulator.inject(ScriptedFault(.graphError(code: 10, message: "(#10) Not enough viewers"), pathContains: "/17900000000000021/", times: 5))
+            let engine = try await f.makeEngine()
+            let start = clock.now
+            func summary() throws -> PostSummary { try f.store.listPosts(workspaceId: nil, accountId: "ig", limit: 10, cursor: nil).posts[0] }
+            // 5 min, 15 min, 45 min, 2 h 15 min apart: the fifth failure lands at 3 h 20 min.
+            try await plan(engine, clock: clock, until: start.adding(milliseconds: 200 * 60_000 + 1))
+            var now = clock.now
+            #expect(try summary().consecutiveFailures == 5)
+            #expect(try summary().refreshState(now: now, failures: FailureBackoff()) == .failing)
+            #expect(try summary().nextDueAt == start.adding(milliseconds: 200 * 60_000 + 6 * hour))  // its band's interval
+            #expect(try f.store.healthFacts().failingPosts == 1)
+            // Retried at the band's interval, and the platform answers now.
+            try await plan(engine, clock: clock, until: start.adding(milliseconds: 200 * 60_000 + 6 * hour + 1))
+            now = clock.now
+            #expect(try summary().consecutiveFailures == 0)
+            #expect(try summary().refreshState(now: now, failures: FailureBackoff()) == .ok)
+            #expect(try f.latest(post).capturedAt != nil)
+            #expect(try f.store.healthFacts().failingPosts == 0)
+        }
+    }
+
+    @Test func postsOfAnExpiredAccountArePausedAndNotPlanned() async throws {
+        let clock = ManualClock()
+        try await withEngineFixture(clock: clock) { f in
+            let account = try await f.account("ig", platform: .instagram)
+            let post = try await f.post("17900000000000031", on: account, daysAgo: 1)
+            try await f.store.setAccountStatus(accountId: "ig", status: .expired, lastError: "token expired")
+            let engine = try await f.makeEngine()
+            try await plan(engine, clock: clock, until: clock.now.adding(milliseconds: 2 * hour))
+            #expect(f.simulator.stats().endpoint(.instagramInsights).requests == 0)
+            let summary = try f.store.listPosts(workspaceId: nil, accountId: "ig", limit: 10, cursor: nil).posts[0]
+            #expect(summary.refreshState(now: clock.now, failures: FailureBackoff()) == .paused)
+            #expect(try f.latest(post).capturedAt == nil)
+        }
+    }
+
+    @Test func aPostOutsideTheWindowStopsBeingDueWithoutACall() async throws {
+        let clock = ManualClock()
+        try await withEngineFixture(clock: clock) { f in
+            let account = try await f.account("ig", platform: .instagram)
+            let post = try await f.post("17900000000000041", on: account, daysAgo: 29.99)
+            let engine = try await f.makeEngine()
+            try await plan(engine, clock: clock, until: clock.now.adding(milliseconds: 2 * day))
+            #expect(try f.captures(post).count == 1)  // once, at once; then it aged out
+            let summary = try f.store.listPosts(workspaceId: nil, accountId: "ig", limit: 10, cursor: nil).posts[0]
+            #expect(summary.nextDueAt == nil)
+        }
+    }
+}
+
+extension EngineFixture {
+    func captures(_ postId: String) throws -> [Timestamp] {
+        try store.history(postId: postId, since: nil, until: nil, limit: 10_000).points.map(\.capturedAt)
+    }
+}
+
+@Suite struct AccountPlanTests {
+    func posts(_ count: Int, prefix: String = "p") -> [MetricsStore.DuePost] {
+        (0..<count).map { index in
+            MetricsStore.DuePost(
+                postId: "\(prefix)\(index)", accountId: "a", workspaceId: "w", platform: .tiktok, externalPostId: "x\(index)",
+                mediaProductType: nil, postedAt: Timestamp(milliseconds: 0), nextDueAt: nil, consecutiveFailures: 0, lastReading: nil)
+        }
+    }
+
+    @Test func oneCallAPostWithinTheBudget() {
+        let due = posts(5)
+        #expect(AccountPlan.choose(platform: .instagram, due: due, remainingCalls: 3, topUp: []).map(\.postId) == ["p0", "p1", "p2"])
+        #expect(AccountPlan.choose(platform: .facebook, due: due, remainingCalls: 9, topUp: []).count == 5)
+        #expect(AccountPlan.choose(platform: .instagram, due: due, remainingCalls: 0, topUp: []).isEmpty)
+    }
+
+    @Test func tiktokFillsItsQueriesWithTheSoonestDue() {
+        let chosen = AccountPlan.choose(platform: .tiktok, due: posts(23), remainingCalls: 5, topUp: posts(30, prefix: "soon"))
+        #expect(chosen.count == 40)  // two queries: 23 due and 17 of the soonest
+        #expect(chosen.prefix(23).map(\.postId) == (0..<23).map { "p\($0)" })
+        #expect(chosen.suffix(17).map(\.postId) == (0..<17).map { "soon\($0)" })
+        // One call left: only the first 20 due, no room for more.
+        #expect(AccountPlan.choose(platform: .tiktok, due: posts(23), remainingCalls: 1, topUp: posts(5, prefix: "soon")).count == 20)
+        #expect(AccountPlan.calls(platform: .tiktok, posts: 41) == 3)
+    }
+}
