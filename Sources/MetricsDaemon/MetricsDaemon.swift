@@ -23,7 +23,8 @@ public enum MetricsDaemon {
                 + RegistrationMethods.all(store: store, health: health)
                 + ReadMethods.all(store: store, clock: engine.clock, failures: engine.configuration.schedule.failures)
                 + ImportMethods.all(store: store)
-                + RefreshMethods.all(engine: engine, store: store, health: health),
+                + RefreshMethods.all(engine: engine, store: store, health: health)
+                + FreshnessMethods.all(store: store, engine: engine),
             mapError: { error, method in mapping.map(error, method: method) })
     }
 

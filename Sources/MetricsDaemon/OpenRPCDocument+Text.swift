@@ -2114,6 +2114,152 @@ extension OpenRPCDocument {
           }
         }
       ]
+    },
+    {
+      "name": "freshness",
+      "summary": "Report how fresh each age band is, and where the call budgets stand.",
+      "description": "For each age band of the cadence ladder (youngest first): its target interval, its posts, those due now, overdue (due for longer than a tenth of the band's interval, at least a minute), failing, paused, never refreshed, and staleness (now minus the last successful capture) at p50/p95/p99. Then for each platform and each connected account: calls made in the last hour against the hourly limit metricsd knows and the planner's share of it. Reads every post of the window (streamed), so it takes a moment on a big database; health is the call to poll.",
+      "paramStructure": "either",
+      "params": [
+        {
+          "name": "workspaceId",
+          "description": "Only this workspace's posts and accounts (platform budgets are the app's, whatever the workspace). Omitted or null: every workspace.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/Id"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        }
+      ],
+      "result": {
+        "name": "freshness",
+        "schema": {
+          "$ref": "#/components/schemas/FreshnessReport"
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/StorageUnavailable"
+        }
+      ],
+      "examples": [
+        {
+          "name": "a studio's freshness",
+          "params": [
+            {
+              "name": "workspaceId",
+              "value": "ws_acme"
+            }
+          ],
+          "result": {
+            "name": "freshness",
+            "value": {
+              "at": "2026-11-24T19:04:00.123Z",
+              "cadence": "ladder",
+              "budgetShare": 0.5,
+              "bands": [
+                {
+                  "band": "<1d",
+                  "minimumAgeSeconds": 0,
+                  "maximumAgeSeconds": 86400,
+                  "targetIntervalSeconds": 3600,
+                  "posts": 4,
+                  "due": 1,
+                  "overdue": 0,
+                  "failing": 0,
+                  "paused": 0,
+                  "neverRefreshed": 1,
+                  "stalenessSeconds": {
+                    "p50": 1260,
+                    "p95": 2820,
+                    "p99": 2820
+                  }
+                },
+                {
+                  "band": "1d-7d",
+                  "minimumAgeSeconds": 86400,
+                  "maximumAgeSeconds": 604800,
+                  "targetIntervalSeconds": 21600,
+                  "posts": 18,
+                  "due": 0,
+                  "overdue": 0,
+                  "failing": 0,
+                  "paused": 0,
+                  "neverRefreshed": 0,
+                  "stalenessSeconds": {
+                    "p50": 9000,
+                    "p95": 20100,
+                    "p99": 21300
+                  }
+                },
+                {
+                  "band": "7d-30d",
+                  "minimumAgeSeconds": 604800,
+                  "maximumAgeSeconds": 2592000,
+                  "targetIntervalSeconds": 86400,
+                  "posts": 61,
+                  "due": 3,
+                  "overdue": 0,
+                  "failing": 1,
+                  "paused": 0,
+                  "neverRefreshed": 0,
+                  "stalenessSeconds": {
+                    "p50": 51000,
+                    "p95": 98000,
+                    "p99": 150000
+                  }
+                }
+              ],
+              "platforms": [
+                {
+                  "platform": "instagram",
+                  "callsLastHour": 31,
+                  "hourlyLimit": 180000,
+                  "budget": 90000,
+                  "remaining": 89969
+                },
+                {
+                  "platform": "tiktok",
+                  "callsLastHour": 2,
+                  "hourlyLimit": 28800,
+                  "budget": 14400,
+                  "remaining": 14398
+                },
+                {
+                  "platform": "facebook",
+                  "callsLastHour": 12,
+                  "hourlyLimit": 180000,
+                  "budget": 90000,
+                  "remaining": 89988
+                }
+              ],
+              "accounts": [
+                {
+                  "accountId": "acct_ig_1",
+                  "workspaceId": "ws_acme",
+                  "platform": "instagram",
+                  "callsLastHour": 31,
+                  "hourlyLimit": 18000,
+                  "budget": 9000,
+                  "remaining": 8969
+                }
+              ]
+            }
+          }
+        }
+      ]
     }
   ],
   "components": {
@@ -3214,6 +3360,240 @@ extension OpenRPCDocument {
         "properties": {
           "platform": {
             "$ref": "#/components/schemas/Platform"
+          }
+        },
+        "additionalProperties": false
+      },
+      "FreshnessBand": {
+        "title": "FreshnessBand",
+        "description": "One age band of the cadence ladder and how fresh its posts are. Posts counted: those with an external id posted within the refresh window, by age at the time of the report.",
+        "type": "object",
+        "required": [
+          "band",
+          "minimumAgeSeconds",
+          "maximumAgeSeconds",
+          "targetIntervalSeconds",
+          "posts",
+          "due",
+          "overdue",
+          "failing",
+          "paused",
+          "neverRefreshed",
+          "stalenessSeconds"
+        ],
+        "properties": {
+          "band": {
+            "type": "string",
+            "minLength": 1,
+            "description": "The band's name: <1d, 1d-7d, 7d-30d, …"
+          },
+          "minimumAgeSeconds": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "maximumAgeSeconds": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "targetIntervalSeconds": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "How often the band's posts are refreshed (before velocity shapes each post's interval between a quarter and twice this)."
+          },
+          "posts": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "due": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Posts of connected accounts whose due time has come."
+          },
+          "overdue": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Of the due posts, those due for longer than a tenth of targetIntervalSeconds (at least a minute): budget or limits held them back."
+          },
+          "failing": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Posts flagged failing (Post.refreshState)."
+          },
+          "paused": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Posts of accounts that are not connected."
+          },
+          "neverRefreshed": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Posts no refresh has captured yet."
+          },
+          "stalenessSeconds": {
+            "oneOf": [
+              {
+                "type": "object",
+                "required": [
+                  "p50",
+                  "p95",
+                  "p99"
+                ],
+                "properties": {
+                  "p50": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "p95": {
+                    "type": "integer",
+                    "minimum": 0
+                  },
+                  "p99": {
+                    "type": "integer",
+                    "minimum": 0
+                  }
+                },
+                "additionalProperties": false
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "Now minus the last successful capture, over the band's posts refreshed at least once, at the 50th, 95th and 99th percentiles (nearest rank); null when none has been."
+          }
+        },
+        "additionalProperties": false
+      },
+      "PlatformBudget": {
+        "title": "PlatformBudget",
+        "description": "A platform's app budget, every account together.",
+        "type": "object",
+        "required": [
+          "platform",
+          "callsLastHour",
+          "hourlyLimit",
+          "budget",
+          "remaining"
+        ],
+        "properties": {
+          "platform": {
+            "$ref": "#/components/schemas/Platform"
+          },
+          "callsLastHour": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Calls made in the last hour (minute buckets), planned or on demand."
+          },
+          "hourlyLimit": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "What metricsd knows it may spend per hour: its rates (the lower of the account's and the platform's, x 3600), or less when the usage headers show the platform's budget is smaller."
+          },
+          "budget": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "The planner's share of hourlyLimit (metricsd --budget-share)."
+          },
+          "remaining": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "What the planner may still spend this hour: budget minus callsLastHour, at least 0."
+          }
+        },
+        "additionalProperties": false
+      },
+      "AccountBudget": {
+        "title": "AccountBudget",
+        "description": "A connected account's budget.",
+        "type": "object",
+        "required": [
+          "accountId",
+          "workspaceId",
+          "platform",
+          "callsLastHour",
+          "hourlyLimit",
+          "budget",
+          "remaining"
+        ],
+        "properties": {
+          "accountId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "workspaceId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "platform": {
+            "$ref": "#/components/schemas/Platform"
+          },
+          "callsLastHour": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Calls made in the last hour (minute buckets), planned or on demand."
+          },
+          "hourlyLimit": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "What metricsd knows it may spend per hour: its rates (the lower of the account's and the platform's, x 3600), or less when the usage headers show the platform's budget is smaller."
+          },
+          "budget": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "The planner's share of hourlyLimit (metricsd --budget-share)."
+          },
+          "remaining": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "What the planner may still spend this hour: budget minus callsLastHour, at least 0."
+          }
+        },
+        "additionalProperties": false
+      },
+      "FreshnessReport": {
+        "title": "FreshnessReport",
+        "type": "object",
+        "required": [
+          "at",
+          "cadence",
+          "budgetShare",
+          "bands",
+          "platforms",
+          "accounts"
+        ],
+        "properties": {
+          "at": {
+            "$ref": "#/components/schemas/Timestamp"
+          },
+          "cadence": {
+            "type": "string",
+            "enum": [
+              "ladder",
+              "fixed"
+            ],
+            "description": "ladder: age bands (metricsd --cadence standard or AGE=INTERVAL,…); fixed: one interval for every post (--cadence fixed:SECONDS)."
+          },
+          "budgetShare": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": 1
+          },
+          "bands": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/FreshnessBand"
+            },
+            "description": "Youngest first."
+          },
+          "platforms": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/PlatformBudget"
+            }
+          },
+          "accounts": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/AccountBudget"
+            },
+            "description": "Connected accounts (of workspaceId when given), by id."
           }
         },
         "additionalProperties": false

@@ -218,3 +218,35 @@ extension MetricsStore {
         }
     }
 }
+
+extension MetricsStore {
+    /// Streams every post with an external id posted at or after `postedSince` (of `workspaceId`, or all) into
+    /// `tally`, without holding them: a million posts cost the tally's numbers, not a million rows.
+    public func tallyFreshness(into tally: inout FreshnessTally, workspaceId: String?, postedSince: Timestamp) async throws {
+        let result = try await pool.read { [tally] db -> FreshnessTally in
+            var tally = tally
+            if let workspaceId {
+                try Self.requireWorkspace(db, workspaceId)
+            }
+            var sql = """
+                SELECT p.posted_at, p.next_due_at, p.last_refreshed_at, p.consecutive_failures, a.status
+                FROM posts p JOIN accounts a ON a.id = p.account_id
+                WHERE p.external_post_id IS NOT NULL AND p.posted_at >= ?
+                """
+            var arguments: StatementArguments = [postedSince]
+            if let workspaceId {
+                sql += " AND a.workspace_id = ?"
+                arguments += [workspaceId]
+            }
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+            while let row = try rows.next() {
+                tally.add(
+                    postedAt: try row.decode(atIndex: 0), nextDueAt: try row.decode(atIndex: 1),
+                    lastRefreshedAt: try row.decode(atIndex: 2), consecutiveFailures: try row.decode(atIndex: 3),
+                    accountStatus: try row.decode(atIndex: 4))
+            }
+            return tally
+        }
+        tally = result
+    }
+}

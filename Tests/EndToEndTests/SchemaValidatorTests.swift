@@ -227,6 +227,7 @@ extension SchemaValidatorTests {
         static let methods = [
             "health", "rpc.discover", "upsertWorkspace", "upsertAccount", "upsertPosts", "listAccounts", "listPosts",
             "latestMetrics", "history", "importMetrics", "refreshAll", "refreshWorkspace", "runStatus", "listRuns", "syncPosts",
+            "freshness",
         ]
 
         let schema: OpenRPCSchema
