@@ -1,3 +1,4 @@
+import MetricsCore
 import MetricsStore
 import NIOCore
 import RefreshEngine
@@ -29,6 +30,11 @@ public struct DaemonConfiguration: Sendable {
     public var scheduleFirstRunDelaySeconds: Int64 = 60
     /// Also discover new posts (syncPosts) for every connected account before each scheduled run.
     public var syncPostsOnSchedule = false
+    /// The one time source of the store, the engine, the platform clients and the schedule: due times, pacing,
+    /// run deadlines, backoff, token lifetimes, snapshot times. A `ScaledClock` makes a demo's hours pass in
+    /// minutes. The socket server's idle timeout and shutdown grace stay in real time: they protect the process,
+    /// not the model.
+    public var clock: any WallClock = SystemClock()
 
     public init(socketPath: String, databasePath: String) {
         self.server = RPCServerConfiguration(socketPath: socketPath)

@@ -23,8 +23,8 @@ struct DaemonService: Service {
         let endpoints = try await companion?.endpoints(replacing: configuration.endpoints) ?? configuration.endpoints
         try await withPlatformHTTPClient { httpClient in
             let engine = try await RefreshEngine(
-                store: store, clients: MetricsDaemon.clients(endpoints, httpClient: httpClient),
-                configuration: configuration.refresh, logger: Logger(label: "metricsd.refresh"))
+                store: store, clients: MetricsDaemon.clients(endpoints, httpClient: httpClient, clock: configuration.clock),
+                configuration: configuration.refresh, clock: configuration.clock, logger: Logger(label: "metricsd.refresh"))
             try await engine.recoverInterruptedRuns()
             try await companion?.daemonReady(store: store, engine: engine)
 
@@ -38,7 +38,7 @@ struct DaemonService: Service {
                 let (store, logger) = (store, logger)
                 services.append(RefreshScheduler(
                     engine: engine, intervalSeconds: interval, firstRunDelaySeconds: configuration.scheduleFirstRunDelaySeconds,
-                    clock: SystemClock(), logger: logger,
+                    clock: configuration.clock, logger: logger,
                     beforeEachRun: { if syncFirst { await MetricsDaemon.syncAllAccounts(store: store, engine: engine, logger: logger) } }))
             }
             services.append(RefreshEngineService(engine: engine))

@@ -38,7 +38,7 @@ struct MetricsdCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
-    @Flag(help: "Demo: start the bundled platform simulator, register seeded accounts and posts, refresh every minute.")
+    @Flag(help: "Demo: start the bundled platform simulator, register seeded accounts and posts, refresh every minute, on a clock running --clock-speed times faster.")
     var demo = false
 
     @Option(help: "With --demo: accounts seeded per platform.")
@@ -50,11 +50,16 @@ struct MetricsdCommand: AsyncParsableCommand {
     @Flag(help: "No built-in schedule: refreshes run only when refreshAll/refreshWorkspace is called (e.g. from cron).")
     var noSchedule = false
 
-    @Option(help: "Seconds between scheduled refreshes. (default: 21600, i.e. 6 hours; 60 with --demo)")
+    @Option(help: "Seconds between scheduled refreshes, on the daemon's clock. (default: 21600, i.e. 6 hours; with --demo a real minute, 60 × --clock-speed)")
     var refreshInterval: Int64?
 
-    @Option(help: "Seconds from start to the first scheduled refresh. (default: 60; 2 with --demo)")
+    @Option(help: "Seconds from start to the first scheduled refresh, on the daemon's clock. (default: 60; with --demo 2 real seconds, 2 × --clock-speed)")
     var firstRefreshDelay: Int64?
+
+    @Option(help: ArgumentHelp(
+        "How many times faster than real time the daemon's clock runs. (default: 1; 60 with --demo, an hour per real minute)",
+        discussion: "Everything that reads the time or waits follows it: due times, pacing and token buckets, run deadlines, backoff, token lifetimes, snapshot times, the schedule. The socket's idle timeout and shutdown grace stay in real time."))
+    var clockSpeed: Double?
 
     @Flag(help: "Before each scheduled refresh, discover new posts of every connected account (syncPosts).")
     var syncPosts = false
@@ -127,6 +132,15 @@ struct MetricsdCommand: AsyncParsableCommand {
         guard latestCacheEntries >= 0 else { throw ValidationError("--latest-cache-entries must not be negative") }
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
+        if let clockSpeed { try Self.validateClockSpeed(clockSpeed) }
+    }
+
+    /// Above a million, a real millisecond would be more than a quarter of a simulated hour and a real day
+    /// thousands of simulated years: no use, and past what the clock's milliseconds hold exactly.
+    static func validateClockSpeed(_ speed: Double) throws {
+        guard speed > 0, speed <= 1_000_000, speed.isFinite else {
+            throw ValidationError("--clock-speed must be a number greater than 0 and at most 1000000 (1 is real time, 60 an hour per minute), not \(speed)")
+        }
     }
 
     func run() async throws {
@@ -153,8 +167,14 @@ struct MetricsdCommand: AsyncParsableCommand {
         configuration.endpoints.graphAPIVersion = graphAPIVersion
         configuration.endpoints.tiktokClientKey = environment["METRICSD_TIKTOK_CLIENT_KEY"]
         configuration.endpoints.tiktokClientSecret = environment["METRICSD_TIKTOK_CLIENT_SECRET"]
-        configuration.scheduleIntervalSeconds = noSchedule ? nil : (refreshInterval ?? (demo ? 60 : 6 * 3600))
-        configuration.scheduleFirstRunDelaySeconds = firstRefreshDelay ?? (demo ? 2 : 60)
+        let speed = clockSpeed ?? (demo ? DemoCompanion.defaultClockSpeed : 1)
+        // The demo's schedule stays what it was in real time: a refresh every real minute, the first 2 s in.
+        func demoRealSeconds(_ seconds: Double) -> Int64 { max(1, Int64((seconds * speed).rounded())) }
+        configuration.scheduleIntervalSeconds = noSchedule ? nil : (refreshInterval ?? (demo ? demoRealSeconds(60) : 6 * 3600))
+        configuration.scheduleFirstRunDelaySeconds = firstRefreshDelay ?? (demo ? demoRealSeconds(2) : 60)
+        if speed != 1 {
+            configuration.clock = ScaledClock(speed: speed)
+        }
         configuration.syncPostsOnSchedule = syncPosts
         configuration.refresh.window = RefreshWindow(days: windowDays)
         configuration.refresh.usageThresholdPercent = usageThreshold
@@ -171,9 +191,10 @@ struct MetricsdCommand: AsyncParsableCommand {
         do {
             if demo {
                 let size = DemoCompanion.Size(accountsPerPlatform: demoAccounts, postsPerAccount: demoPosts)
-                try await MetricsDaemon.run(configuration, logger: logger) { store in
-                    try await DemoCompanion(size: size, store: store, logger: logger)
-                }
+                try await MetricsDaemon.run(
+                    configuration, logger: logger,
+                    clock: { databasePath in try await DemoCompanion.clock(speed: speed, databasePath: databasePath) },
+                    companion: { store, clock in try await DemoCompanion(size: size, store: store, clock: clock, logger: logger) })
             } else {
                 try await MetricsDaemon.run(configuration, logger: logger)
             }
