@@ -24,13 +24,16 @@ public struct DaemonConfiguration: Sendable {
     public var store = MetricsStore.Options()
     public var endpoints = Endpoints()
     public var refresh = RefreshConfiguration()
-    /// The daemon's one clock: due times, pacing, deadlines, token lifetimes.
-    public var clock: any WallClock = SystemClock()
     /// Refresh each post when it is due (`refresh.schedule`); off: refreshes run only when asked (cron).
     public var planner = true
     /// Also discover new posts (syncPosts) of every connected account, at most this often (ms), before the
     /// planner's passes; nil: never.
     public var discoveryIntervalMilliseconds: Int64?
+    /// The one time source of the store, the engine, the platform clients and the planner: due times, pacing,
+    /// run deadlines, backoff, token lifetimes, snapshot times. A `ScaledClock` makes a demo's hours pass in
+    /// minutes. The socket server's idle timeout and shutdown grace stay in real time: they protect the process,
+    /// not the model.
+    public var clock: any WallClock = SystemClock()
 
     public init(socketPath: String, databasePath: String) {
         self.server = RPCServerConfiguration(socketPath: socketPath)

@@ -23,7 +23,7 @@ struct DaemonService: Service {
         let endpoints = try await companion?.endpoints(replacing: configuration.endpoints) ?? configuration.endpoints
         try await withPlatformHTTPClient { httpClient in
             let engine = try await RefreshEngine(
-                store: store, clients: MetricsDaemon.clients(endpoints, httpClient: httpClient),
+                store: store, clients: MetricsDaemon.clients(endpoints, httpClient: httpClient, clock: configuration.clock),
                 configuration: configuration.refresh, clock: configuration.clock, logger: Logger(label: "metricsd.refresh"))
             try await engine.recoverInterruptedRuns()
             try await companion?.daemonReady(store: store, engine: engine)

@@ -30,12 +30,16 @@ public enum MetricsDaemon {
 
     /// Runs until SIGTERM or SIGINT, then stops accepting, finishes in-flight calls and returns.
     ///
-    /// `companion` is made once the store is open and runs beside the daemon for its whole life (the demo's
-    /// simulator, see `DaemonCompanion`).
+    /// `chooseClock`, when given, replaces `configuration.clock` once the socket is known to be free and the
+    /// database's folder exists, before the store opens: the demo anchors its scaled clock at its first start,
+    /// which its database knows. `companion` is made once the store is open, with the daemon's clock, and runs
+    /// beside the daemon for its whole life (the demo's simulator, see `DaemonCompanion`).
     public static func run(
         _ configuration: DaemonConfiguration, logger: Logger,
-        companion makeCompanion: (@Sendable (MetricsStore) async throws -> any DaemonCompanion)? = nil
+        clock chooseClock: (@Sendable (_ databasePath: String) async throws -> any WallClock)? = nil,
+        companion makeCompanion: (@Sendable (MetricsStore, any WallClock) async throws -> any DaemonCompanion)? = nil
     ) async throws {
+        var configuration = configuration
         // Refuse a live daemon's socket before touching its database.
         do {
             try Directories.makeParents(of: configuration.server.socketPath)
@@ -43,6 +47,13 @@ public enum MetricsDaemon {
             try Directories.makeParents(of: configuration.databasePath)
         } catch {
             throw StartupError(description: "\(error)")
+        }
+        if let chooseClock {
+            do {
+                configuration.clock = try await chooseClock(configuration.databasePath)
+            } catch {
+                throw StartupError(description: "cannot set up the clock from \(configuration.databasePath): \(error)")
+            }
         }
         // The event loops read synchronously (the inline methods): give them a reader each, and a few to spare
         // for the engine, so a loop never waits for a free connection.
@@ -58,7 +69,7 @@ public enum MetricsDaemon {
         defer { try? store.close() }
         logger.info("database open", metadata: ["path": "\(configuration.databasePath)"])
 
-        let companion = try await makeCompanion?(store)
+        let companion = try await makeCompanion?(store, configuration.clock)
         let daemon = DaemonService(
             configuration: configuration, store: store, health: HealthMonitor(store: store), companion: companion, logger: logger)
         // The companion first: graceful shutdown goes in reverse order, so it stops after the daemon.
@@ -74,14 +85,18 @@ public enum MetricsDaemon {
         logger.info("stopped")
     }
 
-    static func clients(_ endpoints: DaemonConfiguration.Endpoints, httpClient: HTTPClient) -> PlatformClientSet {
+    /// The platform clients, on `clock` where they read the time (token expiries).
+    static func clients(
+        _ endpoints: DaemonConfiguration.Endpoints, httpClient: HTTPClient, clock: any WallClock = SystemClock()
+    ) -> PlatformClientSet {
         let credentials = endpoints.tiktokClientKey.flatMap { key in
             endpoints.tiktokClientSecret.map { TikTokAppCredentials(clientKey: key, clientSecret: $0) }
         }
         return PlatformClientSet(
-            instagram: InstagramClient(httpClient: httpClient, baseURL: endpoints.instagram, apiVersion: endpoints.graphAPIVersion),
+            instagram: InstagramClient(
+                httpClient: httpClient, baseURL: endpoints.instagram, apiVersion: endpoints.graphAPIVersion, clock: clock),
             facebook: FacebookClient(httpClient: httpClient, baseURL: endpoints.facebook, apiVersion: endpoints.graphAPIVersion),
-            tiktok: TikTokClient(httpClient: httpClient, baseURL: endpoints.tiktok, credentials: credentials))
+            tiktok: TikTokClient(httpClient: httpClient, baseURL: endpoints.tiktok, credentials: credentials, clock: clock))
     }
 
     /// Discovery for every connected account, before a scheduled run (`--sync-posts`).

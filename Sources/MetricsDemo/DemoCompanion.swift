@@ -14,6 +14,12 @@ import Synchronization
 /// hundred posts (some older than the 30-day window, so the scope rule shows), points the daemon's platform
 /// clients at it, registers the accounts as two workspaces and lets discovery (`syncPosts`) register the posts,
 /// as a studio would. The production daemon does not contain any of this: it is composed in by the executable.
+///
+/// Daemon and simulator share one clock, by default a `ScaledClock` at speed 60 anchored at the demo's first
+/// start (`clock(speed:databasePath:)`): an hour passes in a real minute, so the freshness rules, written in
+/// hours and days, show within minutes. The seeded posts leave the 30-day window after about 12 real hours at
+/// that speed, so the simulator's accounts keep publishing (`SimulatorConfiguration.Publishing`) and the
+/// companion discovers the new posts every simulated hour.
 public final class DemoCompanion: DaemonCompanion {
     /// How much the demo seeds: by default two accounts per platform with 60 posts each (about 290 inside the
     /// 30-day window).
@@ -32,25 +38,64 @@ public final class DemoCompanion: DaemonCompanion {
         var seeded: SeedSummary
     }
 
+    /// What discovery needs once the daemon is up.
+    private struct Ready: Sendable {
+        var engine: RefreshEngine
+        var accountIds: [String]
+    }
+
     private let size: Size
-    /// When this demo first started: posts are dated and metrics grow from then, so a restarted demo's platforms
-    /// answer what they would have answered had they never stopped.
+    /// When this demo first started: posts are dated, published and grow from then, and the scaled clock is
+    /// anchored there, so a restarted demo's platforms answer what they would have answered had they never
+    /// stopped.
     private let since: Timestamp
+    private let clock: any WallClock
     private let logger: Logger
     private let startedStream: AsyncThrowingStream<Started, any Error>
     private let startedContinuation: AsyncThrowingStream<Started, any Error>.Continuation
     private let started = Mutex<Started?>(nil)
+    private let readyStream: AsyncStream<Ready>
+    private let readyContinuation: AsyncStream<Ready>.Continuation
 
-    /// `store` tells when this demo first started: when it registered its first workspace, or now for a fresh
-    /// database.
-    public init(size: Size, store: MetricsStore, logger: Logger) async throws {
+    /// The default `--clock-speed` of the demo: an hour per real minute. A post's first simulated day (refreshed
+    /// hourly by the freshness rules) lasts 24 real minutes, a week 2.8 real hours.
+    public static let defaultClockSpeed: Double = 60
+
+    /// How often, on the demo's clock, the companion looks for posts the simulator published: hourly, as often
+    /// as the youngest posts are due, so a new post waits at most an hour before its first refresh.
+    static let discoveryIntervalMilliseconds: Int64 = 3_600_000
+
+    /// `store` tells when this demo first started (see `clock(speed:databasePath:)`); `clock` is the daemon's,
+    /// which the simulator shares.
+    public init(size: Size, store: MetricsStore, clock: any WallClock, logger: Logger) async throws {
         self.size = size
-        self.since = try await store.workspace(id: Self.workspaceIds[0])?.createdAt ?? SystemClock().now
+        self.since = try await store.workspace(id: Self.workspaceIds[0])?.createdAt ?? clock.now
+        self.clock = clock
         self.logger = logger
         (startedStream, startedContinuation) = AsyncThrowingStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        (readyStream, readyContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     static let workspaceIds = ["demo-studio-a", "demo-studio-b"]
+    static let workspaceNames = ["Demo Studio A", "Demo Studio B"]
+
+    /// The demo's clock, read from its database before the daemon opens it: a `ScaledClock` at `speed` whose
+    /// scaled and real times were equal at the demo's first start, so
+    /// `now = firstStart + (realNow − firstStart) × speed` in every session, and a restart continues the same
+    /// timeline (with the real time it was stopped counted, sped up). The first start is when the demo's first
+    /// workspace was registered; a fresh database registers it here, on the real clock, so the anchor is exact.
+    /// Speed 1 is the system clock itself.
+    public static func clock(speed: Double, databasePath: String) async throws -> any WallClock {
+        let store = try MetricsStore.open(path: databasePath)
+        defer { try? store.close() }
+        var firstStart = try await store.workspace(id: workspaceIds[0])?.createdAt
+        if firstStart == nil {
+            _ = try await store.upsertWorkspace(Workspace(id: workspaceIds[0], name: workspaceNames[0]))
+            firstStart = try await store.workspace(id: workspaceIds[0])?.createdAt
+        }
+        guard speed != 1, let firstStart else { return SystemClock() }
+        return ScaledClock(speed: speed, anchor: .at(firstStart))
+    }
 
     /// Starts the simulator on an event loop of its own (on the RPC server's loops it would make demo reads
     /// wait behind simulated platform traffic, which real platforms, being remote, never cause), serves until
@@ -58,10 +103,12 @@ public final class DemoCompanion: DaemonCompanion {
     public func run() async throws {
         do {
             try await MultiThreadedEventLoopGroup.withEventLoopGroup(numberOfThreads: 1) { loops in
-                try await PlatformSimulator.withRunning(configuration: simulatorConfiguration(), eventLoopGroup: loops) { simulator in
+                try await PlatformSimulator.withRunning(
+                    configuration: simulatorConfiguration(), clock: clock, eventLoopGroup: loops
+                ) { simulator in
                     let seeded = try simulator.seed(SimulatorSeed(generate: .init(
-                        accountsPerPlatform: size.accountsPerPlatform, postsPerAccount: size.postsPerAccount, seed: 2026,
-                        maxAgeDays: 40, referenceTime: since)))
+                        accountsPerPlatform: size.accountsPerPlatform, postsPerAccount: size.postsPerAccount, seed: Self.seed,
+                        maxAgeDays: Self.seedSpanDays, referenceTime: since)))
                     logger.info("demo: platform simulator running", metadata: [
                         "url": "\(simulator.baseURL)", "accounts": "\(seeded.accounts.count)", "posts": "\(seeded.postCount)",
                     ])
@@ -69,6 +116,8 @@ public final class DemoCompanion: DaemonCompanion {
                     started.withLock { $0 = value }
                     startedContinuation.yield(value)
                     startedContinuation.finish()
+                    // Until the daemon has stopped: graceful shutdown reaches the companion last.
+                    try? await cancelWhenGracefulShutdown { try await self.discoverPublishedPosts() }
                     try? await gracefulShutdown()
                 }
             }
@@ -78,13 +127,42 @@ public final class DemoCompanion: DaemonCompanion {
         }
     }
 
-    /// A simulated day of metric growth per minute: the demo refreshes every minute, and at real speed its
-    /// history would be flat lines.
+    /// The seeded accounts keep publishing at the seed's own density (its posts span 40 days), from the first
+    /// start on, so a restarted demo finds the posts published while it was stopped. Metrics grow with the
+    /// shared clock: no separate growth speed.
     private func simulatorConfiguration() -> SimulatorConfiguration {
         var configuration = SimulatorConfiguration()
-        configuration.insights.growthSpeed = 1440
-        configuration.insights.growthSince = since.iso8601
+        configuration.publishing = .init(
+            postsPerAccountPerDay: Double(size.postsPerAccount) / Double(Self.seedSpanDays), since: since.iso8601,
+            seed: Self.seed)
         return configuration
+    }
+
+    static let seed: UInt64 = 2026
+    static let seedSpanDays = 40
+
+    /// Every simulated hour, registers the posts the simulator published since the last look, as a studio's
+    /// publishing pipeline would. Runs until cancelled; a failed look is logged and the next one tried.
+    private func discoverPublishedPosts() async throws {
+        var iterator = readyStream.makeAsyncIterator()
+        guard let ready = await iterator.next() else { return }
+        var next = clock.now.adding(milliseconds: Self.discoveryIntervalMilliseconds)
+        while true {
+            try await clock.sleep(until: next)
+            next = max(next.adding(milliseconds: Self.discoveryIntervalMilliseconds), clock.now)
+            var registered = 0
+            for accountId in ready.accountIds {
+                do {
+                    registered += try await ready.engine.syncPosts(accountId: accountId).registered
+                } catch {
+                    try Task.checkCancellation()
+                    logger.debug("demo: post discovery failed", metadata: ["account": "\(accountId)", "error": "\(error)"])
+                }
+            }
+            logger.debug("demo: discovered published posts", metadata: [
+                "registered": "\(registered)", "at": "\(clock.now.iso8601)",
+            ])
+        }
     }
 
     public func endpoints(replacing configured: DaemonConfiguration.Endpoints) async throws -> DaemonConfiguration.Endpoints {
@@ -104,18 +182,23 @@ public final class DemoCompanion: DaemonCompanion {
     /// Registers the seeded accounts (idempotent: a restarted demo reuses its database) and discovers their posts.
     public func daemonReady(store: MetricsStore, engine: RefreshEngine) async throws {
         guard let seeded = started.withLock({ $0?.seeded }) else { return }
-        _ = try await store.upsertWorkspace(Workspace(id: Self.workspaceIds[0], name: "Demo Studio A"))
-        _ = try await store.upsertWorkspace(Workspace(id: Self.workspaceIds[1], name: "Demo Studio B"))
+        for (id, name) in zip(Self.workspaceIds, Self.workspaceNames) {
+            _ = try await store.upsertWorkspace(Workspace(id: id, name: name))
+        }
+        var accountIds: [String] = []
         for (index, account) in seeded.accounts.enumerated() {
             let id = "demo-\(account.platform.rawValue)-\(index)"
             _ = try await store.upsertAccount(AccountRegistration(
                 id: id, workspaceId: Self.workspaceIds[index % 2], platform: account.platform,
                 externalAccountId: account.id, accessToken: account.accessToken, refreshToken: account.refreshToken,
                 tokenExpiresAt: account.accessTokenExpiresAt))
+            accountIds.append(id)
             let sync = try await engine.syncPosts(accountId: id)
             logger.info("demo: registered account", metadata: [
                 "account": "\(id)", "platform": "\(account.platform.rawValue)", "postsDiscovered": "\(sync.discovered)",
             ])
         }
+        readyContinuation.yield(Ready(engine: engine, accountIds: accountIds))
+        readyContinuation.finish()
     }
 }

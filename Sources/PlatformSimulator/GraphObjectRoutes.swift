@@ -68,7 +68,7 @@ extension SimulatorWorld {
             return graphFailure(.invalidParameter("Syntax error in fields"), endpoint: endpoint, account: account.id)
         }
         let page: GraphPage
-        switch graphPage(account.postIDs, context: context) {
+        switch graphPage(listing(of: account, now: context.now), context: context) {
         case .success(let value): page = value
         case .failure(let error): return graphFailure(error, endpoint: endpoint, account: account.id)
         }
@@ -77,7 +77,7 @@ extension SimulatorWorld {
         json.key("data")
         json.beginArray()
         for id in page.ids {
-            guard let post = posts[id] else { continue }
+            guard let post = post(id, now: context.now) else { continue }
             if let error = write(&self, post, fields, context, &json) {
                 return graphFailure(error, endpoint: endpoint, account: account.id)
             }

@@ -49,7 +49,7 @@ extension SimulatorWorld {
                 endpoint: .graphOther, account: nil, outcome: .error)
         }
         let edge = rest.count == 2 ? rest.last : nil
-        let object = lookUp(String(id))
+        let object = lookUp(String(id), now: now)
         let endpoint = Self.endpoint(object: object, edge: edge)
 
         let grant: AccessGrant
@@ -126,8 +126,8 @@ extension SimulatorWorld {
             response: SimulatedResponse(json: json), endpoint: endpoint, account: account.id, outcome: .success)
     }
 
-    func lookUp(_ id: String) -> GraphObject? {
-        if let post = posts[id], !post.deleted {
+    func lookUp(_ id: String, now: Timestamp) -> GraphObject? {
+        if let post = post(id, now: now), !post.deleted {
             switch post.platform {
             case .instagram: return .instagramMedia(post)
             case .facebook: return .facebookPost(post)
@@ -222,16 +222,16 @@ extension SimulatorWorld {
 
     // MARK: Paging
 
-    /// Graph's cursor paging over a list of ids: `limit`, `after`/`before` cursors, `since`/`until` (Unix seconds),
-    /// and a `paging.next` URL that is present exactly when another page exists.
+    /// Graph's cursor paging over an account's listing: `limit`, `after`/`before` cursors, `since`/`until` (Unix
+    /// seconds), and a `paging.next` URL that is present exactly when another page exists.
     struct GraphPage {
-        var ids: ArraySlice<String>
+        var ids: [String]
         var startOffset: Int
         var endOffset: Int
         var hasNext: Bool
     }
 
-    func graphPage(_ ids: [String], context: GraphContext) -> Result<GraphPage, GraphError> {
+    func graphPage(_ listing: [ListedPost], context: GraphContext) -> Result<GraphPage, GraphError> {
         let query = context.request.query
         var limit = configuration.paging.graphDefaultLimit
         if let text = query["limit"] {
@@ -240,8 +240,8 @@ extension SimulatorWorld {
         }
         let since = query["since"].flatMap { Int64($0) }.map { Timestamp(seconds: $0) }
         let until = query["until"].flatMap { Int64($0) }.map { Timestamp(seconds: $0) }
-        let visible = ids.filter { id in
-            guard let post = posts[id], !post.deleted else { return false }
+        let visible = listing.filter { post in
+            if post.deleted { return false }
             if let since, post.createdAt < since { return false }
             if let until, post.createdAt > until { return false }
             return true
@@ -253,7 +253,8 @@ extension SimulatorWorld {
         }
         start = min(start, visible.count)
         let end = min(visible.count, start + limit)
-        return .success(GraphPage(ids: visible[start..<end], startOffset: start, endOffset: end, hasNext: end < visible.count))
+        return .success(GraphPage(
+            ids: visible[start..<end].map(\.id), startOffset: start, endOffset: end, hasNext: end < visible.count))
     }
 
     static func cursor(_ offset: Int) -> String {

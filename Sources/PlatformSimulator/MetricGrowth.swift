@@ -18,8 +18,9 @@ enum MetricGrowth {
     }
 }
 
-/// The age metric growth is computed from: real age, with the time since the simulator started sped up by
-/// `speed` (the demo's `growthSpeed`, so refreshes a minute apart see a day's growth). Speed 1 is the clock.
+/// The age metric growth is computed from: the age on the simulator's clock, with the time since the simulator
+/// started sped up by `speed` (`growthSpeed`: growth alone runs fast, where a `ScaledClock` speeds up everything).
+/// Speed 1 is the clock.
 ///
 /// Fixed when the simulator starts: changing the speed later would make counters jump, even backwards.
 struct GrowthTimeline: Sendable {

@@ -22,8 +22,8 @@ enum SeedGenerator {
                 for j in 1...max(1, request.postsPerAccount) where request.postsPerAccount > 0 {
                     let age = Int64(random.nextUnit() * Double(span))
                     posts.append(makePost(
-                        platform, account: account.id, k: k, j: j, createdAt: origin.adding(milliseconds: -age),
-                        random: &random))
+                        platform, account: account.id, id: postID(platform, account: account.id, k: k, j: j),
+                        createdAt: origin.adding(milliseconds: -age), random: &random))
                 }
             }
         }
@@ -42,8 +42,18 @@ enum SeedGenerator {
         }
     }
 
-    private static func makePost(
-        _ platform: Platform, account: String, k: Int, j: Int, createdAt: Timestamp, random: inout SplitMix64
+    private static func postID(_ platform: Platform, account: String, k: Int, j: Int) -> String {
+        switch platform {
+        case .instagram: "179" + pad(k, 7) + pad(j, 7)
+        case .facebook: account + "_10" + pad(j, 13)
+        case .tiktok: "7" + pad(k, 6) + pad(j, 12)
+        }
+    }
+
+    /// A post with plausible numbers drawn from `random`; published posts (`PublishingSchedule`) are drawn here
+    /// too, so they look like seeded ones.
+    static func makePost(
+        _ platform: Platform, account: String, id: String, createdAt: Timestamp, random: inout SplitMix64
     ) -> SimulatorSeed.Post {
         // Log-uniform views between 100 and 100,000; everything else a plausible fraction of them.
         let views = Int64(100 * pow10(random.nextUnit() * 3))
@@ -74,7 +84,7 @@ enum SeedGenerator {
             }
             growth["reach"] = Double(reach) / 10
             return SimulatorSeed.Post(
-                id: "179" + pad(k, 7) + pad(j, 7), account: account, mediaProductType: type, createdAt: createdAt,
+                id: id, account: account, mediaProductType: type, createdAt: createdAt,
                 metrics: metrics, growthPerDay: growth)
         case .facebook:
             metrics["reach"] = reach
@@ -85,11 +95,11 @@ enum SeedGenerator {
             growth["reactions.like"] = Double(likes) / 20
             growth["reach"] = Double(reach) / 10
             return SimulatorSeed.Post(
-                id: account + "_10" + pad(j, 13), account: account, createdAt: createdAt, metrics: metrics,
+                id: id, account: account, createdAt: createdAt, metrics: metrics,
                 growthPerDay: growth)
         case .tiktok:
             return SimulatorSeed.Post(
-                id: "7" + pad(k, 6) + pad(j, 12), account: account, createdAt: createdAt, metrics: metrics,
+                id: id, account: account, createdAt: createdAt, metrics: metrics,
                 growthPerDay: growth)
         }
     }

@@ -13,6 +13,7 @@ public struct SimulatorConfiguration: Sendable, Hashable, Codable {
     public var faults = Faults()
     public var insights = Insights()
     public var paging = Paging()
+    public var publishing = Publishing()
 
     public init() {}
 
@@ -92,8 +93,9 @@ public struct SimulatorConfiguration: Sendable, Hashable, Codable {
         public var impressionsMaxVersion = 21
         public var tiktokMaxVideoIDs = 20
         public var tiktokMaxListCount = 20
-        /// Simulated days of metric growth per real day after the simulator starts (1: real time). The demo
-        /// runs at 1440, a day a minute, so its refreshes minutes apart show the counters moving. Read at start.
+        /// Days of metric growth per day of the simulator's clock after it starts (1: the clock's pace), for
+        /// growth alone; a `ScaledClock` (`platform-sim --clock-speed`) speeds up everything, tokens and budgets
+        /// too, and is what the demo uses. Read at start.
         public var growthSpeed: Double = 1
         /// When growth starts running at `growthSpeed` (ISO 8601); nil: when the simulator starts. A restarted
         /// demo passes its first start, so its counters continue the same curve instead of starting over.
@@ -107,6 +109,24 @@ public struct SimulatorConfiguration: Sendable, Hashable, Codable {
         public var graphMaxLimit = 100
 
         public init() {}
+    }
+
+    /// New posts as simulated time passes (see `PublishingSchedule`): every account publishes
+    /// `postsPerAccountPerDay` posts a day from `since` on, at times drawn from `seed`. Off (0) by default, so a
+    /// seeded world stays exactly what was seeded. Read at start, like `growthSpeed`: a later change would move
+    /// posts that have already appeared.
+    public struct Publishing: Sendable, Hashable, Codable {
+        public var postsPerAccountPerDay: Double = 0
+        /// When publishing starts (ISO 8601); nil: when the simulator starts. A restarted demo passes its first
+        /// start, so the posts it published before it stopped are there again, with the same ids and times.
+        public var since: String? = nil
+        public var seed: UInt64 = 1
+
+        public init(postsPerAccountPerDay: Double = 0, since: String? = nil, seed: UInt64 = 1) {
+            self.postsPerAccountPerDay = postsPerAccountPerDay
+            self.since = since
+            self.seed = seed
+        }
     }
 }
 
@@ -122,6 +142,7 @@ extension SimulatorConfiguration {
         faults = try c.decodeIfPresent(Faults.self, forKey: .faults) ?? d.faults
         insights = try c.decodeIfPresent(Insights.self, forKey: .insights) ?? d.insights
         paging = try c.decodeIfPresent(Paging.self, forKey: .paging) ?? d.paging
+        publishing = try c.decodeIfPresent(Publishing.self, forKey: .publishing) ?? d.publishing
     }
 }
 
@@ -217,5 +238,25 @@ extension SimulatorConfiguration.Paging {
         let d = Self()
         graphDefaultLimit = try c.decodeIfPresent(Int.self, forKey: .graphDefaultLimit) ?? d.graphDefaultLimit
         graphMaxLimit = try c.decodeIfPresent(Int.self, forKey: .graphMaxLimit) ?? d.graphMaxLimit
+    }
+}
+
+extension SimulatorConfiguration.Publishing {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        postsPerAccountPerDay = try c.decodeIfPresent(Double.self, forKey: .postsPerAccountPerDay) ?? d.postsPerAccountPerDay
+        since = try c.decodeIfPresent(String.self, forKey: .since)
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        // At most one post a millisecond: the schedule's slots are whole milliseconds.
+        guard postsPerAccountPerDay >= 0, postsPerAccountPerDay <= 86_400_000, postsPerAccountPerDay.isFinite else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .postsPerAccountPerDay, in: c,
+                debugDescription: "postsPerAccountPerDay must be a number from 0 (off) to 86400000")
+        }
+        if let since, Timestamp(iso8601: since) == nil {
+            throw DecodingError.dataCorruptedError(
+                forKey: .since, in: c, debugDescription: "since must be an ISO 8601 time, not \(since)")
+        }
     }
 }

@@ -10,7 +10,11 @@ import NIOHTTP1
 struct SimulatorWorld: Sendable {
     var configuration: SimulatorConfiguration
     let growth: GrowthTimeline
+    /// nil: nothing is published after seeding. Fixed at start (see `SimulatorConfiguration.Publishing`).
+    let publishing: PublishingSchedule?
     var accounts: [String: SimulatedAccount] = [:]
+    /// Account ids by ordinal (index 0 holds ordinal 1): how a published post's id finds its account.
+    var accountOrdinals: [String] = []
     var posts: [String: SimulatedPost] = [:]
     var accessTokens: [String: AccessGrant] = [:]
     var refreshTokens: [String: RefreshGrant] = [:]
@@ -28,6 +32,7 @@ struct SimulatorWorld: Sendable {
         growth = GrowthTimeline(
             startedAt: configuration.insights.growthSince.flatMap { Timestamp(iso8601: $0) } ?? startedAt,
             speed: configuration.insights.growthSpeed)
+        publishing = PublishingSchedule(configuration.publishing, startedAt: startedAt)
         faultRandom = SplitMix64(seed: configuration.faults.seed)
         metaAppWindow = SlidingWindowCounter(
             windowSeconds: configuration.metaLimits.windowSeconds, buckets: configuration.metaLimits.windowBuckets)

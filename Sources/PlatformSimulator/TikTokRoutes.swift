@@ -111,7 +111,7 @@ extension SimulatorWorld {
         json.beginArray()
         var seen = Set<String>()
         for id in ids where seen.insert(id).inserted {
-            guard let post = posts[id], post.platform == .tiktok, !post.deleted, post.accountID == account.id else {
+            guard let post = post(id, now: now), post.platform == .tiktok, !post.deleted, post.accountID == account.id else {
                 continue
             }
             writeVideo(post, fields: fields, now: now, into: &json)
@@ -147,7 +147,7 @@ extension SimulatorWorld {
                 endpoint: .tiktokVideoList, account: account.id, now: now)
         }
         let cursor = body.cursor ?? Int64.max
-        let older = account.postIDs.drop { id in (posts[id]?.createdAt.milliseconds ?? 0) >= cursor }
+        let older = listing(of: account, now: now).drop { $0.createdAt.milliseconds >= cursor }
         let slots = older.prefix(maxCount)
         var json = JSONWriter(reservingCapacity: 96 + 96 * slots.count)
         json.beginObject()
@@ -156,10 +156,9 @@ extension SimulatorWorld {
         json.key("videos")
         json.beginArray()
         var nextCursor = cursor == Int64.max ? now.milliseconds : cursor
-        for id in slots {
-            guard let post = posts[id] else { continue }
-            nextCursor = post.createdAt.milliseconds
-            if !post.deleted { writeVideo(post, fields: fields, now: now, into: &json) }
+        for slot in slots {
+            nextCursor = slot.createdAt.milliseconds
+            if !slot.deleted, let post = post(slot.id, now: now) { writeVideo(post, fields: fields, now: now, into: &json) }
         }
         json.endArray()
         json.field("cursor", nextCursor)

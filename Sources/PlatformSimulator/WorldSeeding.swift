@@ -26,11 +26,7 @@ extension SimulatorWorld {
                 touched.insert(previous.accountID)
             }
             let isNew = posts[post.id]?.accountID != post.account
-            posts[post.id] = SimulatedPost(
-                id: post.id, platform: owner.platform, accountID: owner.id,
-                productType: post.mediaProductType ?? .feed, createdAt: post.createdAt, tooNew: post.tooNew,
-                deleted: post.deleted, notEnoughViewers: post.notEnoughViewers, metrics: post.metrics,
-                growthPerDay: post.growthPerDay)
+            posts[post.id] = SimulatedPost(post, owner: owner)
             if isNew { accounts[owner.id]?.postIDs.append(post.id) }
             touched.insert(owner.id)
         }
@@ -70,8 +66,15 @@ extension SimulatorWorld {
                 accountID: account.id,
                 expiresAt: account.refreshTokenExpiresAt ?? now.adding(seconds: tokens.tiktokRefreshSeconds))
         }
+        let ordinal: Int
+        if let existing = accounts[account.id] {
+            ordinal = existing.ordinal
+        } else {
+            accountOrdinals.append(account.id)
+            ordinal = accountOrdinals.count
+        }
         accounts[account.id] = SimulatedAccount(
-            platform: account.platform, id: account.id, hideLikes: account.hideLikes,
+            platform: account.platform, id: account.id, ordinal: ordinal, hideLikes: account.hideLikes,
             scopes: account.scopes.map(Set.init) ?? SimulatedAccount.allTikTokScopes,
             postIDs: accounts[account.id]?.postIDs ?? [], accessToken: account.accessToken,
             refreshToken: account.refreshToken)

@@ -38,7 +38,7 @@ struct MetricsdCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
-    @Flag(help: "Demo: start the bundled platform simulator, register seeded accounts and posts, refresh every minute.")
+    @Flag(help: "Demo: start the bundled platform simulator, register seeded accounts and posts, refresh every minute, on a clock running --clock-speed times faster.")
     var demo = false
 
     @Option(help: "With --demo: accounts seeded per platform.")
@@ -58,6 +58,11 @@ struct MetricsdCommand: AsyncParsableCommand {
 
     @Option(help: "Failures in a row after which a post is flagged failing (it is still retried, at its band's interval).")
     var failingAfter: Int = 5
+
+    @Option(help: ArgumentHelp(
+        "How many times faster than real time the daemon's clock runs. (default: 1; 60 with --demo, an hour per real minute)",
+        discussion: "Everything that reads the time or waits follows it: due times, pacing and token buckets, run deadlines, backoff, token lifetimes, snapshot times, the planner. The socket's idle timeout and shutdown grace stay in real time."))
+    var clockSpeed: Double?
 
     @Flag(help: "Discover new posts of every connected account (syncPosts), at most once an hour, before the planner's passes.")
     var syncPosts = false
@@ -135,6 +140,15 @@ struct MetricsdCommand: AsyncParsableCommand {
         guard latestCacheEntries >= 0 else { throw ValidationError("--latest-cache-entries must not be negative") }
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
+        if let clockSpeed { try Self.validateClockSpeed(clockSpeed) }
+    }
+
+    /// Above a million, a real millisecond would be more than a quarter of a simulated hour and a real day
+    /// thousands of simulated years: no use, and past what the clock's milliseconds hold exactly.
+    static func validateClockSpeed(_ speed: Double) throws {
+        guard speed > 0, speed <= 1_000_000, speed.isFinite else {
+            throw ValidationError("--clock-speed must be a number greater than 0 and at most 1000000 (1 is real time, 60 an hour per minute), not \(speed)")
+        }
     }
 
     func run() async throws {
@@ -163,6 +177,10 @@ struct MetricsdCommand: AsyncParsableCommand {
         configuration.endpoints.tiktokClientSecret = environment["METRICSD_TIKTOK_CLIENT_SECRET"]
         configuration.planner = !noSchedule
         configuration.discoveryIntervalMilliseconds = syncPosts ? 3_600_000 : nil
+        let speed = clockSpeed ?? (demo ? DemoCompanion.defaultClockSpeed : 1)
+        if speed != 1 {
+            configuration.clock = ScaledClock(speed: speed)
+        }
         configuration.refresh.window = RefreshWindow(days: windowDays)
         configuration.refresh.schedule = RefreshSchedule(
             cadence: try Cadence.parse(cadence, windowDays: windowDays), failures: FailureBackoff(failingAfter: failingAfter))
@@ -181,9 +199,10 @@ struct MetricsdCommand: AsyncParsableCommand {
         do {
             if demo {
                 let size = DemoCompanion.Size(accountsPerPlatform: demoAccounts, postsPerAccount: demoPosts)
-                try await MetricsDaemon.run(configuration, logger: logger) { store in
-                    try await DemoCompanion(size: size, store: store, logger: logger)
-                }
+                try await MetricsDaemon.run(
+                    configuration, logger: logger,
+                    clock: { databasePath in try await DemoCompanion.clock(speed: speed, databasePath: databasePath) },
+                    companion: { store, clock in try await DemoCompanion(size: size, store: store, clock: clock, logger: logger) })
             } else {
                 try await MetricsDaemon.run(configuration, logger: logger)
             }

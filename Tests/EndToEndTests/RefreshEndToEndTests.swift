@@ -7,7 +7,9 @@ import Testing
 /// Refreshes through the socket, against `metricsd --demo`: the bundled platform simulator, two workspaces
 /// (demo-studio-a: demo-instagram-0, demo-tiktok-2, demo-facebook-4; demo-studio-b: demo-instagram-1,
 /// demo-tiktok-3, demo-facebook-5) and their discovered posts. `--no-schedule`, so every run is one a test
-/// asked for; rates high, so a whole refresh takes well under a second unless a test slows it on purpose.
+/// asked for; rates high, so a whole refresh takes well under a second unless a test slows it on purpose;
+/// `--clock-speed 1`: real time, in which each demo account publishes a post every 16 hours or so (rarely
+/// during a test), and counters and token lifetimes barely move while a test runs.
 @Suite(.serialized) struct RefreshEndToEndTests {
     static let workspaceA = "demo-studio-a"
     static let workspaceB = "demo-studio-b"
@@ -16,7 +18,7 @@ import Testing
     /// `--rate`/`--account-rate` for every platform; `instagramAccountRate` replaces Instagram's per-account
     /// rate to make runs last (each Instagram post costs a few calls, one account at a time).
     static func demoArguments(instagramAccountRate: String = "1000:1000") -> [String] {
-        var arguments = ["--demo", "--no-schedule"]
+        var arguments = ["--demo", "--no-schedule", "--clock-speed", "1"]
         for platform in ["instagram", "facebook", "tiktok"] {
             arguments += ["--rate", "\(platform)=1000:1000"]
         }

@@ -50,4 +50,60 @@ struct PlatformSimExecutableTests {
         let stats = try await HTTPProbe.get("\(base)/_sim/stats")
         #expect(stats.body.contains("\"instagram.insights\""))
     }
+
+    @Test("--clock-speed runs the simulator's clock from --start-time, that many times faster than real time",
+          .enabled(if: binary != nil, "platform-sim is built by `swift build`"))
+    func clockSpeed() async throws {
+        let binary = try #require(Self.binary)
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["--port", "0", "--clock-speed", "3600", "--start-time", "2026-01-01T00:00:00Z"]
+        let output = Pipe()
+        process.standardOutput = output
+        let launched = Date()
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        var line = Data()
+        let handle = output.fileHandleForReading
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let first = String(decoding: line, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+        let base = String(first.dropFirst("listening on ".count))
+        let reply = try await HTTPProbe.get("\(base)/_sim/clock")
+        let elapsed = Date().timeIntervalSince(launched)
+        let clock = try JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any]
+        #expect(clock?["manual"] as? Bool == false)
+        let now = try #require(clock?["now"] as? Int64)
+        let start: Int64 = 1_767_225_600_000
+        // Anchored when it started, after `launched`: at most the real time since, 3600 times over.
+        #expect(now >= start)
+        #expect(now <= start + Int64(elapsed * 1000) * 3600 + 3600, "\(reply.body)")
+    }
+
+    @Test("--clock-speed must be positive and excludes --manual-clock", .enabled(if: binary != nil, "platform-sim is built by `swift build`"))
+    func clockSpeedRefused() throws {
+        let binary = try #require(Self.binary)
+        for (arguments, message) in [
+            (["--clock-speed", "60", "--manual-clock"], "--clock-speed and --manual-clock exclude each other"),
+            (["--clock-speed=0"], "--clock-speed must be a number greater than 0"),
+        ] {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = arguments
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 64, "\(arguments)")
+            #expect(text.contains(message), "\(text)")
+        }
+    }
 }
