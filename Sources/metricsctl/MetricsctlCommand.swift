@@ -30,6 +30,7 @@ struct MetricsctlCommand: ParsableCommand {
             RefreshCommand.self,
             RunsCommand.self,
             RunCommand.self,
+            FreshnessCommand.self,
             CallCommand.self,
         ])
 

@@ -125,3 +125,26 @@ import Testing
         if case .array(let runs)? = run["runs"] { #expect(runs.first?["status"] == "interrupted") }
     }
 }
+
+/// `metricsctl freshness` as an operator reads it.
+@Suite struct FreshnessCommandTests {
+    @Test func freshnessPrintsBandsAndBudgetsAsTablesAndAsJSON() throws {
+        let daemon = try RefreshEndToEndTests.demoDaemon()
+        try daemon.result("refreshAll")
+        let json = try MetricsctlTests.json(["freshness", "--workspace", RefreshEndToEndTests.workspaceA], daemon: daemon)
+        #expect(json["cadence"] == "ladder")
+        let run = try MetricsctlTests.metricsctl(["freshness", "--accounts"], daemon: daemon)
+        #expect(run.status == 0)
+        let lines = MetricsctlTests.lines(run.stdout)
+        #expect(lines.first?.hasPrefix("as of ") == true)
+        let header = try #require(lines.first { $0.hasPrefix("AGE") })
+        #expect(header.contains("STALE P50") && header.contains("OVERDUE"))
+        #expect(lines.contains { $0.hasPrefix("<1d") && $0.contains("1h 00m 00s") })
+        #expect(lines.contains { $0.hasPrefix("7d-30d") && $0.contains("1d 0h 00m") })
+        #expect(lines.contains { $0.hasPrefix("instagram") && $0.contains("(all)") })
+        #expect(lines.contains { $0.contains("demo-tiktok-2") })
+        let unknown = try MetricsctlTests.metricsctl(["freshness", "--workspace", "nope"], daemon: daemon)
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("nope"))
+    }
+}
