@@ -38,7 +38,7 @@ struct MetricsdCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
-    @Flag(help: "Demo: start the bundled platform simulator, register seeded accounts and posts, refresh every minute, on a clock running --clock-speed times faster.")
+    @Flag(help: "Demo: start the bundled platform simulator, register seeded accounts and posts, refresh each post when it is due, on a clock running --clock-speed times faster.")
     var demo = false
 
     @Option(help: "With --demo: accounts seeded per platform.")
