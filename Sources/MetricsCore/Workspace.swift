@@ -2,10 +2,13 @@
 public struct Workspace: Sendable, Hashable {
     public var id: String
     public var name: String
+    /// An IANA time-zone name: "a day" of the history reads is this zone's calendar day.
+    public var timeZone: String
 
-    public init(id: String, name: String) {
+    public init(id: String, name: String, timeZone: String = "UTC") {
         self.id = id
         self.name = name
+        self.timeZone = timeZone
     }
 }
 

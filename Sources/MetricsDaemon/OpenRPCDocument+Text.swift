@@ -249,6 +249,24 @@ extension OpenRPCDocument {
             "minLength": 1,
             "maxLength": 1024
           }
+        },
+        {
+          "name": "timeZone",
+          "description": "An IANA time-zone name (Europe/Paris, America/New_York, UTC). \"A day\" of the history reads (series, deltas by day, rollups, retention, bestTimes) is this zone's calendar day. Omitted or null: UTC. An unknown name is -32602 naming timeZone. Changing it rebuilds the workspace's daily rollups and totals from its raw snapshots (metadata of rebuilt days is not kept).",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 64
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "default": "UTC"
+          }
         }
       ],
       "result": {
@@ -258,7 +276,8 @@ extension OpenRPCDocument {
           "required": [
             "id",
             "name",
-            "created"
+            "created",
+            "timeZone"
           ],
           "properties": {
             "id": {
@@ -270,6 +289,10 @@ extension OpenRPCDocument {
             },
             "created": {
               "type": "boolean"
+            },
+            "timeZone": {
+              "type": "string",
+              "minLength": 1
             }
           },
           "additionalProperties": false
@@ -301,6 +324,7 @@ extension OpenRPCDocument {
             "value": {
               "id": "ws_acme",
               "name": "Acme Studio",
+              "timeZone": "UTC",
               "created": true
             }
           }

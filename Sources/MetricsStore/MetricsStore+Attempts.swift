@@ -41,11 +41,8 @@ extension MetricsStore {
         }
         defer { if !snapshots.isEmpty { latestCache.invalidate(snapshots.lazy.map(\.postId)) } }
         return try await pool.write { db in
-            let written = try Self.insert(db, snapshots, onConflict: """
-                DO UPDATE SET impressions = excluded.impressions, views = excluded.views, reach = excluded.reach,
-                    likes = excluded.likes, comments = excluded.comments, shares = excluded.shares,
-                    saves = excluded.saves, metadata = excluded.metadata
-                """)
+            var writer = SnapshotWriter(db)
+            let written = try writer.write(snapshots, onConflict: .replace)
             let fetched = try db.cachedStatement(sql: """
                 UPDATE posts SET last_refreshed_at = ?, last_attempt_at = ?, last_error = NULL, consecutive_failures = 0,
                     next_due_at = ?, last_main_value = coalesce(?, last_main_value), last_main_at = coalesce(?, last_main_at)

@@ -12,6 +12,8 @@ extension MetricsStore {
         public var lastRun: RefreshRunInfo?
         /// Posts whose failures in a row reach the schedule's `failingAfter`.
         public var failingPosts: Int
+        /// Raw snapshot rows (kept as a counter beside the table: counting millions of rows is not a health check).
+        public var snapshotRows: Int64
     }
 
     public func healthFacts() throws -> HealthFacts {
@@ -26,8 +28,10 @@ extension MetricsStore {
             let failing = try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM posts INDEXED BY posts_failing WHERE consecutive_failures >= ? AND consecutive_failures > 0",
                 arguments: [schedule.failures.failingAfter]) ?? 0
+            let snapshotRows = try Int64.fetchOne(db, sql: "SELECT value FROM store_stats WHERE name = 'snapshot_rows'") ?? 0
             return HealthFacts(
-                sizeBytes: pageCount * pageSize + walBytes(), accountsByStatus: byStatus, lastRun: lastRun, failingPosts: failing)
+                sizeBytes: pageCount * pageSize + walBytes(), accountsByStatus: byStatus, lastRun: lastRun, failingPosts: failing,
+                snapshotRows: snapshotRows)
         }
     }
 

@@ -9,10 +9,10 @@ extension MetricsStore {
     }
 
     static func workspace(_ db: Database, id: String) throws -> WorkspaceSummary? {
-        try Row.fetchOne(db, sql: "SELECT name, created_at, updated_at FROM workspaces WHERE id = ?", arguments: [id]).map { row in
+        try Row.fetchOne(db, sql: "SELECT name, created_at, updated_at, time_zone FROM workspaces WHERE id = ?", arguments: [id]).map { row in
             WorkspaceSummary(
-                workspace: Workspace(id: id, name: try row.decode(atIndex: 0)), createdAt: try row.decode(atIndex: 1),
-                updatedAt: try row.decode(atIndex: 2))
+                workspace: Workspace(id: id, name: try row.decode(atIndex: 0), timeZone: try row.decode(atIndex: 3)),
+                createdAt: try row.decode(atIndex: 1), updatedAt: try row.decode(atIndex: 2))
         }
     }
 
@@ -58,7 +58,7 @@ extension MetricsStore {
             var arguments: StatementArguments = []
             if let workspaceId {
                 try Self.requireWorkspace(db, workspaceId)
-                conditions.append("a.workspace_id = ?")
+                conditions.append("p.workspace_id = ?")
                 arguments += [workspaceId]
             }
             if let accountId {
@@ -73,7 +73,7 @@ extension MetricsStore {
                 arguments += try PostCursor.parse(cursor).afterArguments
             }
             var sql = """
-                SELECT p.id, a.workspace_id, p.account_id, p.platform, p.external_post_id, p.media_product_type,
+                SELECT p.id, p.workspace_id, p.account_id, p.platform, p.external_post_id, p.media_product_type,
                        p.posted_at, p.last_refreshed_at, p.last_error, p.next_due_at, p.consecutive_failures, a.status
                 FROM posts p JOIN accounts a ON a.id = p.account_id
                 """

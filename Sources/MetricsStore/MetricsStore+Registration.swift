@@ -9,18 +9,27 @@ extension MetricsStore {
         case updated
     }
 
+    /// Registers or renames a workspace, and sets its time zone. A new time zone moves its posts' days: their
+    /// rollups and the workspace's totals are rebuilt from the raw snapshots, in this transaction.
     public func upsertWorkspace(_ workspace: Workspace) async throws -> Upsert {
         let now = clock.now.milliseconds
+        guard let calendar = LocalCalendar(identifier: workspace.timeZone) else {
+            throw StoreError(.invalid, input: .timeZone, message: "unknown time zone \"\(workspace.timeZone)\"; expected an IANA name such as Europe/Paris")
+        }
         return try await pool.write { db in
-            let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM workspaces WHERE id = ?", arguments: [workspace.id]) ?? false
+            let previous = try String.fetchOne(db, sql: "SELECT time_zone FROM workspaces WHERE id = ?", arguments: [workspace.id])
             try db.execute(
                 sql: """
-                    INSERT INTO workspaces (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT(id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at
+                    INSERT INTO workspaces (id, name, created_at, updated_at, time_zone) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at, time_zone = excluded.time_zone
                     """,
-                arguments: [workspace.id, workspace.name, now, now]
+                arguments: [workspace.id, workspace.name, now, now, workspace.timeZone]
             )
-            return exists ? .updated : .created
+            if let previous, previous != workspace.timeZone {
+                try DailySummaries.rebuildRollups(db, postKeys: DailySummaries.postKeys(db, workspaceId: workspace.id), calendar: calendar)
+                try DailySummaries.rebuildTotals(db, workspaceId: workspace.id)
+            }
+            return previous == nil ? .created : .updated
         }
     }
 
@@ -32,7 +41,9 @@ extension MetricsStore {
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM workspaces WHERE id = ?", arguments: [account.workspaceId]) != nil else {
                 throw StoreError.notFound(.workspace, id: account.workspaceId, input: .workspaceId)
             }
-            let existingPlatform = try Platform.fetchOne(db, sql: "SELECT platform FROM accounts WHERE id = ?", arguments: [account.id])
+            let existing = try Row.fetchOne(db, sql: "SELECT platform, workspace_id FROM accounts WHERE id = ?", arguments: [account.id])
+            let existingPlatform: Platform? = try existing?.decode(atIndex: 0)
+            let previousWorkspace: String? = try existing?.decode(atIndex: 1)
             if let existingPlatform, existingPlatform != account.platform {
                 throw StoreError(
                     .conflict, input: .platform,
@@ -69,6 +80,15 @@ extension MetricsStore {
                     account.accessToken, account.refreshToken, account.tokenExpiresAt?.milliseconds, now, now,
                 ]
             )
+            if let previousWorkspace, previousWorkspace != account.workspaceId {
+                // The account moved: its posts, their days (the new workspace's time zone) and both workspaces' totals.
+                try db.execute(sql: "UPDATE posts SET workspace_id = ? WHERE account_id = ?", arguments: [account.workspaceId, account.id])
+                let keys = try Int64.fetchAll(db, sql: "SELECT key FROM posts WHERE account_id = ?", arguments: [account.id])
+                var writer = SnapshotWriter(db)
+                try DailySummaries.rebuildRollups(db, postKeys: keys, calendar: writer.calendar(of: account.workspaceId))
+                try DailySummaries.rebuildTotals(db, workspaceId: previousWorkspace)
+                try DailySummaries.rebuildTotals(db, workspaceId: account.workspaceId)
+            }
             return existingPlatform == nil ? .created : .updated
         }
     }
@@ -84,19 +104,22 @@ extension MetricsStore {
         let now = clock.now.milliseconds
         return try await pool.write { db in
             var platformOfAccount: [String: Platform] = [:]
+            var workspaceOfAccount: [String: String] = [:]
             var result = UpsertPostsResult(created: 0, updated: 0)
-            let accountStatement = try db.cachedStatement(sql: "SELECT platform FROM accounts WHERE id = ?")
-            let existingStatement = try db.cachedStatement(sql: "SELECT platform FROM posts WHERE id = ?")
+            let accountStatement = try db.cachedStatement(sql: "SELECT platform, workspace_id FROM accounts WHERE id = ?")
+            let existingStatement = try db.cachedStatement(sql: "SELECT platform, workspace_id, key FROM posts WHERE id = ?")
+            var moved: [(key: Int64, from: String, to: String)] = []
             let holderStatement = try db.cachedStatement(
                 sql: "SELECT id FROM posts WHERE account_id = ? AND external_post_id = ? AND id != ?")
             // A new post is due at once (when published, if later; never outside the window). An existing one keeps
             // its due time, unless it only now gets the external id it needs to be refreshed at all.
             let upsertStatement = try db.cachedStatement(sql: """
                 INSERT INTO posts (id, account_id, platform, external_post_id, media_product_type, posted_at, created_at, updated_at,
-                                   next_due_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   next_due_at, workspace_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET
                     account_id = excluded.account_id,
+                    workspace_id = excluded.workspace_id,
                     platform = excluded.platform,
                     external_post_id = excluded.external_post_id,
                     media_product_type = excluded.media_product_type,
@@ -113,11 +136,12 @@ extension MetricsStore {
                 if let known = platformOfAccount[post.accountId] {
                     platform = known
                 } else {
-                    guard let parsed = try Platform.fetchOne(accountStatement, arguments: [post.accountId]) else {
+                    guard let row = try Row.fetchOne(accountStatement, arguments: [post.accountId]) else {
                         throw StoreError.notFound(.account, id: post.accountId, input: .accountId, index: index)
                     }
-                    platformOfAccount[post.accountId] = parsed
-                    platform = parsed
+                    platform = try row.decode(atIndex: 0)
+                    platformOfAccount[post.accountId] = platform
+                    workspaceOfAccount[post.accountId] = try row.decode(atIndex: 1)
                 }
                 if let mediaType = post.mediaProductType, platform != .instagram {
                     throw StoreError(
@@ -125,7 +149,11 @@ extension MetricsStore {
                         message: "\(mediaType.rawValue) is an Instagram media product type; account \"\(post.accountId)\" is on \(platform.rawValue)"
                     )
                 }
-                let existingPlatform = try Platform.fetchOne(existingStatement, arguments: [post.id])
+                let existing = try Row.fetchOne(existingStatement, arguments: [post.id])
+                let existingPlatform: Platform? = try existing?.decode(atIndex: 0)
+                if let existing, let to = workspaceOfAccount[post.accountId], try existing.decode(String.self, atIndex: 1) != to {
+                    moved.append((try existing.decode(atIndex: 2), try existing.decode(atIndex: 1), to))
+                }
                 if let existingPlatform, existingPlatform != platform {
                     throw StoreError(
                         .conflict, input: .accountId, index: index,
@@ -143,9 +171,20 @@ extension MetricsStore {
                 let firstDue = post.externalPostId == nil ? nil : schedule.firstDue(postedAt: post.postedAt, now: clock.now)
                 try upsertStatement.execute(arguments: [
                     post.id, post.accountId, platform.rawValue, post.externalPostId, post.mediaProductType?.rawValue,
-                    post.postedAt.milliseconds, now, now, firstDue,
+                    post.postedAt.milliseconds, now, now, firstDue, workspaceOfAccount[post.accountId],
                 ])
                 if existingPlatform == nil { result.created += 1 } else { result.updated += 1 }
+            }
+            if !moved.isEmpty {
+                // Posts that moved to an account of another workspace: their days and both workspaces' totals.
+                var writer = SnapshotWriter(db)
+                for destination in Set(moved.map(\.to)) {
+                    try DailySummaries.rebuildRollups(
+                        db, postKeys: moved.filter { $0.to == destination }.map(\.key), calendar: writer.calendar(of: destination))
+                }
+                for workspace in Set(moved.map(\.from) + moved.map(\.to)) {
+                    try DailySummaries.rebuildTotals(db, workspaceId: workspace)
+                }
             }
             return result
         }

@@ -34,12 +34,12 @@ extension MetricsStore {
 
     /// A post's platform and newest snapshot (NULLs when it has none), or no row for an unknown post.
     /// `INDEXED BY`: the planner would pick the unique index on `id` and then read the table row; the covering
-    /// index answers the platform in one descent.
+    /// index answers the platform and the post key (every index of `posts` carries its key) in one descent.
     static let latestByPostSQL = """
-        SELECT p.platform, m.captured_at, m.impressions, m.views, m.reach, m.likes, m.comments, m.shares, m.saves
+        SELECT p.platform, s.captured_at, s.impressions, s.views, s.reach, s.likes, s.comments, s.shares, s.saves
         FROM posts p INDEXED BY posts_platform_by_id
-        LEFT JOIN post_metrics m
-            ON m.post_id = p.id AND m.captured_at = (SELECT max(captured_at) FROM post_metrics WHERE post_id = p.id)
+        LEFT JOIN snapshots s
+            ON s.post_key = p.key AND s.captured_at = (SELECT max(captured_at) FROM snapshots WHERE post_key = p.key)
         WHERE p.id = ?
         """
 
@@ -60,7 +60,8 @@ extension MetricsStore {
     public func latestMetrics(workspaceId: String, platform: Platform?, limit: Int, cursor: String? = nil) throws -> LatestPage {
         let page = try pool.read { db in
             try Self.requireWorkspace(db, workspaceId)
-            var sql = "SELECT p.id, p.posted_at FROM posts p JOIN accounts a ON a.id = p.account_id WHERE a.workspace_id = ?"
+            // The workspace's own index serves the order: a page costs the same at any workspace size.
+            var sql = "SELECT p.id, p.posted_at FROM posts p INDEXED BY posts_by_workspace WHERE p.workspace_id = ?"
             var arguments: StatementArguments = [workspaceId]
             if let platform {
                 sql += " AND p.platform = ?"
@@ -107,8 +108,8 @@ extension MetricsStore {
     }
 
     static let historySQL = """
-        SELECT captured_at, \(metricColumns) FROM post_metrics
-        WHERE post_id = ? AND captured_at >= ? AND captured_at <= ?
+        SELECT captured_at, \(metricColumns) FROM snapshots
+        WHERE post_key = (SELECT key FROM posts WHERE id = ?) AND captured_at >= ? AND captured_at <= ?
         ORDER BY captured_at ASC LIMIT ?
         """
 
@@ -131,15 +132,11 @@ extension MetricsStore {
     public func importSnapshots(_ snapshots: [Snapshot]) async throws -> ImportResult {
         defer { latestCache.invalidate(snapshots.lazy.map(\.postId)) }
         return try await pool.write { db in
-            let postStatement = try db.cachedStatement(sql: "SELECT 1 FROM posts WHERE id = ?")
-            var knownPosts: Set<String> = []
-            for (index, snapshot) in snapshots.enumerated() where !knownPosts.contains(snapshot.postId) {
-                guard try Bool.fetchOne(postStatement, arguments: [snapshot.postId]) != nil else {
-                    throw StoreError.notFound(.post, id: snapshot.postId, input: .postId, index: index)
-                }
-                knownPosts.insert(snapshot.postId)
+            var writer = SnapshotWriter(db)
+            for (index, snapshot) in snapshots.enumerated() where try writer.post(snapshot.postId) == nil {
+                throw StoreError.notFound(.post, id: snapshot.postId, input: .postId, index: index)
             }
-            let inserted = try Self.insert(db, snapshots, onConflict: "DO NOTHING")
+            let inserted = try writer.write(snapshots, onConflict: .keepExisting)
             // The velocity rule reads a post's newest main counter from the post; an import may bring a newer one.
             var newest: [String: (at: Timestamp, value: Int64)] = [:]
             for snapshot in snapshots {
@@ -156,24 +153,5 @@ extension MetricsStore {
             }
             return ImportResult(imported: inserted, skipped: snapshots.count - inserted)
         }
-    }
-
-    static func insert(_ db: Database, _ snapshots: [Snapshot], onConflict: String) throws -> Int {
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO post_metrics (post_id, captured_at, \(metricColumns), metadata)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(post_id, captured_at) \(onConflict)
-            """)
-        var written = 0
-        for snapshot in snapshots {
-            let values = snapshot.values
-            let metadata = snapshot.metadata.isEmpty ? nil : JSONWriter.string(MetadataValue.object(snapshot.metadata))
-            try statement.execute(arguments: [
-                snapshot.postId, snapshot.capturedAt.milliseconds, values.impressions, values.views, values.reach,
-                values.likes, values.comments, values.shares, values.saves, metadata,
-            ])
-            written += db.changesCount
-        }
-        return written
     }
 }

@@ -130,6 +130,10 @@ enum SchemaMigrations {
                 """)
         }
 
+        migrator.registerMigration("v5-compact-snapshots-and-rollups") { db in
+            try CompactSnapshotsMigration.migrate(db)
+        }
+
         return migrator
     }
 }

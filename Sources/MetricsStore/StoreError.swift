@@ -20,7 +20,7 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// The input the error is about, by the name the store's methods give it.
     public enum Input: String, Sendable {
-        case workspaceId, accountId, postId, runId, platform, externalAccountId, externalPostId, mediaProductType, cursor
+        case workspaceId, accountId, postId, runId, platform, externalAccountId, externalPostId, mediaProductType, cursor, timeZone
     }
 
     public var kind: Kind

@@ -105,7 +105,7 @@ import Testing
         ])
         #expect(try latestViews() == 6)  // backfilling an older point leaves the newest as it is
         try await store.writeForTesting { db in
-            try db.execute(sql: "UPDATE post_metrics SET views = 7 WHERE post_id = 'instagram-0'")
+            try db.execute(sql: "UPDATE snapshots SET views = 7 WHERE post_key = (SELECT key FROM posts WHERE id = 'instagram-0')")
         }
         #expect(try latestViews() == 7)
         #expect(store.latestCache.count == 1)
@@ -124,7 +124,7 @@ import Testing
         let outsider = try DatabaseQueue(path: store.path)
         try await outsider.write { db in
             try db.execute(sql: """
-                INSERT INTO post_metrics (post_id, captured_at, views) VALUES ('instagram-0', ?, 9)
+                INSERT INTO snapshots (post_key, captured_at, views) VALUES ((SELECT key FROM posts WHERE id = 'instagram-0'), ?, 9)
                 """, arguments: [temporary.clock.now.milliseconds + 1])
         }
         try outsider.close()

@@ -143,7 +143,7 @@ struct EngineFixture {
     func latestMetadata(_ postId: String) throws -> [String: MetadataValue] {
         let text = try store.read { db in
             try String.fetchOne(
-                db, sql: "SELECT metadata FROM post_metrics WHERE post_id = ? ORDER BY captured_at DESC LIMIT 1",
+                db, sql: "SELECT r.metadata FROM daily_rollups r JOIN posts p ON p.key = r.post_key WHERE p.id = ? ORDER BY r.day DESC LIMIT 1",
                 arguments: [postId])
         }
         guard let text else { return [:] }
@@ -152,7 +152,7 @@ struct EngineFixture {
 
     func snapshotCount(_ postId: String) throws -> Int {
         try store.read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM post_metrics WHERE post_id = ?", arguments: [postId]) ?? 0
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM snapshots s JOIN posts p ON p.key = s.post_key WHERE p.id = ?", arguments: [postId]) ?? 0
         }
     }
 }

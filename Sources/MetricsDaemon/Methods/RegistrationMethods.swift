@@ -10,10 +10,18 @@ enum RegistrationMethods {
 
     static func all(store: MetricsStore, health: HealthMonitor) -> [RPCMethod] {
         [
-            .task("upsertWorkspace", parameters: ["id", "name"]) { fields, _ in
-                let workspace = Workspace(id: try WireFormat.id(fields, "id"), name: try fields.string("name"))
+            .task("upsertWorkspace", parameters: ["id", "name", "timeZone"]) { fields, _ in
+                let timeZone = try fields.optionalString("timeZone", maxLength: 64) ?? "UTC"
+                guard LocalCalendar(identifier: timeZone) != nil else {
+                    throw RPCError.invalidParams(
+                        field: "timeZone", reason: "unknown time zone \"\(timeZone)\"; expected an IANA name such as Europe/Paris or UTC")
+                }
+                let workspace = Workspace(id: try WireFormat.id(fields, "id"), name: try fields.string("name"), timeZone: timeZone)
                 let outcome = try await store.upsertWorkspace(workspace)
-                return ["id": .string(workspace.id), "name": .string(workspace.name), "created": .bool(outcome == .created)]
+                return [
+                    "id": .string(workspace.id), "name": .string(workspace.name), "timeZone": .string(workspace.timeZone),
+                    "created": .bool(outcome == .created),
+                ]
             },
 
             .task(
