@@ -108,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "metricsd",
             dependencies: [
-                "MetricsDaemon", "MetricsDemo", "MetricsCore", "RefreshEngine",
+                "MetricsDaemon", "MetricsDemo", "MetricsCore", "MetricsStore", "RefreshEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -45,6 +45,9 @@ struct DaemonService: Service {
                 }
                 services.append(PlannerService(planner: planner, logger: logger))
             }
+            if let policy = configuration.retention {
+                services.append(RetentionService(store: store, policy: policy, clock: configuration.clock, logger: logger))
+            }
             services.append(RefreshEngineService(engine: engine))
             // No signals here: the outer group owns them, and its graceful shutdown reaches this one.
             try await ServiceGroup(services: services, logger: logger).run()

@@ -63,7 +63,15 @@ final class HealthMonitor: Sendable {
             let troubled = count(.expired) + count(.needsReconnect)
             let lastRunFailed = facts.lastRun?.status == .failed
             report["status"] = .string(troubled > 0 || lastRunFailed ? "degraded" : "ok")
-            report["database"] = ["ok": true, "sizeBytes": .int(facts.sizeBytes)]
+            report["database"] = [
+                "ok": true, "sizeBytes": .int(facts.sizeBytes), "snapshotRows": .int(facts.snapshotRows),
+                "lastRetention": facts.lastRetention.map { pass in
+                    [
+                        "startedAt": .string(pass.startedAt.iso8601), "finishedAt": .string(pass.finishedAt.iso8601),
+                        "deletedSnapshots": .int(pass.deletedSnapshots),
+                    ]
+                } ?? .null,
+            ]
             report["accounts"] = [
                 "connected": .int(count(.connected)), "expired": .int(count(.expired)),
                 "needsReconnect": .int(count(.needsReconnect)), "disconnected": .int(count(.disconnected)),

@@ -39,7 +39,13 @@ extension OpenRPCDocument {
               "uptimeSeconds": 3605,
               "database": {
                 "ok": true,
-                "sizeBytes": 4308992
+                "sizeBytes": 4308992,
+                "snapshotRows": 1843200,
+                "lastRetention": {
+                  "startedAt": "2026-11-24T19:00:00.012Z",
+                  "finishedAt": "2026-11-24T19:00:01.304Z",
+                  "deletedSnapshots": 18250
+                }
               },
               "accounts": {
                 "connected": 3,
@@ -3102,7 +3108,9 @@ extension OpenRPCDocument {
                 "type": "object",
                 "required": [
                   "ok",
-                  "sizeBytes"
+                  "sizeBytes",
+                  "snapshotRows",
+                  "lastRetention"
                 ],
                 "properties": {
                   "ok": {
@@ -3111,6 +3119,40 @@ extension OpenRPCDocument {
                   "sizeBytes": {
                     "type": "integer",
                     "minimum": 0
+                  },
+                  "snapshotRows": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "Raw snapshot rows (retention thins old days to one each)."
+                  },
+                  "lastRetention": {
+                    "oneOf": [
+                      {
+                        "type": "object",
+                        "required": [
+                          "startedAt",
+                          "finishedAt",
+                          "deletedSnapshots"
+                        ],
+                        "properties": {
+                          "startedAt": {
+                            "$ref": "#/components/schemas/Timestamp"
+                          },
+                          "finishedAt": {
+                            "$ref": "#/components/schemas/Timestamp"
+                          },
+                          "deletedSnapshots": {
+                            "type": "integer",
+                            "minimum": 0
+                          }
+                        },
+                        "additionalProperties": false
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ],
+                    "description": "The last retention pass (metricsd --keep-raw-days, --keep-days): a minute after start, then hourly; null before the first."
                   }
                 },
                 "additionalProperties": false
@@ -3136,7 +3178,7 @@ extension OpenRPCDocument {
                 "additionalProperties": false
               }
             ],
-            "description": "{ok: true, sizeBytes} when the database answers (sizeBytes counts the database's pages and its write-ahead log); {ok: false, sizeBytes: null, error} when it does not."
+            "description": "{ok: true, sizeBytes, snapshotRows, lastRetention} when the database answers (sizeBytes counts the database's pages and its write-ahead log); {ok: false, sizeBytes: null, error} when it does not."
           },
           "accounts": {
             "description": "Accounts by status; every count is null when the database cannot be read (unknown, not zero).",

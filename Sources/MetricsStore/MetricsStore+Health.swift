@@ -14,6 +14,7 @@ extension MetricsStore {
         public var failingPosts: Int
         /// Raw snapshot rows (kept as a counter beside the table: counting millions of rows is not a health check).
         public var snapshotRows: Int64
+        public var lastRetention: RetentionPass?
     }
 
     public func healthFacts() throws -> HealthFacts {
@@ -31,7 +32,7 @@ extension MetricsStore {
             let snapshotRows = try Int64.fetchOne(db, sql: "SELECT value FROM store_stats WHERE name = 'snapshot_rows'") ?? 0
             return HealthFacts(
                 sizeBytes: pageCount * pageSize + walBytes(), accountsByStatus: byStatus, lastRun: lastRun, failingPosts: failing,
-                snapshotRows: snapshotRows)
+                snapshotRows: snapshotRows, lastRetention: try Self.lastRetentionPass(db))
         }
     }
 

@@ -45,6 +45,10 @@ public struct MetricsStore: Sendable {
         configuration.maximumReaderCount = options.maximumReaderCount
         configuration.foreignKeysEnabled = true
         configuration.prepareDatabase { db in
+            // A new database frees the pages retention empties (PRAGMA incremental_vacuum). The mode takes only on a
+            // database without tables yet (before WAL is turned on): an older database ignores it and keeps
+            // reusing its free pages instead.
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
             // WAL + NORMAL: a crash can lose the last transactions only on power loss, never corrupt, and
             // commits skip an fsync each. DatabasePool turns WAL on by itself.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")

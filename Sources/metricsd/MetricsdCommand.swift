@@ -3,6 +3,7 @@ import Logging
 import MetricsCore
 import MetricsDaemon
 import MetricsDemo
+import MetricsStore
 import NIOCore
 import RefreshEngine
 
@@ -66,6 +67,12 @@ struct MetricsdCommand: AsyncParsableCommand {
 
     @Flag(help: "Discover new posts of every connected account (syncPosts), at most once an hour, before the planner's passes.")
     var syncPosts = false
+
+    @Option(help: "Local days of raw snapshots kept whole (today counts as one); older days keep only their last snapshot. 0 keeps every snapshot.")
+    var keepRawDays: Int = 14
+
+    @Option(help: "Local days of history kept at all (snapshots, daily rollups, totals); 0 keeps it forever.")
+    var keepDays: Int = 0
 
     @Option(help: "Days back a post's postedAt may be and still be refreshed.")
     var windowDays: Int = 30
@@ -133,6 +140,10 @@ struct MetricsdCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
+        guard keepRawDays >= 0, keepDays >= 0 else { throw ValidationError("--keep-raw-days and --keep-days must not be negative") }
+        if keepDays > 0, keepRawDays > keepDays {
+            throw ValidationError("--keep-raw-days (\(keepRawDays)) cannot be more than --keep-days (\(keepDays))")
+        }
         guard budgetShare > 0, budgetShare <= 1 else { throw ValidationError("--budget-share must be more than 0 and at most 1") }
         guard failingAfter >= 1 else { throw ValidationError("--failing-after must be at least 1") }
         guard maxRequestBytes >= 1024 else { throw ValidationError("--max-request-bytes must be at least 1024") }
@@ -175,6 +186,8 @@ struct MetricsdCommand: AsyncParsableCommand {
         configuration.endpoints.graphAPIVersion = graphAPIVersion
         configuration.endpoints.tiktokClientKey = environment["METRICSD_TIKTOK_CLIENT_KEY"]
         configuration.endpoints.tiktokClientSecret = environment["METRICSD_TIKTOK_CLIENT_SECRET"]
+        configuration.retention = keepRawDays == 0 && keepDays == 0
+            ? nil : MetricsStore.RetentionPolicy(keepRawDays: keepRawDays, keepDays: keepDays)
         configuration.planner = !noSchedule
         configuration.discoveryIntervalMilliseconds = syncPosts ? 3_600_000 : nil
         let speed = clockSpeed ?? (demo ? DemoCompanion.defaultClockSpeed : 1)
