@@ -24,7 +24,8 @@ public enum MetricsDaemon {
                 + ReadMethods.all(store: store, clock: engine.clock, failures: engine.configuration.schedule.failures)
                 + ImportMethods.all(store: store)
                 + RefreshMethods.all(engine: engine, store: store, health: health)
-                + FreshnessMethods.all(store: store, engine: engine),
+                + FreshnessMethods.all(store: store, engine: engine)
+                + HistoryMethods.all(store: store, clock: engine.clock),
             mapError: { error, method in mapping.map(error, method: method) })
     }
 

@@ -953,7 +953,8 @@ extension OpenRPCDocument {
                   "likes": 954,
                   "comments": 41,
                   "shares": 77,
-                  "saves": 130
+                  "saves": 130,
+                  "engagementRate": 0.100075
                 },
                 {
                   "postId": "post_0002",
@@ -965,7 +966,8 @@ extension OpenRPCDocument {
                   "likes": null,
                   "comments": null,
                   "shares": null,
-                  "saves": null
+                  "saves": null,
+                  "engagementRate": null
                 }
               ],
               "nextCursor": null
@@ -1002,7 +1004,8 @@ extension OpenRPCDocument {
                   "likes": 3120,
                   "comments": 88,
                   "shares": 215,
-                  "saves": null
+                  "saves": null,
+                  "engagementRate": 0.085122
                 }
               ],
               "nextCursor": "MTc2NDAwMDAwMDAwMDpwb3N0X3R0XzAwMDc"
@@ -2290,6 +2293,2341 @@ extension OpenRPCDocument {
           }
         }
       ]
+    },
+    {
+      "name": "deltas",
+      "summary": "How much each post grew over the last day or week.",
+      "description": "Per post: now, its newest snapshot; before, the newest snapshot at or before now.capturedAt minus the period (24 hours for day, 7 × 24 hours for week: exact durations, not calendar days), null if none; and per metric change = now − before and changePercent = change / before × 100 (null when before is null or 0; change null when either is null). Give postIds (each answered in order; an unknown one is -32001 naming postIds[i]), or workspaceId (with platform) to page through a workspace's posts in listPosts' order (limit, cursor, nextCursor).",
+      "paramStructure": "either",
+      "x-params-exclusive": [
+        [
+          "postIds"
+        ],
+        [
+          "workspaceId",
+          "platform",
+          "limit",
+          "cursor"
+        ]
+      ],
+      "x-params-one-required": [
+        [
+          "postIds",
+          "workspaceId"
+        ]
+      ],
+      "params": [
+        {
+          "name": "postIds",
+          "description": "Posts to compare, 1 to 1000. Excludes workspaceId, platform, limit and cursor.",
+          "required": false,
+          "schema": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "minItems": 1,
+            "maxItems": 1000,
+            "items": {
+              "$ref": "#/components/schemas/Id"
+            }
+          }
+        },
+        {
+          "name": "workspaceId",
+          "description": "A workspace, a page of its posts at a time (required when postIds is not given).",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/Id"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "platform",
+          "description": "With workspaceId: only this platform's posts.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/Platform"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "period",
+          "description": "day (24 hours) or week (7 × 24 hours).",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "enum": [
+              "day",
+              "week"
+            ]
+          }
+        },
+        {
+          "name": "limit",
+          "description": "With workspaceId: posts per page, 1 to 1000; default 100.",
+          "required": false,
+          "schema": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 1000,
+            "default": 100
+          }
+        },
+        {
+          "name": "cursor",
+          "description": "With workspaceId: nextCursor of the previous page.",
+          "required": false,
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "maxLength": 1024
+          }
+        }
+      ],
+      "result": {
+        "name": "deltas",
+        "schema": {
+          "type": "object",
+          "required": [
+            "period",
+            "deltas",
+            "nextCursor"
+          ],
+          "properties": {
+            "period": {
+              "type": "string",
+              "enum": [
+                "day",
+                "week"
+              ]
+            },
+            "deltas": {
+              "type": "array",
+              "items": {
+                "$ref": "#/components/schemas/PostDelta"
+              }
+            },
+            "nextCursor": {
+              "type": [
+                "string",
+                "null"
+              ]
+            }
+          },
+          "additionalProperties": false
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/StorageUnavailable"
+        }
+      ],
+      "examples": [
+        {
+          "name": "a post's day",
+          "params": [
+            {
+              "name": "postIds",
+              "value": [
+                "post_0001"
+              ]
+            },
+            {
+              "name": "period",
+              "value": "day"
+            }
+          ],
+          "result": {
+            "name": "deltas",
+            "value": {
+              "period": "day",
+              "deltas": [
+                {
+                  "postId": "post_0001",
+                  "platform": "instagram",
+                  "now": {
+                    "capturedAt": "2026-11-24T19:04:00.123Z",
+                    "impressions": null,
+                    "views": 1250,
+                    "reach": 900,
+                    "likes": 80,
+                    "comments": 6,
+                    "shares": 4,
+                    "saves": 9
+                  },
+                  "before": {
+                    "capturedAt": "2026-11-23T18:30:00.000Z",
+                    "impressions": null,
+                    "views": 1000,
+                    "reach": 760,
+                    "likes": 64,
+                    "comments": 6,
+                    "shares": 3,
+                    "saves": 0
+                  },
+                  "changes": {
+                    "impressions": {
+                      "change": null,
+                      "changePercent": null
+                    },
+                    "views": {
+                      "change": 250,
+                      "changePercent": 25
+                    },
+                    "reach": {
+                      "change": 140,
+                      "changePercent": 18.421052631578945
+                    },
+                    "likes": {
+                      "change": 16,
+                      "changePercent": 25
+                    },
+                    "comments": {
+                      "change": 0,
+                      "changePercent": 0
+                    },
+                    "shares": {
+                      "change": 1,
+                      "changePercent": 33.33333333333333
+                    },
+                    "saves": {
+                      "change": 9,
+                      "changePercent": null
+                    }
+                  }
+                }
+              ],
+              "nextCursor": null
+            }
+          }
+        }
+      ]
+    },
+    {
+      "name": "series",
+      "summary": "A metric as a series of local days or weeks.",
+      "description": "Buckets are the workspace's local calendar days (upsertWorkspace timeZone), or weeks starting on Monday, from the bucket of since to the bucket of until (at most 800 days apart). Per post: value = the metric's last value in that bucket (its last snapshot in it), null when the post has no snapshot in the bucket. For a workspace (with platform): value = that sum over its posts that have a snapshot in the bucket with the metric reported (null when none). increase = value minus the previous bucket's value (null for the first bucket, or when either value is null). Counters only (engagementRate does not add up across posts). Read from the daily rollups, which keep each day's last snapshot whatever retention thins.",
+      "paramStructure": "either",
+      "x-params-exclusive": [
+        [
+          "postIds"
+        ],
+        [
+          "workspaceId",
+          "platform"
+        ]
+      ],
+      "x-params-one-required": [
+        [
+          "postIds",
+          "workspaceId"
+        ]
+      ],
+      "x-params-ordered": [
+        [
+          "since",
+          "until"
+        ]
+      ],
+      "params": [
+        {
+          "name": "postIds",
+          "description": "Posts, each a series in its workspace's time zone; excludes workspaceId and platform.",
+          "required": false,
+          "schema": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "minItems": 1,
+            "maxItems": 1000,
+            "items": {
+              "$ref": "#/components/schemas/Id"
+            }
+          }
+        },
+        {
+          "name": "workspaceId",
+          "description": "A workspace: one series of its posts' sums.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/Id"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "platform",
+          "description": "With workspaceId: only this platform's posts.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/Platform"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "metric",
+          "description": "The counter.",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "enum": [
+              "impressions",
+              "views",
+              "reach",
+              "likes",
+              "comments",
+              "shares",
+              "saves"
+            ]
+          }
+        },
+        {
+          "name": "interval",
+          "description": "day or week (Monday to Sunday).",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "enum": [
+              "day",
+              "week"
+            ]
+          }
+        },
+        {
+          "name": "since",
+          "description": "The first bucket is the one this moment falls in.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/TimestampInput"
+          }
+        },
+        {
+          "name": "until",
+          "description": "The last bucket is the one this moment falls in; not before since, at most 800 days after it.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/TimestampInput"
+          }
+        }
+      ],
+      "result": {
+        "name": "series",
+        "schema": {
+          "oneOf": [
+            {
+              "type": "object",
+              "required": [
+                "metric",
+                "interval",
+                "series"
+              ],
+              "properties": {
+                "metric": {
+                  "type": "string",
+                  "enum": [
+                    "impressions",
+                    "views",
+                    "reach",
+                    "likes",
+                    "comments",
+                    "shares",
+                    "saves"
+                  ]
+                },
+                "interval": {
+                  "type": "string",
+                  "enum": [
+                    "day",
+                    "week"
+                  ]
+                },
+                "series": {
+                  "type": "array",
+                  "items": {
+                    "type": "object",
+                    "required": [
+                      "postId",
+                      "timeZone",
+                      "points"
+                    ],
+                    "properties": {
+                      "postId": {
+                        "$ref": "#/components/schemas/Id"
+                      },
+                      "timeZone": {
+                        "type": "string"
+                      },
+                      "points": {
+                        "type": "array",
+                        "items": {
+                          "$ref": "#/components/schemas/SeriesPoint"
+                        }
+                      }
+                    },
+                    "additionalProperties": false
+                  }
+                }
+              },
+              "additionalProperties": false
+            },
+            {
+              "type": "object",
+              "required": [
+                "metric",
+                "interval",
+                "workspaceId",
+                "platform",
+                "timeZone",
+                "points"
+              ],
+              "properties": {
+                "metric": {
+                  "type": "string",
+                  "enum": [
+                    "impressions",
+                    "views",
+                    "reach",
+                    "likes",
+                    "comments",
+                    "shares",
+                    "saves"
+                  ]
+                },
+                "interval": {
+                  "type": "string",
+                  "enum": [
+                    "day",
+                    "week"
+                  ]
+                },
+                "workspaceId": {
+                  "$ref": "#/components/schemas/Id"
+                },
+                "platform": {
+                  "oneOf": [
+                    {
+                      "$ref": "#/components/schemas/Platform"
+                    },
+                    {
+                      "type": "null"
+                    }
+                  ]
+                },
+                "timeZone": {
+                  "type": "string"
+                },
+                "points": {
+                  "type": "array",
+                  "items": {
+                    "$ref": "#/components/schemas/SeriesPoint"
+                  }
+                }
+              },
+              "additionalProperties": false
+            }
+          ]
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/StorageUnavailable"
+        }
+      ],
+      "examples": [
+        {
+          "name": "a workspace's views, day by day",
+          "params": [
+            {
+              "name": "workspaceId",
+              "value": "ws_acme"
+            },
+            {
+              "name": "metric",
+              "value": "views"
+            },
+            {
+              "name": "interval",
+              "value": "day"
+            },
+            {
+              "name": "since",
+              "value": "2026-11-22T00:00:00Z"
+            },
+            {
+              "name": "until",
+              "value": "2026-11-24T12:00:00Z"
+            }
+          ],
+          "result": {
+            "name": "series",
+            "value": {
+              "metric": "views",
+              "interval": "day",
+              "workspaceId": "ws_acme",
+              "platform": null,
+              "timeZone": "Europe/Paris",
+              "points": [
+                {
+                  "bucket": "2026-11-22",
+                  "start": "2026-11-21T23:00:00.000Z",
+                  "value": 15200,
+                  "increase": null
+                },
+                {
+                  "bucket": "2026-11-23",
+                  "start": "2026-11-22T23:00:00.000Z",
+                  "value": 16950,
+                  "increase": 1750
+                },
+                {
+                  "bucket": "2026-11-24",
+                  "start": "2026-11-23T23:00:00.000Z",
+                  "value": 18010,
+                  "increase": 1060
+                }
+              ]
+            }
+          }
+        }
+      ]
+    },
+    {
+      "name": "topPosts",
+      "summary": "A workspace's posts ranked by a metric or by its growth.",
+      "description": "by value: ranked by the metric's value in each post's newest snapshot (at or before until, when given). by increase: by its increase between since and until: the last value at or before until minus the last value at or before since, taking 0 for the latter when the post has no snapshot at or before since (until defaults to now, since to until minus 7 days). metric may also be engagementRate (LatestMetric.engagementRate of those snapshots). Posts with no value are left out; ties are broken by post id, ascending; limit 1 to 1000, default 10.",
+      "paramStructure": "either",
+      "x-params-ordered": [
+        [
+          "since",
+          "until"
+        ]
+      ],
+      "params": [
+        {
+          "name": "workspaceId",
+          "description": "The workspace.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "metric",
+          "description": "A counter, or engagementRate.",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "enum": [
+              "impressions",
+              "views",
+              "reach",
+              "likes",
+              "comments",
+              "shares",
+              "saves",
+              "engagementRate"
+            ]
+          }
+        },
+        {
+          "name": "by",
+          "description": "value or increase.",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "enum": [
+              "value",
+              "increase"
+            ]
+          }
+        },
+        {
+          "name": "since",
+          "description": "by increase: the start (default until minus 7 days).",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/TimestampInput"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "until",
+          "description": "The end (default now).",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/TimestampInput"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "platform",
+          "description": "Only this platform's posts.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/Platform"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "limit",
+          "description": "How many posts, 1 to 1000; default 10.",
+          "required": false,
+          "schema": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 1000,
+            "default": 10
+          }
+        }
+      ],
+      "result": {
+        "name": "top",
+        "schema": {
+          "type": "object",
+          "required": [
+            "metric",
+            "by",
+            "since",
+            "until",
+            "posts"
+          ],
+          "properties": {
+            "metric": {
+              "type": "string",
+              "enum": [
+                "impressions",
+                "views",
+                "reach",
+                "likes",
+                "comments",
+                "shares",
+                "saves",
+                "engagementRate"
+              ]
+            },
+            "by": {
+              "type": "string",
+              "enum": [
+                "value",
+                "increase"
+              ]
+            },
+            "since": {
+              "$ref": "#/components/schemas/NullableTimestamp",
+              "description": "by increase: the start; null by value."
+            },
+            "until": {
+              "$ref": "#/components/schemas/NullableTimestamp"
+            },
+            "posts": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": [
+                  "rank",
+                  "postId",
+                  "platform",
+                  "postedAt",
+                  "value",
+                  "from",
+                  "to"
+                ],
+                "properties": {
+                  "rank": {
+                    "type": "integer",
+                    "minimum": 1
+                  },
+                  "postId": {
+                    "$ref": "#/components/schemas/Id"
+                  },
+                  "platform": {
+                    "$ref": "#/components/schemas/Platform"
+                  },
+                  "postedAt": {
+                    "$ref": "#/components/schemas/Timestamp"
+                  },
+                  "value": {
+                    "type": "number"
+                  },
+                  "from": {
+                    "type": [
+                      "number",
+                      "null"
+                    ],
+                    "description": "by increase: the value at or before since (0 without one); null by value."
+                  },
+                  "to": {
+                    "type": [
+                      "number",
+                      "null"
+                    ],
+                    "description": "by increase: the value at or before until; null by value."
+                  }
+                },
+                "additionalProperties": false
+              }
+            }
+          },
+          "additionalProperties": false
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/StorageUnavailable"
+        }
+      ],
+      "examples": [
+        {
+          "name": "the week's biggest gainers",
+          "params": [
+            {
+              "name": "workspaceId",
+              "value": "ws_acme"
+            },
+            {
+              "name": "metric",
+              "value": "views"
+            },
+            {
+              "name": "by",
+              "value": "increase"
+            },
+            {
+              "name": "limit",
+              "value": 2
+            }
+          ],
+          "result": {
+            "name": "top",
+            "value": {
+              "metric": "views",
+              "by": "increase",
+              "since": "2026-11-17T19:04:00.123Z",
+              "until": "2026-11-24T19:04:00.123Z",
+              "posts": [
+                {
+                  "rank": 1,
+                  "postId": "post_0007",
+                  "platform": "tiktok",
+                  "postedAt": "2026-11-20T10:00:00.000Z",
+                  "value": 48210,
+                  "from": 0,
+                  "to": 48210
+                },
+                {
+                  "rank": 2,
+                  "postId": "post_0001",
+                  "platform": "instagram",
+                  "postedAt": "2026-11-12T09:30:00.000Z",
+                  "value": 3900,
+                  "from": 1250,
+                  "to": 5150
+                }
+              ]
+            }
+          }
+        }
+      ]
+    },
+    {
+      "name": "anomalies",
+      "summary": "Posts whose latest daily increase is far outside what their peers did.",
+      "description": "For each post of the workspace: its latest local day at or after since (default now minus 2 days) with a snapshot, and the day before it with one: x = the metric's value that day minus the day before (the daily rollups: each day's last snapshot). Peers: the workspace's posts of the same platform and the same age in whole days (at that day's last snapshot). Over each peer group, the robust z-score 0.6745 × (x − median) / MAD (MAD: median absolute deviation; when it is 0, (x − median) / (1.253314 × mean absolute deviation), and 0 when every value is equal); posts with |score| ≥ 3.5 are reported with expected (the group's median), actual (x) and score, the largest |score| first. Peer groups under 8 posts are skipped and counted. Counters only; metric defaults to views.",
+      "paramStructure": "either",
+      "params": [
+        {
+          "name": "workspaceId",
+          "description": "The workspace.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "since",
+          "description": "Only increases on local days from this moment's day on (default now minus 2 days).",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/TimestampInput"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "metric",
+          "description": "The counter (default views).",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "type": "string",
+                "enum": [
+                  "impressions",
+                  "views",
+                  "reach",
+                  "likes",
+                  "comments",
+                  "shares",
+                  "saves"
+                ]
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "default": "views"
+          }
+        }
+      ],
+      "result": {
+        "name": "anomalies",
+        "schema": {
+          "type": "object",
+          "required": [
+            "metric",
+            "since",
+            "timeZone",
+            "anomalies",
+            "groupsScored",
+            "groupsSkipped",
+            "postsSkipped"
+          ],
+          "properties": {
+            "metric": {
+              "type": "string",
+              "enum": [
+                "impressions",
+                "views",
+                "reach",
+                "likes",
+                "comments",
+                "shares",
+                "saves"
+              ]
+            },
+            "since": {
+              "$ref": "#/components/schemas/Timestamp"
+            },
+            "timeZone": {
+              "type": "string"
+            },
+            "anomalies": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": [
+                  "postId",
+                  "platform",
+                  "ageDays",
+                  "day",
+                  "expected",
+                  "actual",
+                  "score"
+                ],
+                "properties": {
+                  "postId": {
+                    "$ref": "#/components/schemas/Id"
+                  },
+                  "platform": {
+                    "$ref": "#/components/schemas/Platform"
+                  },
+                  "ageDays": {
+                    "type": "integer"
+                  },
+                  "day": {
+                    "type": "string"
+                  },
+                  "expected": {
+                    "type": "number"
+                  },
+                  "actual": {
+                    "type": "number"
+                  },
+                  "score": {
+                    "type": "number"
+                  }
+                },
+                "additionalProperties": false
+              }
+            },
+            "groupsScored": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "groupsSkipped": {
+              "type": "integer",
+              "minimum": 0
+            },
+            "postsSkipped": {
+              "type": "integer",
+              "minimum": 0
+            }
+          },
+          "additionalProperties": false
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/StorageUnavailable"
+        }
+      ],
+      "examples": [
+        {
+          "name": "one reel taking off",
+          "params": [
+            {
+              "name": "workspaceId",
+              "value": "ws_acme"
+            }
+          ],
+          "result": {
+            "name": "anomalies",
+            "value": {
+              "metric": "views",
+              "since": "2026-11-22T19:04:00.123Z",
+              "timeZone": "UTC",
+              "anomalies": [
+                {
+                  "postId": "post_0042",
+                  "platform": "instagram",
+                  "ageDays": 3,
+                  "day": "2026-11-24",
+                  "expected": 410,
+                  "actual": 9800,
+                  "score": 41.2
+                }
+              ],
+              "groupsScored": 6,
+              "groupsSkipped": 3,
+              "postsSkipped": 11
+            }
+          }
+        }
+      ]
+    },
+    {
+      "name": "bestTimes",
+      "summary": "When the workspace's posts did best, by local hour of the week they were published.",
+      "description": "Each post of the workspace (with platform) falls in the 7 × 24 local hour-of-week slot it was published in (postedAt in the workspace's time zone; weeks start on Monday). Its value: the metric (default engagementRate) in its last snapshot at or before 7 days of age (postedAt + 7 days); posts with no such snapshot or no value are left out. Per slot with at least 2 posts: the median value. best: the 5 best slots, highest median first (ties: earlier in the week first); grid: all 168 slots from Monday 00:00, with posts and median (null under 2 posts).",
+      "paramStructure": "either",
+      "params": [
+        {
+          "name": "workspaceId",
+          "description": "The workspace.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "platform",
+          "description": "Only this platform's posts.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/Platform"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "metric",
+          "description": "A counter, or engagementRate (the default).",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "type": "string",
+                "enum": [
+                  "impressions",
+                  "views",
+                  "reach",
+                  "likes",
+                  "comments",
+                  "shares",
+                  "saves",
+                  "engagementRate"
+                ]
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "default": "engagementRate"
+          }
+        }
+      ],
+      "result": {
+        "name": "bestTimes",
+        "schema": {
+          "type": "object",
+          "required": [
+            "metric",
+            "timeZone",
+            "best",
+            "grid"
+          ],
+          "properties": {
+            "metric": {
+              "type": "string",
+              "enum": [
+                "impressions",
+                "views",
+                "reach",
+                "likes",
+                "comments",
+                "shares",
+                "saves",
+                "engagementRate"
+              ]
+            },
+            "timeZone": {
+              "type": "string"
+            },
+            "best": {
+              "type": "array",
+              "maxItems": 5,
+              "items": {
+                "$ref": "#/components/schemas/HourSlot"
+              }
+            },
+            "grid": {
+              "type": "array",
+              "minItems": 168,
+              "maxItems": 168,
+              "items": {
+                "$ref": "#/components/schemas/HourSlot"
+              }
+            }
+          },
+          "additionalProperties": false
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/StorageUnavailable"
+        }
+      ],
+      "examples": [
+        {
+          "name": "Tuesday evening wins",
+          "params": [
+            {
+              "name": "workspaceId",
+              "value": "ws_acme"
+            }
+          ],
+          "result": {
+            "name": "bestTimes",
+            "value": {
+              "metric": "engagementRate",
+              "timeZone": "Europe/Paris",
+              "best": [
+                {
+                  "weekday": "tuesday",
+                  "hour": 19,
+                  "posts": 4,
+                  "median": 0.081
+                }
+              ],
+              "grid": [
+                {
+                  "weekday": "monday",
+                  "hour": 0,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 1,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 2,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 3,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 4,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 5,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 6,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 7,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 8,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 9,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 10,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 11,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 12,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 13,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 14,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 15,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 16,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 17,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 18,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 19,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 20,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 21,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 22,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "monday",
+                  "hour": 23,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 0,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 1,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 2,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 3,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 4,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 5,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 6,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 7,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 8,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 9,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 10,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 11,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 12,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 13,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 14,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 15,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 16,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 17,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 18,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 19,
+                  "posts": 4,
+                  "median": 0.081
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 20,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 21,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 22,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "tuesday",
+                  "hour": 23,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 0,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 1,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 2,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 3,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 4,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 5,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 6,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 7,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 8,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 9,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 10,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 11,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 12,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 13,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 14,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 15,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 16,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 17,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 18,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 19,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 20,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 21,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 22,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "wednesday",
+                  "hour": 23,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 0,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 1,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 2,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 3,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 4,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 5,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 6,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 7,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 8,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 9,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 10,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 11,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 12,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 13,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 14,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 15,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 16,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 17,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 18,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 19,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 20,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 21,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 22,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "thursday",
+                  "hour": 23,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 0,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 1,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 2,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 3,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 4,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 5,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 6,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 7,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 8,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 9,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 10,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 11,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 12,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 13,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 14,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 15,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 16,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 17,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 18,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 19,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 20,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 21,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 22,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "friday",
+                  "hour": 23,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 0,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 1,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 2,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 3,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 4,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 5,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 6,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 7,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 8,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 9,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 10,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 11,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 12,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 13,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 14,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 15,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 16,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 17,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 18,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 19,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 20,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 21,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 22,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "saturday",
+                  "hour": 23,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 0,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 1,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 2,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 3,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 4,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 5,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 6,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 7,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 8,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 9,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 10,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 11,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 12,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 13,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 14,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 15,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 16,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 17,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 18,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 19,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 20,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 21,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 22,
+                  "posts": 0,
+                  "median": null
+                },
+                {
+                  "weekday": "sunday",
+                  "hour": 23,
+                  "posts": 0,
+                  "median": null
+                }
+              ]
+            }
+          }
+        }
+      ]
+    },
+    {
+      "name": "export",
+      "summary": "A workspace's history as NDJSON or CSV lines, a page at a time.",
+      "description": "The workspace's raw snapshots (of: snapshots, the default) or daily rollups (of: daily: each post's last snapshot of each local day, with the day) with since ≤ capturedAt ≤ until, in (post, time) order, as lines: ndjson, one JSON object per line ({postId, platform, day?, capturedAt, metrics}); csv (RFC 4180), a header line first on the first page, metrics null as empty cells. limit lines per page (1 to 10,000, default 5,000); pass nextCursor back as cursor until it is null. metricsctl export walks the pages.",
+      "paramStructure": "either",
+      "x-params-ordered": [
+        [
+          "since",
+          "until"
+        ]
+      ],
+      "params": [
+        {
+          "name": "workspaceId",
+          "description": "The workspace.",
+          "required": true,
+          "schema": {
+            "$ref": "#/components/schemas/Id"
+          }
+        },
+        {
+          "name": "since",
+          "description": "The earliest capturedAt.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/TimestampInput"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "until",
+          "description": "The latest capturedAt.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/TimestampInput"
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        {
+          "name": "format",
+          "description": "ndjson or csv.",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "enum": [
+              "ndjson",
+              "csv"
+            ]
+          }
+        },
+        {
+          "name": "of",
+          "description": "snapshots (default) or daily.",
+          "required": false,
+          "schema": {
+            "oneOf": [
+              {
+                "type": "string",
+                "enum": [
+                  "snapshots",
+                  "daily"
+                ]
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "default": "snapshots"
+          }
+        },
+        {
+          "name": "limit",
+          "description": "Rows per page, 1 to 10,000; default 5,000.",
+          "required": false,
+          "schema": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 10000,
+            "default": 5000
+          }
+        },
+        {
+          "name": "cursor",
+          "description": "nextCursor of the previous page.",
+          "required": false,
+          "schema": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "maxLength": 1024
+          }
+        }
+      ],
+      "result": {
+        "name": "page",
+        "schema": {
+          "type": "object",
+          "required": [
+            "format",
+            "of",
+            "lines",
+            "nextCursor"
+          ],
+          "properties": {
+            "format": {
+              "type": "string",
+              "enum": [
+                "ndjson",
+                "csv"
+              ]
+            },
+            "of": {
+              "type": "string",
+              "enum": [
+                "snapshots",
+                "daily"
+              ]
+            },
+            "lines": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            },
+            "nextCursor": {
+              "type": [
+                "string",
+                "null"
+              ]
+            }
+          },
+          "additionalProperties": false
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        },
+        {
+          "$ref": "#/components/errors/NotFound"
+        },
+        {
+          "$ref": "#/components/errors/StorageUnavailable"
+        }
+      ],
+      "examples": [
+        {
+          "name": "the first CSV page",
+          "params": [
+            {
+              "name": "workspaceId",
+              "value": "ws_acme"
+            },
+            {
+              "name": "format",
+              "value": "csv"
+            },
+            {
+              "name": "limit",
+              "value": 2
+            }
+          ],
+          "result": {
+            "name": "page",
+            "value": {
+              "format": "csv",
+              "of": "snapshots",
+              "lines": [
+                "postId,platform,capturedAt,impressions,views,reach,likes,comments,shares,saves",
+                "post_0001,instagram,2026-11-23T18:30:00.000Z,,1000,760,64,6,3,0",
+                "post_0001,instagram,2026-11-24T19:04:00.123Z,,1250,900,80,6,4,9"
+              ],
+              "nextCursor": "x1:1764011040123"
+            }
+          }
+        }
+      ]
     }
   ],
   "components": {
@@ -2552,7 +4890,8 @@ extension OpenRPCDocument {
           "likes",
           "comments",
           "shares",
-          "saves"
+          "saves",
+          "engagementRate"
         ],
         "properties": {
           "postId": {
@@ -2589,6 +4928,14 @@ extension OpenRPCDocument {
           },
           "saves": {
             "$ref": "#/components/schemas/Metric"
+          },
+          "engagementRate": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "minimum": 0,
+            "description": "(likes + comments + shares + saves) / reach, with views as the denominator when reach is null or 0. A null count counts as 0, but at least one of the four must be reported; null when there is no denominator (reach and views both null or 0) or no snapshot. A ratio, not a percentage: 0.042 is 4.2 %."
           }
         },
         "additionalProperties": false
@@ -3660,6 +6007,178 @@ extension OpenRPCDocument {
               "$ref": "#/components/schemas/AccountBudget"
             },
             "description": "Connected accounts (of workspaceId when given), by id."
+          }
+        },
+        "additionalProperties": false
+      },
+      "Reading": {
+        "title": "Reading",
+        "description": "A snapshot at a moment: the metrics as HistoryPoint, or null when the post has no snapshot by then.",
+        "oneOf": [
+          {
+            "$ref": "#/components/schemas/HistoryPoint"
+          },
+          {
+            "type": "null"
+          }
+        ]
+      },
+      "MetricDelta": {
+        "title": "MetricDelta",
+        "type": "object",
+        "required": [
+          "change",
+          "changePercent"
+        ],
+        "properties": {
+          "change": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "description": "now − before; null when either is null."
+          },
+          "changePercent": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "description": "change / before × 100; null when before is null or 0."
+          }
+        },
+        "additionalProperties": false
+      },
+      "PostDelta": {
+        "title": "PostDelta",
+        "type": "object",
+        "required": [
+          "postId",
+          "platform",
+          "now",
+          "before",
+          "changes"
+        ],
+        "properties": {
+          "postId": {
+            "$ref": "#/components/schemas/Id"
+          },
+          "platform": {
+            "$ref": "#/components/schemas/Platform"
+          },
+          "now": {
+            "$ref": "#/components/schemas/Reading"
+          },
+          "before": {
+            "$ref": "#/components/schemas/Reading"
+          },
+          "changes": {
+            "type": "object",
+            "required": [
+              "impressions",
+              "views",
+              "reach",
+              "likes",
+              "comments",
+              "shares",
+              "saves"
+            ],
+            "properties": {
+              "impressions": {
+                "$ref": "#/components/schemas/MetricDelta"
+              },
+              "views": {
+                "$ref": "#/components/schemas/MetricDelta"
+              },
+              "reach": {
+                "$ref": "#/components/schemas/MetricDelta"
+              },
+              "likes": {
+                "$ref": "#/components/schemas/MetricDelta"
+              },
+              "comments": {
+                "$ref": "#/components/schemas/MetricDelta"
+              },
+              "shares": {
+                "$ref": "#/components/schemas/MetricDelta"
+              },
+              "saves": {
+                "$ref": "#/components/schemas/MetricDelta"
+              }
+            },
+            "additionalProperties": false
+          }
+        },
+        "additionalProperties": false
+      },
+      "SeriesPoint": {
+        "title": "SeriesPoint",
+        "type": "object",
+        "required": [
+          "bucket",
+          "start",
+          "value",
+          "increase"
+        ],
+        "properties": {
+          "bucket": {
+            "type": "string",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            "description": "The bucket's first local day (a Monday for weeks)."
+          },
+          "start": {
+            "$ref": "#/components/schemas/Timestamp"
+          },
+          "value": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "increase": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          }
+        },
+        "additionalProperties": false
+      },
+      "HourSlot": {
+        "title": "HourSlot",
+        "type": "object",
+        "required": [
+          "weekday",
+          "hour",
+          "posts",
+          "median"
+        ],
+        "properties": {
+          "weekday": {
+            "type": "string",
+            "enum": [
+              "monday",
+              "tuesday",
+              "wednesday",
+              "thursday",
+              "friday",
+              "saturday",
+              "sunday"
+            ]
+          },
+          "hour": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 23
+          },
+          "posts": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "median": {
+            "type": [
+              "number",
+              "null"
+            ]
           }
         },
         "additionalProperties": false

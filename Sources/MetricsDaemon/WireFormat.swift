@@ -27,6 +27,7 @@ enum WireFormat {
             "capturedAt": timestamp(metric.capturedAt),
         ]
         metrics(metric.values, into: &object)
+        object.append("engagementRate", EngagementRate.of(metric.values).flatMap(JSONNumber.init).map(JSON.number) ?? .null)
         return .object(object)
     }
 

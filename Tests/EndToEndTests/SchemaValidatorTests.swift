@@ -227,7 +227,7 @@ extension SchemaValidatorTests {
         static let methods = [
             "health", "rpc.discover", "upsertWorkspace", "upsertAccount", "upsertPosts", "listAccounts", "listPosts",
             "latestMetrics", "history", "importMetrics", "refreshAll", "refreshWorkspace", "runStatus", "listRuns", "syncPosts",
-            "freshness",
+            "freshness", "deltas", "series", "topPosts", "anomalies", "bestTimes", "export",
         ]
 
         let schema: OpenRPCSchema
