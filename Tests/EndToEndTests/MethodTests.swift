@@ -67,9 +67,9 @@ import Testing
         let byPost = try daemon.result("latestMetrics", ["postIds": ["ig-0", "tt-1"]])
         #expect(byPost["metrics"] == [
             ["postId": "ig-0", "platform": "instagram", "capturedAt": "2026-11-24T11:00:00.000Z", "impressions": nil,
-             "views": 150, "reach": nil, "likes": nil, "comments": nil, "shares": nil, "saves": nil],
+             "views": 150, "reach": nil, "likes": nil, "comments": nil, "shares": nil, "saves": nil, "engagementRate": nil],
             ["postId": "tt-1", "platform": "tiktok", "capturedAt": nil, "impressions": nil, "views": nil, "reach": nil,
-             "likes": nil, "comments": nil, "shares": nil, "saves": nil],
+             "likes": nil, "comments": nil, "shares": nil, "saves": nil, "engagementRate": nil],
         ])
         let byWorkspace = try daemon.result("latestMetrics", ["workspaceId": "w1", "platform": "tiktok", "limit": 2])
         guard case .array(let rows)? = byWorkspace["metrics"] else { Issue.record("no metrics"); return }

@@ -54,7 +54,7 @@ import Testing
         #expect(replies.map { $0["id"] } == [1, 2])
         #expect(replies.last?["result"]?["metrics"] == [[
             "postId": "fresh", "platform": "instagram", "capturedAt": nil, "impressions": nil, "views": nil,
-            "reach": nil, "likes": nil, "comments": nil, "shares": nil, "saves": nil,
+            "reach": nil, "likes": nil, "comments": nil, "shares": nil, "saves": nil, "engagementRate": nil,
         ]])
     }
 
