@@ -31,6 +31,12 @@ struct MetricsctlCommand: ParsableCommand {
             RunsCommand.self,
             RunCommand.self,
             FreshnessCommand.self,
+            DeltasCommand.self,
+            TopCommand.self,
+            TrendCommand.self,
+            AnomaliesCommand.self,
+            BestTimesCommand.self,
+            ExportCommand.self,
             CallCommand.self,
         ])
 
