@@ -221,8 +221,9 @@ import Testing
 }
 
 extension SchemaValidatorTests {
-    /// Schemas/openrpc.json: complete, consistent, strict, and the text the daemon actually serves. Nested so
-    /// `--filter SchemaValidatorTests` runs it too.
+    /// Schemas/openrpc.json: complete, consistent and strict, and the very file the daemon compiles in (that
+    /// `rpc.discover` serves exactly it is MethodTests' end-to-end check). Nested so `--filter
+    /// SchemaValidatorTests` runs it too.
     @Suite struct ProjectDocument {
         static let methods = [
             "health", "rpc.discover", "upsertWorkspace", "upsertAccount", "upsertPosts", "listAccounts", "listPosts",
@@ -327,32 +328,13 @@ extension SchemaValidatorTests {
             #expect(codes["InvalidParams"] == -32602)
         }
 
-        /// `rpc.discover` serves the embedded copy; editing the schema without running scripts/embed-openrpc
-        /// would make the daemon describe an API other than the one in the repository.
-        @Test func theDaemonEmbedsThisExactText() throws {
+        /// The daemon embeds its resource `Sources/MetricsDaemon/openrpc.json`; were that a copy instead of the
+        /// symlink, the schema could be edited without the daemon following.
+        @Test func theDaemonsResourceIsThisFile() throws {
             let root = try OpenRPCSchema.packageRoot()
-            let schemaText = try String(contentsOf: root.appendingPathComponent("Schemas/openrpc.json"), encoding: .utf8)
-            let swiftText = try String(
-                contentsOf: root.appendingPathComponent("Sources/MetricsDaemon/OpenRPCDocument+Text.swift"), encoding: .utf8)
-            guard let start = swiftText.range(of: "##\"\"\"\n"), let end = swiftText.range(of: "\n\"\"\"##", options: .backwards),
-                  start.upperBound <= end.lowerBound
-            else {
-                throw TestFailure("OpenRPCDocument+Text.swift has no ##\"\"\" raw string; run scripts/embed-openrpc")
-            }
-            let embedded = String(swiftText[start.upperBound..<end.lowerBound])
-            var expected = schemaText
-            while expected.hasSuffix("\n") { expected.removeLast() }
-            guard embedded != expected else { return }
-            // Name the first differing line rather than dump two 50 KB strings.
-            let embeddedLines = embedded.split(separator: "\n", omittingEmptySubsequences: false)
-            let expectedLines = expected.split(separator: "\n", omittingEmptySubsequences: false)
-            let line = zip(embeddedLines, expectedLines).enumerated().first { $0.element.0 != $0.element.1 }?.offset
-                ?? min(embeddedLines.count, expectedLines.count)
-            Issue.record("""
-                Schemas/openrpc.json changed without scripts/embed-openrpc; first difference at line \(line + 1):
-                  schema:   \(expectedLines.indices.contains(line) ? String(expectedLines[line]) : "<end>")
-                  embedded: \(embeddedLines.indices.contains(line) ? String(embeddedLines[line]) : "<end>")
-                """)
+            let resource = root.appendingPathComponent("Sources/MetricsDaemon/openrpc.json")
+            #expect(try FileManager.default.destinationOfSymbolicLink(atPath: resource.path) == "../../Schemas/openrpc.json")
+            #expect(resource.resolvingSymlinksInPath() == root.appendingPathComponent("Schemas/openrpc.json").resolvingSymlinksInPath())
         }
     }
 }
