@@ -114,11 +114,12 @@ enum WireFormat {
         return value
     }
 
-    /// Ids are the caller's own strings; bounded so a typo'd blob does not become a key.
-    static let maximumIDBytes = 256
+    /// Ids are the caller's own strings; bounded so a typo'd blob does not become a key. In characters (code
+    /// points), as the schema's `maxLength` counts: at most 1024 UTF-8 bytes.
+    static let maximumIDLength = 256
 
     static func id(_ fields: Fields, _ name: String) throws(RPCError) -> String {
-        try fields.string(name, maxLength: maximumIDBytes)
+        try fields.string(name, maxLength: maximumIDLength)
     }
 
     /// A counter: a non-negative integer, or null for "not reported".
