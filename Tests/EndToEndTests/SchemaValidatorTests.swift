@@ -27,6 +27,25 @@ import Testing
                   "result": {"name": "thing", "value": {"id": "t1"}}
                 }
               ]
+            },
+            {
+              "name": "listThings",
+              "paramStructure": "either",
+              "params": [
+                {
+                  "name": "ids", "required": false,
+                  "schema": {"type": ["array", "null"], "items": {"type": "object", "properties": {"id": {"type": "string"}}}, "x-unique-by": "id"}
+                },
+                {"name": "group", "required": false, "schema": {"type": ["string", "null"]}},
+                {"name": "from", "required": false, "schema": {"type": ["string", "null"], "format": "date-time"}},
+                {"name": "to", "required": false, "schema": {"type": ["string", "null"], "format": "date-time"}}
+              ],
+              "x-params-exclusive": [["ids"], ["group", "from", "to"]],
+              "x-params-one-required": [["ids", "group"]],
+              "x-params-ordered": [["from", "to"]],
+              "result": {"name": "things", "schema": {"type": "array"}},
+              "errors": [],
+              "examples": []
             }
           ],
           "components": {
@@ -192,6 +211,41 @@ import Testing
         #expect(schema.validateParams(of: "getThing", ["id": "t1", "lmit": 5]) == ["params.lmit: not a param of getThing"])
         #expect(schema.validateParams(of: "getThing", nil) == ["params.id: required"])
         #expect(schema.validateParams(of: "getThing", [1]).first?.hasPrefix("params.id: expected string") == true)
+    }
+
+    /// The document's x-params extensions and x-unique-by: what JSON Schema alone cannot say about params.
+    @Test func paramRulesAreEnforced() {
+        #expect(schema.validateParams(of: "listThings", ["ids": [["id": "a"], ["id": "b"]]]) == [])
+        #expect(schema.validateParams(of: "listThings", ["group": "g", "from": "2026-11-24T00:00:00Z", "to": "2026-11-24T01:00:00+01:00"]) == [],
+                "the same moment is not a decrease")
+        #expect(schema.validateParams(of: "listThings", [[["id": "a"]], .null, .null]) == [], "null is not given, by position too")
+        #expect(schema.validateParams(of: "listThings", ["ids": [["id": "a"]], "group": "g"])
+            == ["params: ids and group exclude each other (x-params-exclusive)"])
+        #expect(schema.validateParams(of: "listThings", ["from": "2026-11-24T00:00:00Z", "ids": .null])
+            == ["params: one of ids, group is required (x-params-one-required)"])
+        #expect(schema.validateParams(of: "listThings", ["group": "g", "from": "2026-11-24T00:00:00.001Z", "to": "2026-11-24T00:00:00Z"])
+            == ["params.to: before from (x-params-ordered)"])
+        #expect(schema.validateParams(of: "listThings", ["ids": [["id": "a"], ["id": "b"], ["id": "a"]]])
+            == ["params.ids[2].id: repeats params.ids[0].id (x-unique-by)"])
+    }
+
+    @Test func aRuleNamingAnUnknownParamIsADocumentError() throws {
+        let misspelt = try JSONParser.parse(Self.fixture.replacingOccurrences(of: #"[["from", "to"]]"#, with: #"[["from", "until"]]"#))
+        #expect(throws: SchemaDocumentError.self) { try OpenRPCSchema(document: misspelt) }
+    }
+
+    /// As Doubles, 2^63 equals 2^63 - 1: a maximum of Int64.max must still refuse the next integer.
+    @Test func integersBeyondInt64CompareExactly() throws {
+        let bounds: JSON = ["type": "integer", "minimum": .number(JSONNumber(Int64.min)), "maximum": .number(JSONNumber(Int64.max))]
+        func violations(_ literal: String) throws -> [String] {
+            schema.validator.validate(try JSONParser.parse(literal), against: bounds, at: "n")
+        }
+        #expect(try violations("9223372036854775807") == [])
+        #expect(try violations("-9223372036854775808") == [])
+        #expect(try violations("9223372036854775808").count == 1)
+        #expect(try violations("-9223372036854775809").count == 1)
+        #expect(try violations("100000000000000000000").count == 1)
+        #expect(try violations("9.3e18").count == 1)
     }
 
     @Test func errorsMustBeDocumentedOrFromTheSpec() throws {
