@@ -6,7 +6,7 @@ import MetricsCore
 /// (`posts[3].accountId`), and the daemon's boundary into a JSON-RPC error.
 public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
-        /// A referenced workspace, account, post or run does not exist.
+        /// A referenced workspace, account, post or run does not exist, or a cursor the store never issued.
         case notFound(Entity, id: String)
         /// The write contradicts what is stored (e.g. an external post id already registered to another post).
         case conflict
@@ -15,7 +15,7 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public enum Entity: String, Sendable {
-        case workspace, account, post, run
+        case workspace, account, post, run, cursor
     }
 
     /// The input the error is about, by the name the store's methods give it.
