@@ -35,8 +35,6 @@ struct RPCErrorMapping: Sendable {
                 data: ["field": .string(field), "id": .string(id)])
         case .conflict:
             RPCError(code: ApplicationErrorCode.conflict, message: "Conflict: \(field): \(error.message)", data: ["field": .string(field)])
-        case .invalid:
-            .invalidParams(field: field, reason: error.message)
         }
     }
 

@@ -8,10 +8,9 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
         /// A referenced workspace, account, post or run does not exist, or a cursor the store never issued.
         case notFound(Entity, id: String)
-        /// The write contradicts what is stored (e.g. an external post id already registered to another post).
+        /// The write contradicts what is stored (e.g. an external post id already registered to another post,
+        /// or a media type the stored account's platform does not have).
         case conflict
-        /// The value is well-formed but not acceptable here (e.g. a media type the platform does not have).
-        case invalid
     }
 
     public enum Entity: String, Sendable {

@@ -155,6 +155,7 @@ struct TemporaryStore: ~Copyable {
                 PostRegistration(id: "fb", accountId: "facebook-acct", externalPostId: "p", postedAt: temporary.clock.now, mediaProductType: .reels)
             ])
         }
+        #expect(error.kind == .conflict)
         #expect(error.input == .mediaProductType && error.index == 0)
     }
 
