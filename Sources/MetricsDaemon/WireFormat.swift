@@ -102,10 +102,19 @@ enum WireFormat {
     static let timestampExample = "an ISO 8601 timestamp such as 2026-11-24T19:04:00.123Z"
 
     static func optionalTimestamp(_ fields: Fields, _ name: String) throws(RPCError) -> Timestamp? {
-        try fields.optional(name, expected: timestampExample) { value in
+        let value = try fields.optional(name, expected: timestampExample) { value in
             if case .string(let text) = value { Timestamp(iso8601: text) } else { nil }
         }
+        if let value, !writableMoments.contains(value) {
+            throw .invalidParams(field: fields.fieldPath(name), reason: "outside the years 0000 to 9999 in UTC")
+        }
+        return value
     }
+
+    /// What a reply can write back with the four-digit year every Timestamp has: 0000-01-01T00:00:00+01:00
+    /// would come back as year -1. The schema's TimestampInput pattern keeps clients to years 0001-9998, inside
+    /// this whatever the offset.
+    static let writableMoments = Timestamp(iso8601: "0000-01-01T00:00:00.000Z")!...Timestamp(iso8601: "9999-12-31T23:59:59.999Z")!
 
     static func timestamp(_ fields: Fields, _ name: String) throws(RPCError) -> Timestamp {
         guard let value = try optionalTimestamp(fields, name) else {
