@@ -141,7 +141,8 @@ enum WireFormat {
         case .null, .array: nil
         case .bool(let flag): .bool(flag)
         case .string(let text): .string(text)
-        case .number(let number): number.int64.map(MetadataValue.int) ?? number.double.map(MetadataValue.double)
+        // A number no Double holds (1e400) has no JSON spelling once read: dropped, as null members are.
+        case .number(let number): number.int64.map(MetadataValue.int) ?? number.double.flatMap { $0.isFinite ? .double($0) : nil }
         case .object(let object):
             .object(Dictionary(object.compactMap { member in metadata(member.value).map { (member.key, $0) } }, uniquingKeysWith: { $1 }))
         }

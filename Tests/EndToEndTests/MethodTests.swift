@@ -176,6 +176,14 @@ import Testing
         }
     }
 
+    /// Metadata is any object; a number no Double holds is dropped like a null member, not an internal error.
+    @Test func importedMetadataMayHoldAnyNumber() throws {
+        let daemon = try DaemonProcess()
+        try Fixtures.register(daemon)
+        let snapshot = try JSONParser.parse(#"{"postId":"tt-0","capturedAt":"2026-11-24T00:00:00Z","metadata":{"huge":1e400,"tiny":-1e-400,"n":1}}"#)
+        #expect(try daemon.result("importMetrics", ["snapshots": [snapshot]]) == ["imported": 1, "skipped": 0])
+    }
+
     @Test func listPostsPagesWithACursor() throws {
         let daemon = try DaemonProcess()
         try Fixtures.register(daemon, postsPerAccount: 5)
