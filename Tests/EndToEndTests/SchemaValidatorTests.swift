@@ -382,6 +382,15 @@ extension SchemaValidatorTests {
             #expect(codes["InvalidParams"] == -32602)
         }
 
+        /// The NUL pattern must refuse NUL and nothing else, or the property test's generator could make no id.
+        @Test func idsMayHoldAnyCharacterButNUL() {
+            let id: JSON = ["$ref": "#/components/schemas/Id"]
+            #expect(schema.validator.validate("é😀\u{1}\n\u{FEFF}x", against: id, at: "id") == [])
+            for text in ["\u{0}", "a\u{0}", "\u{0}b"] {
+                #expect(schema.validator.validate(.string(text), against: id, at: "id").count == 1, "\(text.debugDescription)")
+            }
+        }
+
         /// The daemon embeds its resource `Sources/MetricsDaemon/openrpc.json`; were that a copy instead of the
         /// symlink, the schema could be edited without the daemon following.
         @Test func theDaemonsResourceIsThisFile() throws {

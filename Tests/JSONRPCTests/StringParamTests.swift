@@ -1,9 +1,11 @@
 import JSONRPC
 import Testing
 
-/// String bounds count characters (Unicode code points), as JSON Schema's `maxLength` does: a client that
-/// validates against the schema's `maxLength: 256` must never be refused for an id of 256 emoji.
-@Suite struct StringLengthTests {
+/// What a string param may be, in the terms the schema states it: bounds count characters (Unicode code
+/// points), as JSON Schema's `maxLength` does, so a client that validates against `maxLength: 256` is never
+/// refused for an id of 256 emoji; and U+0000 is refused, as the schema's pattern says, because the store
+/// would give such a string back cut short.
+@Suite struct StringParamTests {
     static func fields(_ value: String) -> Fields {
         Fields(object: ["id": .string(value), "ids": [.string(value)]])
     }
@@ -27,5 +29,13 @@ import Testing
             #expect(error.data?["reason"] == "longer than 4 characters")
         }
         #expect(throws: RPCError.self) { try Self.fields(long).strings("ids", maxCount: 1, maxLength: 4) }
+    }
+
+    @Test func nulIsRefusedAnywhereInAString() throws {
+        for text in ["\u{0}", "a\u{0}", "\u{0}b", "a\u{0}b"] {
+            #expect(throws: RPCError.self, "\(text.debugDescription)") { try Self.fields(text).optionalString("id") }
+            #expect(throws: RPCError.self, "\(text.debugDescription)") { try Self.fields(text).strings("ids", maxCount: 1) }
+        }
+        #expect(try Self.fields("a\u{1}\u{7F}b").string("id") == "a\u{1}\u{7F}b", "other control characters are stored whole")
     }
 }
