@@ -328,6 +328,8 @@ struct SchemaValidator: @unchecked Sendable {
 
     let root: JSON
     private let regularExpressions: [String: NSRegularExpression]
+    /// Every `$ref` of `root`, resolved once: the generated-params test validates many thousand values.
+    private var resolvedReferences: [String: JSON] = [:]
 
     /// Compiles every `pattern` of `root` up front, so a malformed one fails at load, not in some later test.
     init(root: JSON) throws {
@@ -341,6 +343,11 @@ struct SchemaValidator: @unchecked Sendable {
             }
         }
         regularExpressions = expressions
+        var references: [String: JSON] = [:]
+        for reference in Self.references(in: root) where references[reference] == nil {
+            references[reference] = resolvePointer(reference)
+        }
+        resolvedReferences = references
     }
 
     /// Violations of `schema` by `instance`, each starting with the instance's path (`result.points[2].views`).
@@ -362,6 +369,10 @@ struct SchemaValidator: @unchecked Sendable {
 
     /// `#/a/b~1c` within this document (RFC 6901 escapes and URI percent-escapes honoured); nil otherwise.
     func resolve(_ reference: String) -> JSON? {
+        resolvedReferences[reference] ?? resolvePointer(reference)
+    }
+
+    private func resolvePointer(_ reference: String) -> JSON? {
         guard reference.hasPrefix("#") else { return nil }
         let pointer = String(reference.dropFirst()).removingPercentEncoding ?? String(reference.dropFirst())
         if pointer.isEmpty { return root }
@@ -794,6 +805,20 @@ struct SchemaValidator: @unchecked Sendable {
         var fraction: String
         static func < (lhs: Moment, rhs: Moment) -> Bool {
             (lhs.seconds, lhs.fraction) < (rhs.seconds, rhs.fraction)
+        }
+    }
+
+    private static func references(in json: JSON) -> [String] {
+        switch json {
+        case .object(let object):
+            object.flatMap { member -> [String] in
+                if member.key == "$ref", case .string(let reference) = member.value { return [reference] }
+                return references(in: member.value)
+            }
+        case .array(let elements):
+            elements.flatMap(references(in:))
+        default:
+            []
         }
     }
 
