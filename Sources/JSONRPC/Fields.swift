@@ -49,14 +49,28 @@ public struct Fields: Sendable {
 
     // MARK: Common kinds
 
+    /// `maxLength` counts characters as JSON Schema's `maxLength` does (Unicode code points), so the bound a
+    /// client checks against Schemas/openrpc.json is exactly the one enforced here; storage stays bounded all
+    /// the same, at four UTF-8 bytes a code point at most.
+    ///
+    /// No string param may hold U+0000: SQLite text, as GRDB reads it back, ends at the first NUL, so an id
+    /// holding one would be answered cut short (and PostgreSQL refuses NUL in text outright).
     public func optionalString(_ name: String, maxLength: Int = 1024) throws(RPCError) -> String? {
         guard let value = try optional(name, expected: "a string", { if case .string(let s) = $0 { s } else { nil } }) else {
             return nil
         }
-        guard value.utf8.count <= maxLength else {
-            throw .invalidParams(field: fieldPath(name), reason: "longer than \(maxLength) bytes")
+        guard Self.fits(value, maxLength: maxLength) else {
+            throw .invalidParams(field: fieldPath(name), reason: "longer than \(maxLength) characters")
+        }
+        guard !value.utf8.contains(0) else {
+            throw .invalidParams(field: fieldPath(name), reason: "must not contain U+0000")
         }
         return value
+    }
+
+    /// At most `maxLength` code points; the byte count, which is never smaller, settles most strings at once.
+    static func fits(_ text: String, maxLength: Int) -> Bool {
+        text.utf8.count <= maxLength || text.unicodeScalars.count <= maxLength
     }
 
     /// A required string that is not empty: ids and names are never blank.
@@ -141,8 +155,11 @@ public struct Fields: Sendable {
     public func strings(_ name: String, maxCount: Int, maxLength: Int = 1024) throws(RPCError) -> [String] {
         var result: [String] = []
         for element in try array(name, maxCount: maxCount) {
-            guard case .string(let string) = element.value, !string.isEmpty, string.utf8.count <= maxLength else {
-                throw .invalidParams(field: element.path, reason: "expected a non-empty string of at most \(maxLength) bytes")
+            guard case .string(let string) = element.value, !string.isEmpty, Self.fits(string, maxLength: maxLength),
+                  !string.utf8.contains(0)
+            else {
+                throw .invalidParams(
+                    field: element.path, reason: "expected a non-empty string of at most \(maxLength) characters, without U+0000")
             }
             result.append(string)
         }

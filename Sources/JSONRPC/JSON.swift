@@ -68,13 +68,40 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// The value as an exact integer: `3`, `3.0` and `3e0` all qualify; `3.5` and out-of-range values do not.
+    /// The value as an exact integer: `3`, `3.0`, `3e0` and `30e-1` all qualify; `3.5` and values outside
+    /// Int64 do not. Read from the literal's digits, not through a Double, which would take
+    /// `9007199254740993.0` for ...992 and `-9223372036854775809` for Int64.min.
     public var int64: Int64? {
-        if let exact = Int64(literal) { return exact }
-        guard let double = Double(literal), double == double.rounded(),
-              double >= -9.223_372_036_854_775_808e18, double < 9.223_372_036_854_775_808e18
-        else { return nil }
-        return Int64(double)
+        Int64(literal) ?? Self.exactInteger(literal)
+    }
+
+    /// `-?digits(.digits)?([eE][+-]?digits)?`, as the parser guarantees, shifted by its exponent.
+    private static func exactInteger(_ literal: String) -> Int64? {
+        var text = Substring(literal)
+        let negative = text.hasPrefix("-")
+        if negative { text = text.dropFirst() }
+        var exponentText: Substring = "0"
+        if let marker = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            exponentText = text[text.index(after: marker)...]
+            text = text[..<marker]
+        }
+        var digits = text
+        var fractionCount = 0
+        if let dot = text.firstIndex(of: ".") {
+            fractionCount = text.distance(from: text.index(after: dot), to: text.endIndex)
+            digits = text[..<dot] + text[text.index(after: dot)...]
+        }
+        var significant = digits.drop { $0 == "0" }
+        if significant.isEmpty { return 0 }
+        // An exponent this large moves any non-zero digit out of Int64's range, or into a fraction.
+        guard let exponent = Int(exponentText), (-(1 << 40)...(1 << 40)).contains(exponent) else { return nil }
+        var shift = exponent - fractionCount
+        while shift < 0, significant.last == "0" {
+            significant = significant.dropLast()
+            shift += 1
+        }
+        guard shift >= 0, significant.count + shift <= 19 else { return nil }
+        return Int64((negative ? "-" : "") + significant + String(repeating: "0", count: shift))
     }
 
     public var double: Double? { Double(literal) }

@@ -103,10 +103,19 @@ enum WireFormat {
     static let timestampExample = "an ISO 8601 timestamp such as 2026-11-24T19:04:00.123Z"
 
     static func optionalTimestamp(_ fields: Fields, _ name: String) throws(RPCError) -> Timestamp? {
-        try fields.optional(name, expected: timestampExample) { value in
+        let value = try fields.optional(name, expected: timestampExample) { value in
             if case .string(let text) = value { Timestamp(iso8601: text) } else { nil }
         }
+        if let value, !writableMoments.contains(value) {
+            throw .invalidParams(field: fields.fieldPath(name), reason: "outside the years 0000 to 9999 in UTC")
+        }
+        return value
     }
+
+    /// What a reply can write back with the four-digit year every Timestamp has: 0000-01-01T00:00:00+01:00
+    /// would come back as year -1. The schema's TimestampInput pattern keeps clients to years 0001-9998, inside
+    /// this whatever the offset.
+    static let writableMoments = Timestamp(iso8601: "0000-01-01T00:00:00.000Z")!...Timestamp(iso8601: "9999-12-31T23:59:59.999Z")!
 
     static func timestamp(_ fields: Fields, _ name: String) throws(RPCError) -> Timestamp {
         guard let value = try optionalTimestamp(fields, name) else {
@@ -115,11 +124,12 @@ enum WireFormat {
         return value
     }
 
-    /// Ids are the caller's own strings; bounded so a typo'd blob does not become a key.
-    static let maximumIDBytes = 256
+    /// Ids are the caller's own strings; bounded so a typo'd blob does not become a key. In characters (code
+    /// points), as the schema's `maxLength` counts: at most 1024 UTF-8 bytes.
+    static let maximumIDLength = 256
 
     static func id(_ fields: Fields, _ name: String) throws(RPCError) -> String {
-        try fields.string(name, maxLength: maximumIDBytes)
+        try fields.string(name, maxLength: maximumIDLength)
     }
 
     /// A counter: a non-negative integer, or null for "not reported".
@@ -132,7 +142,8 @@ enum WireFormat {
         case .null, .array: nil
         case .bool(let flag): .bool(flag)
         case .string(let text): .string(text)
-        case .number(let number): number.int64.map(MetadataValue.int) ?? number.double.map(MetadataValue.double)
+        // A number no Double holds (1e400) has no JSON spelling once read: dropped, as null members are.
+        case .number(let number): number.int64.map(MetadataValue.int) ?? number.double.flatMap { $0.isFinite ? .double($0) : nil }
         case .object(let object):
             .object(Dictionary(object.compactMap { member in metadata(member.value).map { (member.key, $0) } }, uniquingKeysWith: { $1 }))
         }

@@ -182,9 +182,10 @@ extension MetricsStore {
     {
         try await pool.read { db in
             try Self.requireWorkspace(db, workspaceId)
+            // Per platform, summed here: SQLite's sum() fails on an overflow, and a sum is held at the maximum instead.
             var sql = """
-                SELECT day, sum(posts), sum(impressions), sum(impressions_n), sum(views), sum(views_n), sum(reach), sum(reach_n),
-                       sum(likes), sum(likes_n), sum(comments), sum(comments_n), sum(shares), sum(shares_n), sum(saves), sum(saves_n)
+                SELECT day, posts, impressions, impressions_n, views, views_n, reach, reach_n, likes, likes_n, comments, comments_n,
+                       shares, shares_n, saves, saves_n
                 FROM daily_totals WHERE workspace_id = ? AND day BETWEEN ? AND ?
                 """
             var arguments: StatementArguments = [workspaceId, days.lowerBound, days.upperBound]
@@ -192,15 +193,18 @@ extension MetricsStore {
                 sql += " AND platform = ?"
                 arguments += [platform]
             }
-            sql += " GROUP BY day ORDER BY day"
-            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
-                var values = MetricValues()
-                for (offset, name) in MetricValues.names.enumerated() {
-                    let reported: Int64 = try row.decode(atIndex: 3 + offset * 2)
-                    values[name] = reported > 0 ? try row.decode(atIndex: 2 + offset * 2) : nil
+            sql += " ORDER BY day"
+            var days: [(day: Int64, posts: Int, values: MetricValues)] = []
+            for row in try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments) {
+                let day: Int64 = try row.decode(atIndex: 0)
+                if days.last?.day != day { days.append((day, 0, MetricValues())) }
+                days[days.count - 1].posts += try row.decode(Int.self, atIndex: 1)
+                for (offset, name) in MetricValues.names.enumerated() where try row.decode(Int64.self, atIndex: 3 + offset * 2) > 0 {
+                    let value: Int64 = try row.decode(atIndex: 2 + offset * 2)
+                    days[days.count - 1].values[name] = days[days.count - 1].values[name].map { $0.saturatingAdding(value) } ?? value
                 }
-                return (try row.decode(atIndex: 0), try row.decode(atIndex: 1), values)
             }
+            return days
         }
     }
 
@@ -265,7 +269,7 @@ struct ExportCursor {
     static func parse(_ token: String) throws -> ExportCursor {
         let parts = token.dropFirst().split(separator: ":")
         guard token.hasPrefix("x"), parts.count == 2, let key = Int64(parts[0]), let position = Int64(parts[1]) else {
-            throw StoreError(.invalid, input: .cursor, message: "not a cursor returned by export")
+            throw StoreError(.notFound(.cursor, id: token), input: .cursor, message: "not a cursor returned by export")
         }
         return ExportCursor(postKey: key, position: position)
     }

@@ -143,9 +143,10 @@ extension MetricsStore {
                     platformOfAccount[post.accountId] = platform
                     workspaceOfAccount[post.accountId] = try row.decode(atIndex: 1)
                 }
+                // A conflict with the stored account, not a malformed param: the schema cannot know the platform.
                 if let mediaType = post.mediaProductType, platform != .instagram {
                     throw StoreError(
-                        .invalid, input: .mediaProductType, index: index,
+                        .conflict, input: .mediaProductType, index: index,
                         message: "\(mediaType.rawValue) is an Instagram media product type; account \"\(post.accountId)\" is on \(platform.rawValue)"
                     )
                 }

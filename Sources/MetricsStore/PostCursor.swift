@@ -22,10 +22,12 @@ struct PostCursor: Equatable {
         self.id = id
     }
 
-    /// The cursor a caller sent, or an error naming its field.
+    /// The cursor a caller sent, or an error naming its field. A token the store never issued is a reference
+    /// to nothing, like an unknown run id: not found (-32001), not invalid params, since no schema can tell a
+    /// client which strings are cursors.
     static func parse(_ token: String) throws -> PostCursor {
         guard let cursor = PostCursor(token: token) else {
-            throw StoreError(.invalid, input: .cursor, message: "not a cursor returned by listPosts or latestMetrics")
+            throw StoreError(.notFound(.cursor, id: token), input: .cursor, message: "not a cursor returned by listPosts or latestMetrics")
         }
         return cursor
     }

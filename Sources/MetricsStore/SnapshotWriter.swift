@@ -151,13 +151,13 @@ struct SnapshotWriter {
                                       likes, likes_n, comments, comments_n, shares, shares_n, saves, saves_n)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (workspace_id, platform, day) DO UPDATE SET posts = posts + excluded.posts,
-                impressions = impressions + excluded.impressions, impressions_n = impressions_n + excluded.impressions_n,
-                views = views + excluded.views, views_n = views_n + excluded.views_n,
-                reach = reach + excluded.reach, reach_n = reach_n + excluded.reach_n,
-                likes = likes + excluded.likes, likes_n = likes_n + excluded.likes_n,
-                comments = comments + excluded.comments, comments_n = comments_n + excluded.comments_n,
-                shares = shares + excluded.shares, shares_n = shares_n + excluded.shares_n,
-                saves = saves + excluded.saves, saves_n = saves_n + excluded.saves_n
+                impressions = CASE WHEN excluded.impressions > 0 AND impressions > 9223372036854775807 - excluded.impressions THEN 9223372036854775807 ELSE impressions + excluded.impressions END, impressions_n = impressions_n + excluded.impressions_n,
+                views = CASE WHEN excluded.views > 0 AND views > 9223372036854775807 - excluded.views THEN 9223372036854775807 ELSE views + excluded.views END, views_n = views_n + excluded.views_n,
+                reach = CASE WHEN excluded.reach > 0 AND reach > 9223372036854775807 - excluded.reach THEN 9223372036854775807 ELSE reach + excluded.reach END, reach_n = reach_n + excluded.reach_n,
+                likes = CASE WHEN excluded.likes > 0 AND likes > 9223372036854775807 - excluded.likes THEN 9223372036854775807 ELSE likes + excluded.likes END, likes_n = likes_n + excluded.likes_n,
+                comments = CASE WHEN excluded.comments > 0 AND comments > 9223372036854775807 - excluded.comments THEN 9223372036854775807 ELSE comments + excluded.comments END, comments_n = comments_n + excluded.comments_n,
+                shares = CASE WHEN excluded.shares > 0 AND shares > 9223372036854775807 - excluded.shares THEN 9223372036854775807 ELSE shares + excluded.shares END, shares_n = shares_n + excluded.shares_n,
+                saves = CASE WHEN excluded.saves > 0 AND saves > 9223372036854775807 - excluded.saves THEN 9223372036854775807 ELSE saves + excluded.saves END, saves_n = saves_n + excluded.saves_n
             """).execute(arguments: arguments)
     }
 

@@ -6,16 +6,18 @@ import MetricsCore
 /// (`posts[3].accountId`), and the daemon's boundary into a JSON-RPC error.
 public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
-        /// A referenced workspace, account, post or run does not exist.
+        /// A referenced workspace, account, post or run does not exist, or a cursor the store never issued.
         case notFound(Entity, id: String)
-        /// The write contradicts what is stored (e.g. an external post id already registered to another post).
+        /// The write contradicts what is stored (e.g. an external post id already registered to another post,
+        /// or a media type the stored account's platform does not have).
         case conflict
-        /// The value is well-formed but not acceptable here (e.g. a media type the platform does not have).
+        /// The value is well-formed but not one the store can use (a time zone the time-zone database lacks); the
+        /// method layer checks params first, so this reaches a caller only through a layer that does not.
         case invalid
     }
 
     public enum Entity: String, Sendable {
-        case workspace, account, post, run
+        case workspace, account, post, run, cursor
     }
 
     /// The input the error is about, by the name the store's methods give it.

@@ -111,7 +111,7 @@ import Testing
         let mixed = try #require(try daemon.call("latestMetrics", ["postIds": ["ig-0"], "cursor": postsPage["nextCursor"] ?? nil]).failure)
         #expect(mixed.data?["field"] == "cursor")
         let madeUp = try #require(try daemon.call("latestMetrics", ["workspaceId": "w1", "cursor": "!!"]).failure)
-        #expect(madeUp.code == -32602)
+        #expect(madeUp.code == -32001, "a reference to nothing, as an unknown id: no schema can say which strings are cursors")
         #expect(madeUp.data?["field"] == "cursor")
         #expect(try daemon.result("latestMetrics", ["postIds": ["ig-0"]])["nextCursor"] == nil as JSON)
     }
@@ -155,6 +155,33 @@ import Testing
         #expect(backwards.data?["field"] == "until")
         let negative = try #require(try daemon.call("importMetrics", ["snapshots": [["postId": "tt-0", "capturedAt": "2026-11-24T00:00:00Z", "views": -1]]]).failure)
         #expect(negative.data?["field"] == "snapshots[0].views")
+    }
+
+    /// A moment is taken only if a reply can write it back with a four-digit year: the first and last moments
+    /// of years 0000 and 9999 round-trip, one millisecond outside them is named. A leap second is refused as
+    /// the schema's pattern says.
+    @Test func timestampsAreTakenOnlyWhereRepliesCanWriteThem() throws {
+        let daemon = try DaemonProcess()
+        try Fixtures.register(daemon)
+        let edges = ["0000-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z"]
+        try daemon.result("importMetrics", ["snapshots": .array(edges.map { Fixtures.snapshot("tt-0", $0, views: 1) })])
+        let history = try daemon.result("history", ["postId": "tt-0"])
+        guard case .array(let points)? = history["points"] else { throw TestFailure("no points") }
+        #expect(points.map { $0["capturedAt"] } == edges.map(JSON.string))
+        for text in ["0000-01-01T00:00:00+00:01", "9999-12-31T23:59:59.999-00:01", "2026-12-31T23:59:60Z"] {
+            let snapshots: JSON = .array(edges.map { Fixtures.snapshot("tt-1", $0, views: 1) } + [Fixtures.snapshot("tt-1", text, views: 1)])
+            let refused = try #require(try daemon.call("importMetrics", ["snapshots": snapshots]).failure, "\(text)")
+            #expect(refused.code == -32602)
+            #expect(refused.data?["field"] == .string("snapshots[2].capturedAt"), "\(text)")
+        }
+    }
+
+    /// Metadata is any object; a number no Double holds is dropped like a null member, not an internal error.
+    @Test func importedMetadataMayHoldAnyNumber() throws {
+        let daemon = try DaemonProcess()
+        try Fixtures.register(daemon)
+        let snapshot = try JSONParser.parse(#"{"postId":"tt-0","capturedAt":"2026-11-24T00:00:00Z","metadata":{"huge":1e400,"tiny":-1e-400,"n":1}}"#)
+        #expect(try daemon.result("importMetrics", ["snapshots": [snapshot]]) == ["imported": 1, "skipped": 0])
     }
 
     @Test func listPostsPagesWithACursor() throws {

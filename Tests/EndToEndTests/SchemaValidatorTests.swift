@@ -27,6 +27,25 @@ import Testing
                   "result": {"name": "thing", "value": {"id": "t1"}}
                 }
               ]
+            },
+            {
+              "name": "listThings",
+              "paramStructure": "either",
+              "params": [
+                {
+                  "name": "ids", "required": false,
+                  "schema": {"type": ["array", "null"], "items": {"type": "object", "properties": {"id": {"type": "string"}}}, "x-unique-by": "id"}
+                },
+                {"name": "group", "required": false, "schema": {"type": ["string", "null"]}},
+                {"name": "from", "required": false, "schema": {"type": ["string", "null"], "format": "date-time"}},
+                {"name": "to", "required": false, "schema": {"type": ["string", "null"], "format": "date-time"}}
+              ],
+              "x-params-exclusive": [["ids"], ["group", "from", "to"]],
+              "x-params-one-required": [["ids", "group"]],
+              "x-params-ordered": [["from", "to"]],
+              "result": {"name": "things", "schema": {"type": "array"}},
+              "errors": [],
+              "examples": []
             }
           ],
           "components": {
@@ -194,6 +213,41 @@ import Testing
         #expect(schema.validateParams(of: "getThing", [1]).first?.hasPrefix("params.id: expected string") == true)
     }
 
+    /// The document's x-params extensions and x-unique-by: what JSON Schema alone cannot say about params.
+    @Test func paramRulesAreEnforced() {
+        #expect(schema.validateParams(of: "listThings", ["ids": [["id": "a"], ["id": "b"]]]) == [])
+        #expect(schema.validateParams(of: "listThings", ["group": "g", "from": "2026-11-24T00:00:00Z", "to": "2026-11-24T01:00:00+01:00"]) == [],
+                "the same moment is not a decrease")
+        #expect(schema.validateParams(of: "listThings", [[["id": "a"]], .null, .null]) == [], "null is not given, by position too")
+        #expect(schema.validateParams(of: "listThings", ["ids": [["id": "a"]], "group": "g"])
+            == ["params: ids and group exclude each other (x-params-exclusive)"])
+        #expect(schema.validateParams(of: "listThings", ["from": "2026-11-24T00:00:00Z", "ids": .null])
+            == ["params: one of ids, group is required (x-params-one-required)"])
+        #expect(schema.validateParams(of: "listThings", ["group": "g", "from": "2026-11-24T00:00:00.001Z", "to": "2026-11-24T00:00:00Z"])
+            == ["params.to: before from (x-params-ordered)"])
+        #expect(schema.validateParams(of: "listThings", ["ids": [["id": "a"], ["id": "b"], ["id": "a"]]])
+            == ["params.ids[2].id: repeats params.ids[0].id (x-unique-by)"])
+    }
+
+    @Test func aRuleNamingAnUnknownParamIsADocumentError() throws {
+        let misspelt = try JSONParser.parse(Self.fixture.replacingOccurrences(of: #"[["from", "to"]]"#, with: #"[["from", "until"]]"#))
+        #expect(throws: SchemaDocumentError.self) { try OpenRPCSchema(document: misspelt) }
+    }
+
+    /// As Doubles, 2^63 equals 2^63 - 1: a maximum of Int64.max must still refuse the next integer.
+    @Test func integersBeyondInt64CompareExactly() throws {
+        let bounds: JSON = ["type": "integer", "minimum": .number(JSONNumber(Int64.min)), "maximum": .number(JSONNumber(Int64.max))]
+        func violations(_ literal: String) throws -> [String] {
+            schema.validator.validate(try JSONParser.parse(literal), against: bounds, at: "n")
+        }
+        #expect(try violations("9223372036854775807") == [])
+        #expect(try violations("-9223372036854775808") == [])
+        #expect(try violations("9223372036854775808").count == 1)
+        #expect(try violations("-9223372036854775809").count == 1)
+        #expect(try violations("100000000000000000000").count == 1)
+        #expect(try violations("9.3e18").count == 1)
+    }
+
     @Test func errorsMustBeDocumentedOrFromTheSpec() throws {
         #expect(schema.validateError(of: "getThing", ["code": -32001, "message": "Not found", "data": ["id": "t9"]]) == [])
         #expect(schema.validateError(of: "getThing", ["code": -32000, "message": "Busy"]) == [])
@@ -221,8 +275,9 @@ import Testing
 }
 
 extension SchemaValidatorTests {
-    /// Schemas/openrpc.json: complete, consistent, strict, and the text the daemon actually serves. Nested so
-    /// `--filter SchemaValidatorTests` runs it too.
+    /// Schemas/openrpc.json: complete, consistent and strict, and the very file the daemon compiles in (that
+    /// `rpc.discover` serves exactly it is MethodTests' end-to-end check). Nested so `--filter
+    /// SchemaValidatorTests` runs it too.
     @Suite struct ProjectDocument {
         static let methods = [
             "health", "rpc.discover", "upsertWorkspace", "upsertAccount", "upsertPosts", "listAccounts", "listPosts",
@@ -328,32 +383,22 @@ extension SchemaValidatorTests {
             #expect(codes["InvalidParams"] == -32602)
         }
 
-        /// `rpc.discover` serves the embedded copy; editing the schema without running scripts/embed-openrpc
-        /// would make the daemon describe an API other than the one in the repository.
-        @Test func theDaemonEmbedsThisExactText() throws {
-            let root = try OpenRPCSchema.packageRoot()
-            let schemaText = try String(contentsOf: root.appendingPathComponent("Schemas/openrpc.json"), encoding: .utf8)
-            let swiftText = try String(
-                contentsOf: root.appendingPathComponent("Sources/MetricsDaemon/OpenRPCDocument+Text.swift"), encoding: .utf8)
-            guard let start = swiftText.range(of: "##\"\"\"\n"), let end = swiftText.range(of: "\n\"\"\"##", options: .backwards),
-                  start.upperBound <= end.lowerBound
-            else {
-                throw TestFailure("OpenRPCDocument+Text.swift has no ##\"\"\" raw string; run scripts/embed-openrpc")
+        /// The NUL pattern must refuse NUL and nothing else, or the property test's generator could make no id.
+        @Test func idsMayHoldAnyCharacterButNUL() {
+            let id: JSON = ["$ref": "#/components/schemas/Id"]
+            #expect(schema.validator.validate("é😀\u{1}\n\u{FEFF}x", against: id, at: "id") == [])
+            for text in ["\u{0}", "a\u{0}", "\u{0}b"] {
+                #expect(schema.validator.validate(.string(text), against: id, at: "id").count == 1, "\(text.debugDescription)")
             }
-            let embedded = String(swiftText[start.upperBound..<end.lowerBound])
-            var expected = schemaText
-            while expected.hasSuffix("\n") { expected.removeLast() }
-            guard embedded != expected else { return }
-            // Name the first differing line rather than dump two 50 KB strings.
-            let embeddedLines = embedded.split(separator: "\n", omittingEmptySubsequences: false)
-            let expectedLines = expected.split(separator: "\n", omittingEmptySubsequences: false)
-            let line = zip(embeddedLines, expectedLines).enumerated().first { $0.element.0 != $0.element.1 }?.offset
-                ?? min(embeddedLines.count, expectedLines.count)
-            Issue.record("""
-                Schemas/openrpc.json changed without scripts/embed-openrpc; first difference at line \(line + 1):
-                  schema:   \(expectedLines.indices.contains(line) ? String(expectedLines[line]) : "<end>")
-                  embedded: \(embeddedLines.indices.contains(line) ? String(embeddedLines[line]) : "<end>")
-                """)
+        }
+
+        /// The daemon embeds its resource `Sources/MetricsDaemon/openrpc.json`; were that a copy instead of the
+        /// symlink, the schema could be edited without the daemon following.
+        @Test func theDaemonsResourceIsThisFile() throws {
+            let root = try OpenRPCSchema.packageRoot()
+            let resource = root.appendingPathComponent("Sources/MetricsDaemon/openrpc.json")
+            #expect(try FileManager.default.destinationOfSymbolicLink(atPath: resource.path) == "../../Schemas/openrpc.json")
+            #expect(resource.resolvingSymlinksInPath() == root.appendingPathComponent("Schemas/openrpc.json").resolvingSymlinksInPath())
         }
     }
 }

@@ -157,6 +157,7 @@ struct TemporaryStore: ~Copyable {
                 PostRegistration(id: "fb", accountId: "facebook-acct", externalPostId: "p", postedAt: temporary.clock.now, mediaProductType: .reels)
             ])
         }
+        #expect(error.kind == .conflict)
         #expect(error.input == .mediaProductType && error.index == 0)
     }
 
@@ -239,7 +240,9 @@ struct TemporaryStore: ~Copyable {
         } while cursor != nil
         #expect(seen.count == 21)
         #expect(Set(seen).count == 21)
-        #expect(throws: StoreError.self) { try temporary.store.listPosts(workspaceId: nil, accountId: nil, limit: 1, cursor: "garbage") }
+        #expect(throws: StoreError(.notFound(.cursor, id: "garbage"), input: .cursor, message: "not a cursor returned by listPosts or latestMetrics")) {
+            try temporary.store.listPosts(workspaceId: nil, accountId: nil, limit: 1, cursor: "garbage")
+        }
     }
 
     @Test func healthFactsCountAccountsByStatus() async throws {

@@ -13,7 +13,8 @@ public enum EngagementRate {
         } else {
             return nil
         }
-        let total = interactions.reduce(Int64(0)) { $0 + ($1 ?? 0) }
-        return Double(total) / Double(denominator)
+        // In Double: four counters of up to 2^63 − 1 each would overflow an Int64.
+        let total = interactions.reduce(0.0) { $0 + Double($1 ?? 0) }
+        return total / Double(denominator)
     }
 }

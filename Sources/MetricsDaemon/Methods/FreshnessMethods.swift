@@ -10,7 +10,7 @@ enum FreshnessMethods {
             // A task: it reads every post of the window (streamed, not held), which is an admin's question, not a
             // health check's.
             .task("freshness", parameters: ["workspaceId"]) { fields, _ in
-                let workspaceId = try fields.optionalString("workspaceId", maxLength: WireFormat.maximumIDBytes)
+                let workspaceId = try fields.optionalString("workspaceId", maxLength: WireFormat.maximumIDLength)
                 let configuration = engine.configuration
                 let now = engine.clock.now
                 var tally = FreshnessTally(now: now, schedule: configuration.schedule)

@@ -48,7 +48,7 @@ enum HistoryMethods {
             for other in ["workspaceId", "platform"] + workspaceOnly where fields.has(other) {
                 throw .invalidParams(field: other, reason: "give either postIds, or workspaceId (with platform\(workspaceOnly.isEmpty ? "" : ", " + workspaceOnly.joined(separator: ", "))), not both")
             }
-            return .ids(try fields.strings("postIds", maxCount: maximumPostIds, maxLength: WireFormat.maximumIDBytes))
+            return .ids(try fields.strings("postIds", maxCount: maximumPostIds, maxLength: WireFormat.maximumIDLength))
         }
         guard fields.has("workspaceId") else {
             throw .invalidParams(field: "postIds", reason: "required: give postIds, or workspaceId")
@@ -180,7 +180,7 @@ enum HistoryMethods {
                 for weeks in lastOfPost.values {
                     for (week, last) in weeks {
                         guard let value = last.value else { continue }
-                        sums[week] = (sums[week] ?? nil).map { $0 + value } ?? value
+                        sums[week] = (sums[week] ?? nil).map { $0.saturatingAdding(value) } ?? value
                     }
                 }
             }
@@ -281,7 +281,9 @@ enum HistoryMethods {
         let since = try WireFormat.optionalTimestamp(fields, "since") ?? now.adding(milliseconds: -2 * day)
         let calendar = try await store.calendar(workspaceId: workspaceId)
         let firstDay = calendar.day(of: since)
-        let points = try await store.dayPoints(workspaceId: workspaceId, platform: nil, days: (firstDay - 1)...calendar.day(of: now))
+        // A `since` after today finds no day, not a reversed range.
+        let points = try await store.dayPoints(
+            workspaceId: workspaceId, platform: nil, days: (firstDay - 1)...max(firstDay - 1, calendar.day(of: now)))
         // Per post: the latest day at or after `since` with a point, and the day before it.
         struct Increase {
             var postId: String

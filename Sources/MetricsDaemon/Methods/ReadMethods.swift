@@ -12,14 +12,14 @@ enum ReadMethods {
     static func all(store: MetricsStore, clock: any WallClock, failures: FailureBackoff) -> [RPCMethod] {
         [
             .inline("listAccounts", parameters: ["workspaceId"]) { fields, _ in
-                let workspaceId = try fields.optionalString("workspaceId", maxLength: WireFormat.maximumIDBytes)
+                let workspaceId = try fields.optionalString("workspaceId", maxLength: WireFormat.maximumIDLength)
                 return ["accounts": .array(try store.listAccounts(workspaceId: workspaceId).map(WireFormat.account))]
             },
 
             .inline("listPosts", parameters: ["workspaceId", "accountId", "limit", "cursor"]) { fields, _ in
                 let page = try store.listPosts(
-                    workspaceId: try fields.optionalString("workspaceId", maxLength: WireFormat.maximumIDBytes),
-                    accountId: try fields.optionalString("accountId", maxLength: WireFormat.maximumIDBytes),
+                    workspaceId: try fields.optionalString("workspaceId", maxLength: WireFormat.maximumIDLength),
+                    accountId: try fields.optionalString("accountId", maxLength: WireFormat.maximumIDLength),
                     limit: Int(try fields.optionalInt("limit", in: 1...maximumPageSize) ?? 100),
                     cursor: try fields.optionalString("cursor"))
                 let now = clock.now
@@ -36,7 +36,7 @@ enum ReadMethods {
                         throw RPCError.invalidParams(field: other, reason: "give either postIds, or workspaceId with platform, limit and cursor, not both")
                     }
                     // One answer per id asked: nothing to page.
-                    let postIds = try fields.strings("postIds", maxCount: maximumPostIDs, maxLength: WireFormat.maximumIDBytes)
+                    let postIds = try fields.strings("postIds", maxCount: maximumPostIDs, maxLength: WireFormat.maximumIDLength)
                     page = .init(
                         metrics: try ItemsParameter(name: "postIds", itemsAreIds: true).locating { try store.latestMetrics(postIds: postIds) },
                         nextCursor: nil)

@@ -65,7 +65,7 @@ enum RegistrationMethods {
             posts.append(PostRegistration(
                 id: id,
                 accountId: try WireFormat.id(post, "accountId"),
-                externalPostId: try post.optionalString("externalPostId", maxLength: WireFormat.maximumIDBytes).flatMap { $0.isEmpty ? nil : $0 },
+                externalPostId: try post.optionalString("externalPostId", maxLength: WireFormat.maximumIDLength).flatMap { $0.isEmpty ? nil : $0 },
                 postedAt: try WireFormat.timestamp(post, "postedAt"),
                 mediaProductType: try post.optionalEnum("mediaProductType", MediaProductType.self)))
         }

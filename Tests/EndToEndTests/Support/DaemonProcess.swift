@@ -137,7 +137,7 @@ final class DaemonProcess: @unchecked Sendable {
             Foundation.kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        try? FileManager.default.removeItem(at: directory)
+        if ProcessInfo.processInfo.environment["METRICSD_TEST_KEEP"] == nil { try? FileManager.default.removeItem(at: directory) }
     }
 }
 

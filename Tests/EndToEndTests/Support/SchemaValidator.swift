@@ -22,6 +22,8 @@ struct OpenRPCSchema: Sendable {
         /// Error objects with their `$ref`s resolved.
         var errors: [JSONObject]
         var examples: [JSON]
+        /// What the method's x-params extensions say about params together.
+        var rules: ParamRules
     }
 
     let document: JSON
@@ -118,7 +120,8 @@ struct OpenRPCSchema: Sendable {
                 violations.append("params.\(param.name): required")
             }
         }
-        return violations
+        let byName = Dictionary(given.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+        return violations + method.rules.violations(given: byName, validator: validator)
     }
 
     /// Violations of the method's result schema, each naming its path from `result`; empty when valid.
@@ -180,6 +183,7 @@ struct OpenRPCSchema: Sendable {
                 let label = example["name"].flatMap { json -> String? in if case .string(let text) = json { text } else { nil } } ?? "#\(index)"
                 let path = "\(name).examples[\(label)]"
                 var given: [String] = []
+                var values: [String: JSON] = [:]
                 if case .array(let params)? = example["params"] {
                     for param in params.map(validator.dereference) {
                         guard case .string(let paramName)? = param["name"], let value = param["value"] else {
@@ -187,6 +191,7 @@ struct OpenRPCSchema: Sendable {
                             continue
                         }
                         given.append(paramName)
+                        values[paramName] = value
                         guard let schema = method.params.first(where: { $0.name == paramName })?.schema else {
                             violations.append("\(path).params.\(paramName): not a param of \(name)")
                             continue
@@ -199,6 +204,7 @@ struct OpenRPCSchema: Sendable {
                 for param in method.params where param.required && !given.contains(param.name) {
                     violations.append("\(path).params.\(param.name): required but missing")
                 }
+                violations += method.rules.violations(given: values, validator: validator).map { "\(path).\($0)" }
                 if let result = example["result"].map(validator.dereference) {
                     if let value = result["value"], let schema = method.resultSchema {
                         violations += validator.validate(value, against: schema, at: "\(path).result")
@@ -279,9 +285,13 @@ struct OpenRPCSchema: Sendable {
             }
         }
         let examples = if case .array(let entries)? = json["examples"] { entries } else { [JSON]() }
+        let rules = try ParamRules(method: json, name: name)
+        for ruleName in rules.names where !params.contains(where: { $0.name == ruleName }) {
+            throw SchemaDocumentError("\(name): its x-params rules name \(ruleName), which is not one of its params")
+        }
         return Method(
             name: name, params: params, resultSchema: json["result"].map(validator.dereference)?["schema"],
-            errors: errors, examples: examples)
+            errors: errors, examples: examples, rules: rules)
     }
 }
 
@@ -301,6 +311,9 @@ struct SchemaValidator: @unchecked Sendable {
         "$ref", "type", "enum", "const", "properties", "required", "additionalProperties", "items", "minItems",
         "maxItems", "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum",
         "exclusiveMaximum", "oneOf", "anyOf", "allOf", "not",
+        // The document's own: no two items of an array hold the same value under this key (JSON Schema's
+        // uniqueItems compares whole items; `posts` must not repeat an id whatever else differs).
+        "x-unique-by",
     ]
     /// Keywords that only inform readers and tools.
     static let annotationKeywords: Set<String> = [
@@ -315,6 +328,8 @@ struct SchemaValidator: @unchecked Sendable {
 
     let root: JSON
     private let regularExpressions: [String: NSRegularExpression]
+    /// Every `$ref` of `root`, resolved once: the generated-params test validates many thousand values.
+    private var resolvedReferences: [String: JSON] = [:]
 
     /// Compiles every `pattern` of `root` up front, so a malformed one fails at load, not in some later test.
     init(root: JSON) throws {
@@ -328,6 +343,11 @@ struct SchemaValidator: @unchecked Sendable {
             }
         }
         regularExpressions = expressions
+        var references: [String: JSON] = [:]
+        for reference in Self.references(in: root) where references[reference] == nil {
+            references[reference] = resolvePointer(reference)
+        }
+        resolvedReferences = references
     }
 
     /// Violations of `schema` by `instance`, each starting with the instance's path (`result.points[2].views`).
@@ -349,6 +369,10 @@ struct SchemaValidator: @unchecked Sendable {
 
     /// `#/a/b~1c` within this document (RFC 6901 escapes and URI percent-escapes honoured); nil otherwise.
     func resolve(_ reference: String) -> JSON? {
+        resolvedReferences[reference] ?? resolvePointer(reference)
+    }
+
+    private func resolvePointer(_ reference: String) -> JSON? {
         guard reference.hasPrefix("#") else { return nil }
         let pointer = String(reference.dropFirst()).removingPercentEncoding ?? String(reference.dropFirst())
         if pointer.isEmpty { return root }
@@ -524,6 +548,18 @@ struct SchemaValidator: @unchecked Sendable {
         if case .number(let maximum)? = schema["maxItems"], let limit = maximum.int64, elements.count > limit {
             violations.append("\(path): expected at most \(limit) items, got \(elements.count)")
         }
+        if case .string(let key)? = schema["x-unique-by"] {
+            var firstIndex: [String: Int] = [:]
+            for (index, element) in elements.enumerated() {
+                guard let value = element[key] else { continue }
+                let canonical = if case .string(let text) = value { text } else { JSONWriter.string(value) }
+                if let first = firstIndex[canonical] {
+                    violations.append("\(path)[\(index)].\(key): repeats \(path)[\(first)].\(key) (x-unique-by)")
+                } else {
+                    firstIndex[canonical] = index
+                }
+            }
+        }
         switch schema["items"] {
         case .array(let positional)?:
             for (index, element) in elements.enumerated() where index < positional.count {
@@ -697,9 +733,93 @@ struct SchemaValidator: @unchecked Sendable {
         if let left = lhs.int64, let right = rhs.int64 {
             return left < right ? -1 : (left > right ? 1 : 0)
         }
+        if let order = compareIntegerLiterals(lhs.literal, rhs.literal) {
+            return order
+        }
         let left = lhs.double ?? .nan
         let right = rhs.double ?? .nan
         return left < right ? -1 : (left > right ? 1 : 0)
+    }
+
+    /// Plain integer literals of any length compared exactly: as Doubles, 2^63 equals 2^63 - 1, and a
+    /// `maximum` of Int64.max would let the first integer the daemon cannot hold through.
+    static func compareIntegerLiterals(_ lhs: String, _ rhs: String) -> Int? {
+        func parts(_ literal: String) -> (negative: Bool, digits: Substring)? {
+            let negative = literal.hasPrefix("-")
+            var digits = literal.dropFirst(negative ? 1 : 0)
+            guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            while digits.count > 1, digits.first == "0" { digits = digits.dropFirst() }
+            return (negative && digits != "0", digits)
+        }
+        guard let left = parts(lhs), let right = parts(rhs) else { return nil }
+        if left.negative != right.negative { return left.negative ? -1 : 1 }
+        let magnitude = left.digits.count != right.digits.count
+            ? (left.digits.count < right.digits.count ? -1 : 1)
+            : (left.digits == right.digits ? 0 : (left.digits < right.digits ? -1 : 1))
+        return left.negative ? -magnitude : magnitude
+    }
+
+    /// -1, 0 or 1 for two numbers, or two RFC 3339 date-times as moments (offsets applied); nil for anything
+    /// else. What `x-params-ordered` compares.
+    func order(_ lhs: JSON, _ rhs: JSON) -> Int? {
+        switch (lhs, rhs) {
+        case (.number(let left), .number(let right)):
+            return Self.compare(left, right)
+        case (.string(let left), .string(let right)):
+            guard let left = moment(left), let right = moment(right) else { return nil }
+            return left < right ? -1 : (left > right ? 1 : 0)
+        default:
+            return nil
+        }
+    }
+
+    /// A date-time as (seconds since 1970 in UTC, fraction digits padded to 12), comparable as a tuple.
+    private func moment(_ text: String) -> Moment? {
+        guard isDateTime(text), let expression = regularExpressions[Self.dateTimePattern],
+              let match = expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text))
+        else { return nil }
+        func field(_ group: Int) -> Substring? {
+            Range(match.range(at: group), in: text).map { text[$0] }
+        }
+        guard let year = field(1).flatMap({ Int64($0) }), let month = field(2).flatMap({ Int64($0) }),
+              let day = field(3).flatMap({ Int64($0) }), let hour = field(4).flatMap({ Int64($0) }),
+              let minute = field(5).flatMap({ Int64($0) }), let second = field(6).flatMap({ Int64($0) })
+        else { return nil }
+        // Days from the civil date (Howard Hinnant's algorithm, proleptic Gregorian).
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * ((month + 9) % 12) + 2) / 5 + day - 1
+        let days = era * 146_097 + yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear - 719_468
+        var offset: Int64 = 0
+        if let sign = field(8)?.first, sign != "Z", let hours = field(9).flatMap({ Int64($0) }), let minutes = field(10).flatMap({ Int64($0) }) {
+            offset = (sign == "-" ? -1 : 1) * (hours * 3600 + minutes * 60)
+        }
+        let fraction = String((field(7)?.dropFirst() ?? "").prefix(12))
+        return Moment(seconds: days * 86_400 + hour * 3600 + minute * 60 + second - offset,
+                      fraction: fraction + String(repeating: "0", count: 12 - fraction.count))
+    }
+
+    private struct Moment: Comparable {
+        var seconds: Int64
+        var fraction: String
+        static func < (lhs: Moment, rhs: Moment) -> Bool {
+            (lhs.seconds, lhs.fraction) < (rhs.seconds, rhs.fraction)
+        }
+    }
+
+    private static func references(in json: JSON) -> [String] {
+        switch json {
+        case .object(let object):
+            object.flatMap { member -> [String] in
+                if member.key == "$ref", case .string(let reference) = member.value { return [reference] }
+                return references(in: member.value)
+            }
+        case .array(let elements):
+            elements.flatMap(references(in:))
+        default:
+            []
+        }
     }
 
     private static func patterns(in json: JSON) -> [String] {
