@@ -90,6 +90,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             // A symlink to Schemas/openrpc.json (resources must sit in the target's folder): the one copy of the
             // API description, compiled in as `PackageResources.openrpc_json` so no resource file has to be

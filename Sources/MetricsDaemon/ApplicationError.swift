@@ -21,6 +21,8 @@ enum ApplicationErrorCode {
     static let shuttingDown = -32005
     /// The platform refused or failed a call the method needed (e.g. `syncPosts`). `data`: `{platform}`.
     static let platformError = -32006
+    /// The caller's role or workspaces do not cover the call (`--access`). `data`: `{method, workspaceId?}`.
+    static let permissionDenied = -32007
 }
 
 /// The one place where domain errors become JSON-RPC errors.
@@ -42,6 +44,10 @@ struct RPCErrorMapping: Sendable {
 
     func map(_ error: any Error, method: String) -> RPCError {
         switch error {
+        case let denied as AccessDenied:
+            var data: JSONObject = ["method": .string(denied.method)]
+            if let workspaceId = denied.workspaceId { data.append("workspaceId", .string(workspaceId)) }
+            return RPCError(code: ApplicationErrorCode.permissionDenied, message: "Permission denied", data: .object(data))
         case let located as LocatedStoreError:
             return Self.rpcError(located.error, field: located.field)
         case let error as StoreError:

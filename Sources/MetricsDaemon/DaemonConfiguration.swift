@@ -24,6 +24,8 @@ public struct DaemonConfiguration: Sendable {
     public var store = MetricsStore.Options()
     public var endpoints = Endpoints()
     public var refresh = RefreshConfiguration()
+    /// `--access FILE`: who may call what (see `AccessPolicy`); nil: whoever can open the socket may call everything.
+    public var accessFile: String?
     /// How long raw snapshots and history are kept (`--keep-raw-days`, `--keep-days`); nil: no retention at all.
     public var retention: MetricsStore.RetentionPolicy? = MetricsStore.RetentionPolicy()
     /// Refresh each post when it is due (`refresh.schedule`); off: refreshes run only when asked (cron).

@@ -16,6 +16,7 @@ struct DaemonService: Service {
     let configuration: DaemonConfiguration
     let store: MetricsStore
     let health: HealthMonitor
+    let access: AccessControl
     let companion: (any DaemonCompanion)?
     let logger: Logger
 
@@ -29,7 +30,7 @@ struct DaemonService: Service {
             try await companion?.daemonReady(store: store, engine: engine)
 
             let dispatcher = MetricsDaemon.dispatcher(
-                store: store, engine: engine, health: health, openRPC: try OpenRPCDocument.load(), logger: logger)
+                store: store, engine: engine, health: health, openRPC: try OpenRPCDocument.load(), logger: logger, access: access)
             // Shutdown runs in reverse order: the engine interrupts its runs first (so refresh calls waiting on
             // them answer), then the planner stops, then the socket drains and closes.
             var services: [any Service] = [SocketService(configuration: configuration.server, dispatcher: dispatcher, logger: logger)]
@@ -44,6 +45,9 @@ struct DaemonService: Service {
                     }
                 }
                 services.append(PlannerService(planner: planner, logger: logger))
+            }
+            if configuration.accessFile != nil {
+                services.append(AccessReloadService(access: access))
             }
             if let policy = configuration.retention {
                 services.append(RetentionService(store: store, policy: policy, clock: configuration.clock, logger: logger))

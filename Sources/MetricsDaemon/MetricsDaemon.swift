@@ -15,18 +15,39 @@ public enum MetricsDaemon {
         public var description: String
     }
 
-    /// Every method, routed: what the socket server serves, and what tests drive without a socket.
-    static func dispatcher(store: MetricsStore, engine: RefreshEngine, health: HealthMonitor, openRPC: JSON, logger: Logger) -> RPCDispatcher {
+    /// Every method, routed, each behind the access policy: what the socket server serves, and what tests drive
+    /// without a socket.
+    static func dispatcher(
+        store: MetricsStore, engine: RefreshEngine, health: HealthMonitor, openRPC: JSON, logger: Logger, access: AccessControl
+    ) -> RPCDispatcher {
         let mapping = RPCErrorMapping(logger: logger)
+        let methods = ServiceMethods.all(health: health, openRPC: openRPC, access: access)
+            + RegistrationMethods.all(store: store, health: health, access: access)
+            + ReadMethods.all(store: store, clock: engine.clock, failures: engine.configuration.schedule.failures, access: access)
+            + ImportMethods.all(store: store, access: access)
+            + RefreshMethods.all(engine: engine, store: store, health: health, access: access)
+            + FreshnessMethods.all(store: store, engine: engine, access: access)
+            + HistoryMethods.all(store: store, clock: engine.clock, access: access)
         return RPCDispatcher(
-            methods: ServiceMethods.all(health: health, openRPC: openRPC)
-                + RegistrationMethods.all(store: store, health: health)
-                + ReadMethods.all(store: store, clock: engine.clock, failures: engine.configuration.schedule.failures)
-                + ImportMethods.all(store: store)
-                + RefreshMethods.all(engine: engine, store: store, health: health)
-                + FreshnessMethods.all(store: store, engine: engine)
-                + HistoryMethods.all(store: store, clock: engine.clock),
+            methods: methods.map { guarded($0, by: access) },
             mapError: { error, method in mapping.map(error, method: method) })
+    }
+
+    /// The method behind its role check: a caller whose role does not reach it gets -32007 before anything runs.
+    static func guarded(_ method: RPCMethod, by access: AccessControl) -> RPCMethod {
+        let name = method.name
+        switch method.execution {
+        case .inline(let body):
+            return .inline(name, parameters: method.parameters) { fields, context in
+                _ = try access.authorize(name, context)
+                return try body(fields, context)
+            }
+        case .task(let body):
+            return .task(name, parameters: method.parameters) { fields, context in
+                _ = try access.authorize(name, context)
+                return try await body(fields, context)
+            }
+        }
     }
 
     /// Runs until SIGTERM or SIGINT, then stops accepting, finishes in-flight calls and returns.
@@ -41,6 +62,13 @@ public enum MetricsDaemon {
         companion makeCompanion: (@Sendable (MetricsStore, any WallClock) async throws -> any DaemonCompanion)? = nil
     ) async throws {
         var configuration = configuration
+        // A bad access file stops start-up, naming the rule, before anything else is touched.
+        let access: AccessControl
+        do {
+            access = try AccessControl(path: configuration.accessFile, logger: logger)
+        } catch {
+            throw StartupError(description: error.description)
+        }
         // Refuse a live daemon's socket before touching its database.
         do {
             try Directories.makeParents(of: configuration.server.socketPath)
@@ -72,7 +100,8 @@ public enum MetricsDaemon {
 
         let companion = try await makeCompanion?(store, configuration.clock)
         let daemon = DaemonService(
-            configuration: configuration, store: store, health: HealthMonitor(store: store), companion: companion, logger: logger)
+            configuration: configuration, store: store, health: HealthMonitor(store: store), access: access, companion: companion,
+            logger: logger)
         // The companion first: graceful shutdown goes in reverse order, so it stops after the daemon.
         let services: [any Service] = (companion.map { [$0] } ?? []) + [daemon]
         let group = ServiceGroup(

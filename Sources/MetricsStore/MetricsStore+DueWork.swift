@@ -79,15 +79,20 @@ extension MetricsStore {
     /// The connected accounts a run over `workspaceId` (all when nil) and `platforms` (all when nil) covers, in a
     /// stable order. An unknown workspace is an error.
     public func accountsInScope(workspaceId: String?, platforms: Set<Platform>?) async throws -> [ScopedAccount] {
+        if let workspaceId {
+            try await pool.read { db in try Self.requireWorkspace(db, workspaceId) }
+        }
+        return try await accountsInScope(workspaceIds: workspaceId.map { [$0] }, platforms: platforms)
+    }
+
+    /// The connected accounts of these workspaces (all when nil) and platforms (all when nil), in a stable order.
+    public func accountsInScope(workspaceIds: Set<String>?, platforms: Set<Platform>?) async throws -> [ScopedAccount] {
         try await pool.read { db in
-            if let workspaceId {
-                try Self.requireWorkspace(db, workspaceId)
-            }
             var sql = "SELECT id, workspace_id, platform FROM accounts WHERE status = 'connected'"
             var arguments: StatementArguments = []
-            if let workspaceId {
-                sql += " AND workspace_id = ?"
-                arguments += [workspaceId]
+            if let workspaceIds {
+                sql += " AND workspace_id IN (\(workspaceIds.map { _ in "?" }.joined(separator: ",")))"
+                for id in workspaceIds.sorted() { arguments += [id] }
             }
             if let platforms {
                 sql += " AND platform IN (\(platforms.map { _ in "?" }.joined(separator: ",")))"
@@ -196,15 +201,21 @@ extension MetricsStore {
     public func countPostsInScope(workspaceId: String?, platforms: Set<Platform>?, postedSince: Timestamp, dueAt: Timestamp?) async throws
         -> Int
     {
+        try await countPostsInScope(workspaceIds: workspaceId.map { [$0] }, platforms: platforms, postedSince: postedSince, dueAt: dueAt)
+    }
+
+    public func countPostsInScope(workspaceIds: Set<String>?, platforms: Set<Platform>?, postedSince: Timestamp, dueAt: Timestamp?)
+        async throws -> Int
+    {
         try await pool.read { db in
             var sql = """
                 SELECT count(*) FROM posts p JOIN accounts a ON a.id = p.account_id
                 WHERE a.status = 'connected' AND p.external_post_id IS NOT NULL AND p.posted_at >= ?
                 """
             var arguments: StatementArguments = [postedSince]
-            if let workspaceId {
-                sql += " AND a.workspace_id = ?"
-                arguments += [workspaceId]
+            if let workspaceIds {
+                sql += " AND a.workspace_id IN (\(workspaceIds.map { _ in "?" }.joined(separator: ",")))"
+                for id in workspaceIds.sorted() { arguments += [id] }
             }
             if let platforms {
                 sql += " AND p.platform IN (\(platforms.map { _ in "?" }.joined(separator: ",")))"

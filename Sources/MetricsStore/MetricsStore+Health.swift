@@ -42,8 +42,12 @@ extension MetricsStore {
     }
 
     /// The newest runs first.
-    public func listRuns(limit: Int) throws -> [RefreshRunInfo] {
-        try pool.read { db in try RunRecord.newest(db, limit: limit) }
+    public func listRuns(limit: Int, before: Int64? = nil) throws -> [RefreshRunInfo] {
+        try pool.read { db in
+            var request = RunRecord.order(RunRecord.Columns.id.desc).limit(limit)
+            if let before { request = request.filter(RunRecord.Columns.id < before) }
+            return try request.fetchAll(db).map(\.info)
+        }
     }
 
     public func run(id: Int64) throws -> RefreshRunInfo? {

@@ -51,8 +51,10 @@ extension MetricsStore {
         public var nextCursor: String?
     }
 
-    /// Posts, most recently posted first, a page at a time.
-    public func listPosts(workspaceId: String?, accountId: String?, limit: Int, cursor: String?) throws -> PostPage {
+    /// Posts, most recently posted first, a page at a time; `workspaceIds` limits them to those workspaces.
+    public func listPosts(
+        workspaceId: String?, accountId: String?, limit: Int, cursor: String?, workspaceIds: Set<String>? = nil
+    ) throws -> PostPage {
         try pool.read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
@@ -67,6 +69,10 @@ extension MetricsStore {
                 }
                 conditions.append("p.account_id = ?")
                 arguments += [accountId]
+            }
+            if let workspaceIds {
+                conditions.append("p.workspace_id IN (\(workspaceIds.map { _ in "?" }.joined(separator: ",")))")
+                for id in workspaceIds.sorted() { arguments += [id] }
             }
             if let cursor {
                 conditions.append(PostCursor.afterSQL)

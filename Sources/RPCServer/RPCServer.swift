@@ -54,6 +54,10 @@ public final class RPCServer: Sendable {
             umask(previousMask)
             throw StartError(description: "cannot listen on \(configuration.socketPath): \(error)")
         }
+        if let group = configuration.socketGroup, chown(configuration.socketPath, uid_t.max, gid_t(group)) != 0 {
+            try? await channel.close()
+            throw StartError(description: "cannot give \(configuration.socketPath) to group \(group): \(String(cString: strerror(errno)))")
+        }
         guard chmod(configuration.socketPath, mode_t(configuration.socketMode)) == 0 else {
             try? await channel.close()
             throw StartError(description: "cannot set mode of \(configuration.socketPath): \(String(cString: strerror(errno)))")

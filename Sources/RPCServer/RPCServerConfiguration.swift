@@ -7,6 +7,8 @@ public struct RPCServerConfiguration: Sendable {
     public var socketPath: String
     /// 0o600 (owner only) by default; 0o660 lets a group of sibling services in.
     public var socketMode: UInt32 = 0o600
+    /// The socket's group (with mode 0o660: the services allowed to connect); nil keeps the daemon's own.
+    public var socketGroup: UInt32?
     /// A request line longer than this gets a -32600 reply naming the limit, then the connection closes.
     public var maximumLineBytes: Int = 1 << 20
     /// Connections beyond this are answered with a -32000 error line and closed.

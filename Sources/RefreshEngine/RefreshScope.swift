@@ -7,6 +7,8 @@ public enum RefreshScope: Sendable, Hashable {
     /// Every workspace, optionally only some platforms; with `dueOnly`, only the posts due now.
     case all(platforms: Set<Platform>?, dueOnly: Bool = false)
     case workspace(String, dueOnly: Bool = false)
+    /// Several workspaces at once (what `refreshAll` covers for a caller limited to some workspaces).
+    case workspaces(Set<String>, platforms: Set<Platform>?, dueOnly: Bool = false)
     /// What the planner chose in one pass: accounts and their due posts.
     case planned(PlannedWork)
 
@@ -17,13 +19,16 @@ public enum RefreshScope: Sendable, Hashable {
         case .all(let platforms?, let dueOnly):
             "all:" + platforms.map(\.rawValue).sorted().joined(separator: ",") + (dueOnly ? ":due" : "")
         case .workspace(let id, let dueOnly): "workspace:" + id + (dueOnly ? ":due" : "")
+        case .workspaces(let ids, let platforms, let dueOnly):
+            "workspaces:" + ids.sorted().joined(separator: ",") + ":" + (platforms?.map(\.rawValue).sorted().joined(separator: ",") ?? "")
+                + (dueOnly ? ":due" : "")
         case .planned(let work): "planned:\(work.pass)"
         }
     }
 
     var dueOnly: Bool {
         switch self {
-        case .all(_, let dueOnly), .workspace(_, let dueOnly): dueOnly
+        case .all(_, let dueOnly), .workspace(_, let dueOnly), .workspaces(_, _, let dueOnly): dueOnly
         case .planned: true
         }
     }
@@ -38,11 +43,15 @@ public enum RefreshScope: Sendable, Hashable {
             if let platforms { record.append("platforms", .array(platforms.map(\.rawValue).sorted().map(JSON.string))) }
         case .workspace(let id, _):
             record = ["kind": "workspace", "workspaceId": .string(id)]
+        case .workspaces(let ids, let platforms, _):
+            record = ["kind": "workspaces", "workspaceIds": .array(ids.sorted().map(JSON.string))]
+            if let platforms { record.append("platforms", .array(platforms.map(\.rawValue).sorted().map(JSON.string))) }
         case .planned(let work):
             record = ["kind": "planned", "accounts": .int(work.accounts.count), "posts": .int(work.postCount)]
         }
         if case .all(_, true) = self { record.append("dueOnly", true) }
         if case .workspace(_, true) = self { record.append("dueOnly", true) }
+        if case .workspaces(_, _, true) = self { record.append("dueOnly", true) }
         return JSONWriter.string(.object(record))
     }
 }

@@ -94,6 +94,9 @@ final class RunExecution: Sendable {
             case .workspace(let id, _):
                 sources = try await context.store.accountsInScope(workspaceId: id, platforms: nil).map(AccountSource.scoped)
                 total = try await context.store.countPostsInScope(workspaceId: id, platforms: nil, postedSince: postedSince, dueAt: dueAt)
+            case .workspaces(let ids, let platforms, _):
+                sources = try await context.store.accountsInScope(workspaceIds: ids, platforms: platforms).map(AccountSource.scoped)
+                total = try await context.store.countPostsInScope(workspaceIds: ids, platforms: platforms, postedSince: postedSince, dueAt: dueAt)
             case .planned(let work):
                 sources = work.accounts.map(AccountSource.given)
                 total = work.postCount

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Logging
 import MetricsCore
@@ -23,6 +24,12 @@ struct MetricsdCommand: AsyncParsableCommand {
 
     @Flag(help: "Create the socket mode 0660 instead of 0600, so the daemon's group may connect.")
     var groupAccess = false
+
+    @Option(help: ArgumentHelp("Socket group (a name or a gid): the socket is made mode 0660 and given to this group, whose members may connect.", valueName: "group"))
+    var socketGroup: String?
+
+    @Option(help: ArgumentHelp("Access policy file (JSON): who may call what, by uid, user, gid or group; reloaded on SIGHUP. Without one, whoever can open the socket may call everything.", valueName: "file"))
+    var access: String?
 
     @Option(help: "Longest request line accepted, in bytes; longer lines get a -32600 reply and the connection closes.")
     var maxRequestBytes: Int = 1 << 20
@@ -111,6 +118,13 @@ struct MetricsdCommand: AsyncParsableCommand {
         return String(path[...slash]) + "demo.sqlite"
     }
 
+    /// A group given by name or number.
+    static func groupID(_ text: String) throws -> UInt32 {
+        if let number = UInt32(text) { return number }
+        guard let group = getgrnam(text) else { throw ValidationError("--socket-group: no group \"\(text)\"") }
+        return UInt32(group.pointee.gr_gid)
+    }
+
     /// `instagram=50:100` → (instagram, 50/s, burst 100).
     static func parseRate(_ text: String, flag: String) throws -> (Platform, RefreshConfiguration.Rate) {
         let parts = text.split(separator: "=", maxSplits: 1)
@@ -152,6 +166,7 @@ struct MetricsdCommand: AsyncParsableCommand {
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
         if let clockSpeed { try Self.validateClockSpeed(clockSpeed) }
+        if let socketGroup { _ = try Self.groupID(socketGroup) }
     }
 
     /// Above a million, a real millisecond would be more than a quarter of a simulated hour and a real day
@@ -175,7 +190,9 @@ struct MetricsdCommand: AsyncParsableCommand {
         var configuration = DaemonConfiguration(
             socketPath: socket ?? DefaultLocations.socketPath(environment: environment),
             databasePath: database ?? Self.defaultDatabase(environment: environment, demo: demo))
-        configuration.server.socketMode = groupAccess ? 0o660 : 0o600
+        configuration.server.socketMode = groupAccess || socketGroup != nil ? 0o660 : 0o600
+        configuration.server.socketGroup = try socketGroup.map(Self.groupID)
+        configuration.accessFile = access
         configuration.server.maximumLineBytes = maxRequestBytes
         configuration.server.maximumConnections = maxConnections
         configuration.server.idleTimeout = .seconds(idleTimeout)

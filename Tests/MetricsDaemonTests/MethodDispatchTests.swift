@@ -27,7 +27,8 @@ import Testing
             var logger = Logger(label: "test")
             logger.logLevel = .critical
             let dispatcher = MetricsDaemon.dispatcher(
-                store: store, engine: engine, health: HealthMonitor(store: store), openRPC: [:], logger: logger)
+                store: store, engine: engine, health: HealthMonitor(store: store), openRPC: [:], logger: logger,
+                access: .unrestricted(logger: logger))
             try await body(dispatcher)
         }
     }

@@ -5,18 +5,29 @@ import RefreshEngine
 
 /// `freshness`: how fresh each age band is, and where each platform and account stands against its hourly budget.
 enum FreshnessMethods {
-    static func all(store: MetricsStore, engine: RefreshEngine) -> [RPCMethod] {
+    static func all(store: MetricsStore, engine: RefreshEngine, access: AccessControl) -> [RPCMethod] {
         [
             // A task: it reads every post of the window (streamed, not held), which is an admin's question, not a
             // health check's.
-            .task("freshness", parameters: ["workspaceId"]) { fields, _ in
+            .task("freshness", parameters: ["workspaceId"]) { fields, context in
                 let workspaceId = try fields.optionalString("workspaceId", maxLength: WireFormat.maximumIDLength)
+                let caller = access.caller("freshness", context)
+                if let workspaceId { try caller.require(workspace: workspaceId) }
                 let configuration = engine.configuration
                 let now = engine.clock.now
                 var tally = FreshnessTally(now: now, schedule: configuration.schedule)
-                try await store.tallyFreshness(
-                    into: &tally, workspaceId: workspaceId, postedSince: configuration.window.oldestPostedAt(now: now))
-                let accounts = try await store.accountsInScope(workspaceId: workspaceId, platforms: nil)
+                let postedSince = configuration.window.oldestPostedAt(now: now)
+                let accounts: [MetricsStore.ScopedAccount]
+                if workspaceId == nil, let limited = caller.workspaces {
+                    // A caller limited to some workspaces sees theirs, added up.
+                    for id in limited.sorted() where try await store.workspace(id: id) != nil {
+                        try await store.tallyFreshness(into: &tally, workspaceId: id, postedSince: postedSince)
+                    }
+                    accounts = try await store.accountsInScope(workspaceIds: limited, platforms: nil)
+                } else {
+                    try await store.tallyFreshness(into: &tally, workspaceId: workspaceId, postedSince: postedSince)
+                    accounts = try await store.accountsInScope(workspaceId: workspaceId, platforms: nil)
+                }
                 var platforms: [JSON] = []
                 for platform in Platform.allCases {
                     platforms.append(standing(await engine.standing(platform: platform), ["platform": .string(platform.rawValue)]))

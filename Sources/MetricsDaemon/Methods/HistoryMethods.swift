@@ -12,27 +12,44 @@ enum HistoryMethods {
     static let maximumSeriesDays: Int64 = 800
     static let day: Int64 = 86_400_000
 
-    static func all(store: MetricsStore, clock: any WallClock) -> [RPCMethod] {
+    static func all(store: MetricsStore, clock: any WallClock, access: AccessControl) -> [RPCMethod] {
         [
-            .task("deltas", parameters: ["postIds", "workspaceId", "platform", "period", "limit", "cursor"]) { fields, _ in
-                try await deltas(fields, store: store)
+            .task("deltas", parameters: ["postIds", "workspaceId", "platform", "period", "limit", "cursor"]) { fields, context in
+                try await deltas(fields, store: store, caller: access.caller("deltas", context))
             },
-            .task("series", parameters: ["postIds", "workspaceId", "platform", "metric", "interval", "since", "until"]) { fields, _ in
-                try await series(fields, store: store)
+            .task("series", parameters: ["postIds", "workspaceId", "platform", "metric", "interval", "since", "until"]) { fields, context in
+                try await series(fields, store: store, caller: access.caller("series", context))
             },
-            .task("topPosts", parameters: ["workspaceId", "metric", "by", "since", "until", "platform", "limit"]) { fields, _ in
-                try await topPosts(fields, store: store, now: clock.now)
+            .task("topPosts", parameters: ["workspaceId", "metric", "by", "since", "until", "platform", "limit"]) { fields, context in
+                try await topPosts(fields, store: store, now: clock.now, caller: access.caller("topPosts", context))
             },
-            .task("anomalies", parameters: ["workspaceId", "since", "metric"]) { fields, _ in
-                try await anomalies(fields, store: store, now: clock.now)
+            .task("anomalies", parameters: ["workspaceId", "since", "metric"]) { fields, context in
+                try await anomalies(fields, store: store, now: clock.now, caller: access.caller("anomalies", context))
             },
-            .task("bestTimes", parameters: ["workspaceId", "platform", "metric"]) { fields, _ in
-                try await bestTimes(fields, store: store)
+            .task("bestTimes", parameters: ["workspaceId", "platform", "metric"]) { fields, context in
+                try await bestTimes(fields, store: store, caller: access.caller("bestTimes", context))
             },
-            .task("export", parameters: ["workspaceId", "since", "until", "format", "of", "limit", "cursor"]) { fields, _ in
-                try await export(fields, store: store)
+            .task("export", parameters: ["workspaceId", "since", "until", "format", "of", "limit", "cursor"]) { fields, context in
+                try await export(fields, store: store, caller: access.caller("export", context))
             },
         ]
+    }
+
+    /// The posts a call covers, checked against the caller's workspaces.
+    static func posts(_ fields: Fields, workspaceOnly: [String], caller: Caller, store: MetricsStore) throws -> Posts {
+        let posts = try posts(fields, workspaceOnly: workspaceOnly)
+        switch posts {
+        case .ids(let ids): try caller.requireVisible(posts: ids, store: store, parameter: ItemsParameter(name: "postIds", itemsAreIds: true))
+        case .workspace(let id, _): try caller.require(workspace: id)
+        }
+        return posts
+    }
+
+    /// `workspaceId`, checked against the caller's workspaces.
+    static func workspace(_ fields: Fields, caller: Caller) throws -> String {
+        let id = try WireFormat.id(fields, "workspaceId")
+        try caller.require(workspace: id)
+        return id
     }
 
     // MARK: Params both forms share
@@ -88,11 +105,11 @@ enum HistoryMethods {
         var milliseconds: Int64 { self == .day ? HistoryMethods.day : 7 * HistoryMethods.day }
     }
 
-    static func deltas(_ fields: Fields, store: MetricsStore) async throws -> JSON {
+    static func deltas(_ fields: Fields, store: MetricsStore, caller: Caller) async throws -> JSON {
         let period = try fields.requiredEnum("period", Period.self)
         let now: [MetricsStore.PostReading]
         var nextCursor: String?
-        switch try posts(fields, workspaceOnly: ["limit", "cursor"]) {
+        switch try posts(fields, workspaceOnly: ["limit", "cursor"], caller: caller, store: store) {
         case .ids(let ids):
             now = try await ItemsParameter(name: "postIds", itemsAreIds: true).locating {
                 try await store.readings(postIds: ids, at: .latest)
@@ -139,7 +156,7 @@ enum HistoryMethods {
         var length: Int64 { self == .day ? 1 : 7 }
     }
 
-    static func series(_ fields: Fields, store: MetricsStore) async throws -> JSON {
+    static func series(_ fields: Fields, store: MetricsStore, caller: Caller) async throws -> JSON {
         let metric = try metric(fields, default: nil, allowRate: false)
         let interval = try fields.requiredEnum("interval", Interval.self)
         let since = try WireFormat.timestamp(fields, "since")
@@ -148,7 +165,7 @@ enum HistoryMethods {
         guard until.milliseconds(since: since) <= maximumSeriesDays * day else {
             throw RPCError.invalidParams(field: "until", reason: "at most \(maximumSeriesDays) days after since")
         }
-        switch try posts(fields, workspaceOnly: []) {
+        switch try posts(fields, workspaceOnly: [], caller: caller, store: store) {
         case .ids(let ids):
             let calendars = try await ItemsParameter(name: "postIds", itemsAreIds: true).locating { try await store.calendars(postIds: ids) }
             var series: [JSON] = []
@@ -224,8 +241,8 @@ enum HistoryMethods {
         case value, increase
     }
 
-    static func topPosts(_ fields: Fields, store: MetricsStore, now: Timestamp) async throws -> JSON {
-        let workspaceId = try WireFormat.id(fields, "workspaceId")
+    static func topPosts(_ fields: Fields, store: MetricsStore, now: Timestamp, caller: Caller) async throws -> JSON {
+        let workspaceId = try workspace(fields, caller: caller)
         let metric = try metric(fields, default: nil, allowRate: true)
         let by = try fields.requiredEnum("by", Ranking.self)
         let platform = try fields.optionalEnum("platform", Platform.self)
@@ -275,8 +292,8 @@ enum HistoryMethods {
 
     // MARK: anomalies
 
-    static func anomalies(_ fields: Fields, store: MetricsStore, now: Timestamp) async throws -> JSON {
-        let workspaceId = try WireFormat.id(fields, "workspaceId")
+    static func anomalies(_ fields: Fields, store: MetricsStore, now: Timestamp, caller: Caller) async throws -> JSON {
+        let workspaceId = try workspace(fields, caller: caller)
         let metric = try metric(fields, default: .views, allowRate: false)
         let since = try WireFormat.optionalTimestamp(fields, "since") ?? now.adding(milliseconds: -2 * day)
         let calendar = try await store.calendar(workspaceId: workspaceId)
@@ -337,8 +354,8 @@ enum HistoryMethods {
 
     // MARK: bestTimes
 
-    static func bestTimes(_ fields: Fields, store: MetricsStore) async throws -> JSON {
-        let workspaceId = try WireFormat.id(fields, "workspaceId")
+    static func bestTimes(_ fields: Fields, store: MetricsStore, caller: Caller) async throws -> JSON {
+        let workspaceId = try workspace(fields, caller: caller)
         let platform = try fields.optionalEnum("platform", Platform.self)
         let metric = try metric(fields, default: .engagementRate, allowRate: true)
         let calendar = try await store.calendar(workspaceId: workspaceId)
@@ -371,8 +388,8 @@ enum HistoryMethods {
         case ndjson, csv
     }
 
-    static func export(_ fields: Fields, store: MetricsStore) async throws -> JSON {
-        let workspaceId = try WireFormat.id(fields, "workspaceId")
+    static func export(_ fields: Fields, store: MetricsStore, caller: Caller) async throws -> JSON {
+        let workspaceId = try workspace(fields, caller: caller)
         let format = try fields.requiredEnum("format", Format.self)
         let source = try fields.optionalEnum("of", MetricsStore.ExportSource.self) ?? .snapshots
         let since = try WireFormat.optionalTimestamp(fields, "since")

@@ -9,19 +9,28 @@ enum ReadMethods {
     static let maximumPageSize: Int64 = 1000
     static let maximumHistoryPoints: Int64 = 10_000
 
-    static func all(store: MetricsStore, clock: any WallClock, failures: FailureBackoff) -> [RPCMethod] {
+    static func all(store: MetricsStore, clock: any WallClock, failures: FailureBackoff, access: AccessControl) -> [RPCMethod] {
         [
-            .inline("listAccounts", parameters: ["workspaceId"]) { fields, _ in
+            .inline("listAccounts", parameters: ["workspaceId"]) { fields, context in
+                let caller = access.caller("listAccounts", context)
                 let workspaceId = try fields.optionalString("workspaceId", maxLength: WireFormat.maximumIDLength)
-                return ["accounts": .array(try store.listAccounts(workspaceId: workspaceId).map(WireFormat.account))]
+                if let workspaceId { try caller.require(workspace: workspaceId) }
+                let accounts = try store.listAccounts(workspaceId: workspaceId).filter { caller.allows(workspace: $0.workspaceId) }
+                return ["accounts": .array(accounts.map(WireFormat.account))]
             },
 
-            .inline("listPosts", parameters: ["workspaceId", "accountId", "limit", "cursor"]) { fields, _ in
+            .inline("listPosts", parameters: ["workspaceId", "accountId", "limit", "cursor"]) { fields, context in
+                let caller = access.caller("listPosts", context)
+                let workspaceId = try fields.optionalString("workspaceId", maxLength: WireFormat.maximumIDLength)
+                let accountId = try fields.optionalString("accountId", maxLength: WireFormat.maximumIDLength)
+                if let workspaceId { try caller.require(workspace: workspaceId) }
+                if let accountId { try caller.requireVisible(account: accountId, store: store) }
                 let page = try store.listPosts(
-                    workspaceId: try fields.optionalString("workspaceId", maxLength: WireFormat.maximumIDLength),
-                    accountId: try fields.optionalString("accountId", maxLength: WireFormat.maximumIDLength),
+                    workspaceId: workspaceId, accountId: accountId,
                     limit: Int(try fields.optionalInt("limit", in: 1...maximumPageSize) ?? 100),
-                    cursor: try fields.optionalString("cursor"))
+                    cursor: try fields.optionalString("cursor"),
+                    // A caller limited to some workspaces lists theirs only.
+                    workspaceIds: workspaceId == nil && accountId == nil ? caller.workspaces : nil)
                 let now = clock.now
                 return [
                     "posts": .array(page.posts.map { WireFormat.post($0, now: now, failures: failures) }),
@@ -29,7 +38,8 @@ enum ReadMethods {
                 ]
             },
 
-            .inline("latestMetrics", parameters: ["postIds", "workspaceId", "platform", "limit", "cursor"]) { fields, _ in
+            .inline("latestMetrics", parameters: ["postIds", "workspaceId", "platform", "limit", "cursor"]) { fields, context in
+                let caller = access.caller("latestMetrics", context)
                 let page: MetricsStore.LatestPage
                 if fields.has("postIds") {
                     for other in ["workspaceId", "platform", "limit", "cursor"] where fields.has(other) {
@@ -37,12 +47,15 @@ enum ReadMethods {
                     }
                     // One answer per id asked: nothing to page.
                     let postIds = try fields.strings("postIds", maxCount: maximumPostIDs, maxLength: WireFormat.maximumIDLength)
+                    try caller.requireVisible(posts: postIds, store: store, parameter: ItemsParameter(name: "postIds", itemsAreIds: true))
                     page = .init(
                         metrics: try ItemsParameter(name: "postIds", itemsAreIds: true).locating { try store.latestMetrics(postIds: postIds) },
                         nextCursor: nil)
                 } else if fields.has("workspaceId") {
+                    let workspaceId = try WireFormat.id(fields, "workspaceId")
+                    try caller.require(workspace: workspaceId)
                     page = try store.latestMetrics(
-                        workspaceId: try WireFormat.id(fields, "workspaceId"),
+                        workspaceId: workspaceId,
                         platform: try fields.optionalEnum("platform", Platform.self),
                         limit: Int(try fields.optionalInt("limit", in: 1...maximumPageSize) ?? 100),
                         cursor: try fields.optionalString("cursor"))
@@ -52,8 +65,9 @@ enum ReadMethods {
                 return ["metrics": .array(page.metrics.map(WireFormat.latest)), "nextCursor": .string(page.nextCursor)]
             },
 
-            .inline("history", parameters: ["postId", "since", "until", "limit"]) { fields, _ in
+            .inline("history", parameters: ["postId", "since", "until", "limit"]) { fields, context in
                 let postId = try WireFormat.id(fields, "postId")
+                try access.caller("history", context).requireVisible(post: postId, store: store)
                 let since = try WireFormat.optionalTimestamp(fields, "since")
                 let until = try WireFormat.optionalTimestamp(fields, "until")
                 if let since, let until, until < since {

@@ -5,7 +5,7 @@ import RefreshEngine
 
 /// `refreshAll`, `refreshWorkspace`, `runStatus`, `listRuns`, `syncPosts`: the refresh on demand.
 enum RefreshMethods {
-    static func all(engine: RefreshEngine, store: MetricsStore, health: HealthMonitor) -> [RPCMethod] {
+    static func all(engine: RefreshEngine, store: MetricsStore, health: HealthMonitor, access: AccessControl) -> [RPCMethod] {
         [
             .task("refreshAll", parameters: ["wait", "platforms", "progress", "dueOnly"]) { fields, context in
                 var platforms: Set<Platform>?
@@ -20,12 +20,16 @@ enum RefreshMethods {
                     }
                 }
                 let dueOnly = try fields.optionalBool("dueOnly") ?? false
-                return try await refresh(
-                    .all(platforms: platforms, dueOnly: dueOnly), fields: fields, context: context, engine: engine, health: health)
+                // A caller limited to some workspaces refreshes those: the same run whoever else asks for them.
+                let workspaces = access.caller("refreshAll", context).workspaces
+                let scope: RefreshScope = workspaces.map { .workspaces($0, platforms: platforms, dueOnly: dueOnly) }
+                    ?? .all(platforms: platforms, dueOnly: dueOnly)
+                return try await refresh(scope, fields: fields, context: context, engine: engine, health: health)
             },
 
             .task("refreshWorkspace", parameters: ["workspaceId", "wait", "progress", "dueOnly"]) { fields, context in
                 let workspaceId = try WireFormat.id(fields, "workspaceId")
+                try access.caller("refreshWorkspace", context).require(workspace: workspaceId)
                 // An unknown workspace is -32001 before a run exists.
                 guard try await store.workspace(id: workspaceId) != nil else {
                     throw StoreError.notFound(.workspace, id: workspaceId, input: .workspaceId)
@@ -35,23 +39,40 @@ enum RefreshMethods {
                     .workspace(workspaceId, dueOnly: dueOnly), fields: fields, context: context, engine: engine, health: health)
             },
 
-            .inline("runStatus", parameters: ["runId"]) { fields, _ in
+            .inline("runStatus", parameters: ["runId"]) { fields, context in
                 let runId = try fields.required("runId", expected: "a run id (positive integer)") { json -> Int64? in
                     if case .number(let number) = json, let value = number.int64, value > 0 { value } else { nil }
                 }
-                guard let run = try store.run(id: runId) else {
+                let caller = access.caller("runStatus", context)
+                guard let run = try store.run(id: runId), let rendered = Optional(try WireFormat.run(run)),
+                      caller.canSee(runScope: rendered["scope"] ?? .null)
+                else {
                     throw StoreError.notFound(.run, id: String(runId), input: .runId)
                 }
-                return try WireFormat.run(run)
+                return rendered
             },
 
-            .inline("listRuns", parameters: ["limit"]) { fields, _ in
+            .inline("listRuns", parameters: ["limit"]) { fields, context in
                 let limit = Int(try fields.optionalInt("limit", in: 1...1000) ?? 20)
-                return ["runs": .array(try store.listRuns(limit: limit).map { run throws(WireFormat.UnreadableRecord) in try WireFormat.run(run) })]
+                let caller = access.caller("listRuns", context)
+                var runs: [JSON] = []
+                var before: Int64?
+                // Newest first; a limited caller's runs are found among everyone's, a page at a time.
+                repeat {
+                    let page = try store.listRuns(limit: caller.seesAll ? limit : 200, before: before)
+                    for run in page {
+                        let rendered = try WireFormat.run(run)
+                        if caller.canSee(runScope: rendered["scope"] ?? .null), runs.count < limit { runs.append(rendered) }
+                    }
+                    before = page.count == (caller.seesAll ? limit : 200) ? page.last?.id : nil
+                } while runs.count < limit && before != nil
+                return ["runs": .array(runs)]
             },
 
-            .task("syncPosts", parameters: ["accountId"]) { fields, _ in
-                let result = try await engine.syncPosts(accountId: try WireFormat.id(fields, "accountId"))
+            .task("syncPosts", parameters: ["accountId"]) { fields, context in
+                let accountId = try WireFormat.id(fields, "accountId")
+                try access.caller("syncPosts", context).requireVisible(account: accountId, store: store)
+                let result = try await engine.syncPosts(accountId: accountId)
                 return ["discovered": .int(result.discovered), "registered": .int(result.registered)]
             },
         ]

@@ -1,0 +1,69 @@
+import JSONRPC
+import MetricsStore
+
+/// One call's caller as the methods see it: what it may touch, and the checks that keep a caller limited to some
+/// workspaces inside them. Explicit workspace params outside them are -32007; posts, accounts and runs of other
+/// workspaces are -32001 not found, as if absent (a limited caller cannot learn they exist); listings are filtered.
+struct Caller {
+    let grant: AccessPolicy.Grant
+    let access: AccessControl
+    let context: CallContext
+    let method: String
+
+    var seesAll: Bool { grant.seesAll }
+    var workspaces: Set<String>? { grant.workspaces }
+
+    func allows(workspace: String) -> Bool { grant.allows(workspace: workspace) }
+
+    /// -32007 unless the caller's workspaces include `workspaceId`.
+    func require(workspace workspaceId: String) throws(AccessDenied) {
+        try access.require(grant, workspace: workspaceId, method, context)
+    }
+
+    /// -32001 for the first post of another workspace (or an unknown one), at its place in `parameter`.
+    func requireVisible(posts postIds: [String], store: MetricsStore, parameter: ItemsParameter) throws {
+        guard !seesAll else { return }
+        for (index, owner) in try store.workspaceIds(ofPosts: postIds).enumerated() where owner.map({ !allows(workspace: $0) }) ?? true {
+            try parameter.locating { throw StoreError.notFound(.post, id: postIds[index], input: .postId, index: index) }
+        }
+    }
+
+    /// -32001 when the post is of another workspace (or unknown).
+    func requireVisible(post postId: String, store: MetricsStore) throws {
+        guard !seesAll else { return }
+        guard let owner = try store.workspaceIds(ofPosts: [postId]).first ?? nil, allows(workspace: owner) else {
+            throw StoreError.notFound(.post, id: postId, input: .postId)
+        }
+    }
+
+    /// -32001 when the account is of another workspace (or unknown).
+    func requireVisible(account accountId: String, store: MetricsStore) throws {
+        guard !seesAll else { return }
+        guard let owner = try store.workspaceId(ofAccount: accountId), allows(workspace: owner) else {
+            throw StoreError.notFound(.account, id: accountId, input: .accountId)
+        }
+    }
+
+    /// Whether a run is the caller's to see: one over its workspaces only. Runs over every workspace (the planner's,
+    /// an unlimited `refreshAll`) tell about all of them, so a limited caller does not see those.
+    func canSee(runScope: JSON) -> Bool {
+        guard !seesAll else { return true }
+        switch runScope["kind"] {
+        case "workspace":
+            if case .string(let id)? = runScope["workspaceId"] { return allows(workspace: id) }
+            return false
+        case "workspaces":
+            guard case .array(let ids)? = runScope["workspaceIds"] else { return false }
+            return ids.allSatisfy { if case .string(let id) = $0 { allows(workspace: id) } else { false } }
+        default:
+            return false
+        }
+    }
+}
+
+extension AccessControl {
+    /// The caller of this call (its grant is checked against the method by the dispatcher already).
+    func caller(_ method: String, _ context: CallContext) -> Caller {
+        Caller(grant: grant(context), access: self, context: context, method: method)
+    }
+}
