@@ -57,6 +57,7 @@ struct AccountRefresh {
         var processed = 0
         var updated = 0
         var skipped = 0
+        var withoutData = 0
 
         init(accessToken: String, refreshToken: String?, now: Timestamp) {
             self.accessToken = accessToken
@@ -134,6 +135,7 @@ struct AccountRefresh {
         detail.postsProcessed = state.processed
         detail.metricsUpdated = state.updated
         detail.postsSkipped = state.skipped
+        detail.postsWithoutData = state.withoutData
         detail.errors = state.errors
         detail.errorCount = state.errorCount
         return detail
@@ -153,6 +155,7 @@ struct AccountRefresh {
         case .fetched(let snapshots, let failures, let noData):
             state.processed += batch.count
             state.updated += snapshots.count
+            state.withoutData += noData.count
             let byId = Dictionary(batch.map { ($0.postId, $0) }, uniquingKeysWith: { first, _ in first })
             let schedule = context.configuration.schedule
             for snapshot in snapshots {
