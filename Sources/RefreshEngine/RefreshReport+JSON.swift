@@ -22,6 +22,7 @@ extension RefreshReport.Summary {
             "totalMetricsUpdated": .int(totalMetricsUpdated),
             "totalErrors": .int(totalErrors),
             "totalSkipped": .int(totalSkipped),
+            "totalWithoutData": .int(totalWithoutData),
             // Every platform, in one fixed order, also those the run did not touch.
             "byPlatform": .object(JSONObject(members: Platform.allCases.map { platform in
                 JSONObject.Member(key: platform.rawValue, value: (byPlatform[platform.rawValue] ?? RefreshReport.Tally()).json)
@@ -32,7 +33,10 @@ extension RefreshReport.Summary {
 
 extension RefreshReport.Tally {
     var json: JSON {
-        ["processed": .int(processed), "updated": .int(updated), "errors": .int(errors), "skipped": .int(skipped)]
+        [
+            "processed": .int(processed), "updated": .int(updated), "errors": .int(errors), "skipped": .int(skipped),
+            "withoutData": .int(withoutData),
+        ]
     }
 }
 
@@ -45,6 +49,7 @@ extension RefreshReport.Detail {
             "postsProcessed": .int(postsProcessed),
             "metricsUpdated": .int(metricsUpdated),
             "postsSkipped": .int(postsSkipped),
+            "postsWithoutData": .int(postsWithoutData),
             "errors": .array(errors.map(JSON.string)),
             "errorCount": .int(errorCount),
         ]

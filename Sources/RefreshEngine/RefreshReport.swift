@@ -8,6 +8,8 @@ public struct RefreshReport: Sendable, Equatable {
         public var errors = 0
         /// Not attempted because the account's token stopped working, or deferred past the run's deadline.
         public var skipped = 0
+        /// Processed, but the platform had no numbers for them yet (a fresh Instagram post): not updated, not failed.
+        public var withoutData = 0
 
         public init() {}
 
@@ -16,6 +18,7 @@ public struct RefreshReport: Sendable, Equatable {
             updated += other.updated
             errors += other.errors
             skipped += other.skipped
+            withoutData += other.withoutData
         }
     }
 
@@ -24,6 +27,7 @@ public struct RefreshReport: Sendable, Equatable {
         public var totalMetricsUpdated = 0
         public var totalErrors = 0
         public var totalSkipped = 0
+        public var totalWithoutData = 0
         public var byPlatform: [String: Tally] = Dictionary(uniqueKeysWithValues: Platform.allCases.map { ($0.rawValue, Tally()) })
     }
 
@@ -35,6 +39,9 @@ public struct RefreshReport: Sendable, Equatable {
         public var postsProcessed: Int
         public var metricsUpdated: Int
         public var postsSkipped: Int
+        /// Processed, but the platform had no numbers for them yet (a fresh Instagram post's `{"data":[]}`): counted
+        /// here so they do not vanish between processed and updated.
+        public var postsWithoutData: Int
         /// `"Post abc: <reason>"`, one per failed post (account-level failures name the account), the first
         /// `maximumErrorLines` of them: a run over an account whose every post fails stays a readable report.
         public var errors: [String]
@@ -45,7 +52,7 @@ public struct RefreshReport: Sendable, Equatable {
 
         public init(
             platform: Platform, workspaceId: String, accountId: String, postsProcessed: Int, metricsUpdated: Int, postsSkipped: Int,
-            errors: [String], errorCount: Int? = nil
+            postsWithoutData: Int = 0, errors: [String], errorCount: Int? = nil
         ) {
             self.platform = platform
             self.workspaceId = workspaceId
@@ -53,6 +60,7 @@ public struct RefreshReport: Sendable, Equatable {
             self.postsProcessed = postsProcessed
             self.metricsUpdated = metricsUpdated
             self.postsSkipped = postsSkipped
+            self.postsWithoutData = postsWithoutData
             self.errors = errors
             self.errorCount = errorCount ?? errors.count
         }
@@ -72,11 +80,13 @@ public struct RefreshReport: Sendable, Equatable {
             tally.updated = detail.metricsUpdated
             tally.errors = detail.errorCount
             tally.skipped = detail.postsSkipped
+            tally.withoutData = detail.postsWithoutData
             summary.byPlatform[detail.platform.rawValue, default: Tally()].add(tally)
             summary.totalPostsProcessed += tally.processed
             summary.totalMetricsUpdated += tally.updated
             summary.totalErrors += tally.errors
             summary.totalSkipped += tally.skipped
+            summary.totalWithoutData += tally.withoutData
         }
         return RefreshReport(
             ok: ok, runId: runId,

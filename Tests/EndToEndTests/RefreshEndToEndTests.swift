@@ -116,11 +116,13 @@ import Testing
         #expect(runId >= 1)
 
         let summary = try #require(report["summary"])
-        #expect(Self.keys(summary) == ["totalPostsProcessed", "totalMetricsUpdated", "totalErrors", "totalSkipped", "byPlatform"])
+        #expect(Self.keys(summary) == [
+            "totalPostsProcessed", "totalMetricsUpdated", "totalErrors", "totalSkipped", "totalWithoutData", "byPlatform",
+        ])
         #expect(Self.keys(summary["byPlatform"]) == Self.platforms)
         for platform in Self.platforms {
             let tally = summary["byPlatform"]?[platform]
-            #expect(Self.keys(tally) == ["processed", "updated", "errors", "skipped"], "byPlatform.\(platform)")
+            #expect(Self.keys(tally) == ["processed", "updated", "errors", "skipped", "withoutData"], "byPlatform.\(platform)")
             #expect((Self.int(tally?["updated"]) ?? 0) > 0, "\(platform) posts were updated")
             #expect(tally?["errors"] == 0, "\(platform) had errors: \(JSONWriter.string(report))")
         }
@@ -136,7 +138,10 @@ import Testing
         ])
         #expect(Set(details.compactMap { Self.string($0["workspaceId"]) }) == [Self.workspaceA, Self.workspaceB])
         for detail in details {
-            #expect(Self.keys(detail) == ["platform", "workspaceId", "accountId", "postsProcessed", "metricsUpdated", "postsSkipped", "errors", "errorCount"])
+            #expect(Self.keys(detail) == [
+                "platform", "workspaceId", "accountId", "postsProcessed", "metricsUpdated", "postsSkipped", "postsWithoutData", "errors",
+                "errorCount",
+            ])
             #expect(detail["errors"] == [])
         }
         // The summary is the sum of the details.
@@ -145,6 +150,9 @@ import Testing
             #expect(mine.count == 2)
             #expect(mine.compactMap { Self.int($0["metricsUpdated"]) }.reduce(0, +) == Self.int(summary["byPlatform"]?[platform]?["updated"]))
             #expect(mine.compactMap { Self.int($0["postsProcessed"]) }.reduce(0, +) == Self.int(summary["byPlatform"]?[platform]?["processed"]))
+            #expect(
+                mine.compactMap { Self.int($0["postsWithoutData"]) }.reduce(0, +)
+                    == Self.int(summary["byPlatform"]?[platform]?["withoutData"]))
         }
         #expect(details.compactMap { Self.int($0["metricsUpdated"]) }.reduce(0, +) == updated)
         #expect(report["message"] == .string("Refreshed metrics for \(updated) posts across 6 platform connections"))

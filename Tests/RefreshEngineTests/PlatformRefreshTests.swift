@@ -51,6 +51,10 @@ import Testing
             #expect(report.summary.totalMetricsUpdated == 4)
             #expect(report.summary.totalErrors == 1)
             #expect(report.summary.byPlatform["instagram"]?.updated == 4)
+            // The post too new for insights is processed and counted as without data, not lost between the two.
+            #expect(report.detail("ig")?.postsWithoutData == 1)
+            #expect(report.summary.byPlatform["instagram"]?.withoutData == 1)
+            #expect(report.summary.totalWithoutData == 1)
             #expect(report.message == "Refreshed metrics for 4 posts across 1 platform connections")
             // One insights call per post, nothing else.
             let stats = f.simulator.stats()

@@ -36,17 +36,17 @@ import Testing
 @Suite struct RefreshReportTests {
     func detail(
         _ platform: Platform, _ account: String, workspace: String = "w1", processed: Int, updated: Int, skipped: Int = 0,
-        errors: [String] = []
+        withoutData: Int = 0, errors: [String] = []
     ) -> RefreshReport.Detail {
         RefreshReport.Detail(
             platform: platform, workspaceId: workspace, accountId: account, postsProcessed: processed,
-            metricsUpdated: updated, postsSkipped: skipped, errors: errors)
+            metricsUpdated: updated, postsSkipped: skipped, postsWithoutData: withoutData, errors: errors)
     }
 
     @Test func theSummaryAddsUpEveryDetailByPlatformAndInTotal() {
         let details = [
-            detail(.instagram, "ig-1", processed: 5, updated: 4, errors: ["Post a: (#10) Not enough viewers"]),
-            detail(.instagram, "ig-2", processed: 3, updated: 3),
+            detail(.instagram, "ig-1", processed: 5, updated: 3, withoutData: 1, errors: ["Post a: (#10) Not enough viewers"]),
+            detail(.instagram, "ig-2", processed: 3, updated: 2, withoutData: 1),
             detail(.tiktok, "tt-1", processed: 20, updated: 18, skipped: 5, errors: ["Post x: not returned", "Post y: not returned"]),
         ]
         let report = RefreshReport.make(runId: 42, ok: true, details: details)
@@ -54,20 +54,22 @@ import Testing
         #expect(report.runId == 42)
         #expect(report.details == details)
         #expect(report.summary.totalPostsProcessed == 28)
-        #expect(report.summary.totalMetricsUpdated == 25)
+        #expect(report.summary.totalMetricsUpdated == 23)
         #expect(report.summary.totalErrors == 3)
         #expect(report.summary.totalSkipped == 5)
+        #expect(report.summary.totalWithoutData == 2)
         var instagram = RefreshReport.Tally()
         instagram.processed = 8
-        instagram.updated = 7
+        instagram.updated = 5
         instagram.errors = 1
+        instagram.withoutData = 2
         var tiktok = RefreshReport.Tally()
         tiktok.processed = 20
         tiktok.updated = 18
         tiktok.errors = 2
         tiktok.skipped = 5
         #expect(report.summary.byPlatform == ["instagram": instagram, "tiktok": tiktok, "facebook": RefreshReport.Tally()])
-        #expect(report.message == "Refreshed metrics for 25 posts across 3 platform connections")
+        #expect(report.message == "Refreshed metrics for 23 posts across 3 platform connections")
     }
 
     @Test func anEmptyRunStillListsEveryPlatform() {
@@ -78,15 +80,19 @@ import Testing
     }
 
     @Test func theRunRecordHoldsTheReportAsTheWireShowsIt() throws {
-        let report = RefreshReport.make(runId: 7, ok: true, details: [detail(.facebook, "fb", processed: 2, updated: 2)])
+        let report = RefreshReport.make(
+            runId: 7, ok: true, details: [detail(.instagram, "ig", processed: 3, updated: 2, withoutData: 1)])
         let stored = try JSONParser.parse(RunExecution.encode(report))
         #expect(stored == report.json)
-        #expect(stored["summary"]?["byPlatform"]?["facebook"] == ["processed": 2, "updated": 2, "errors": 0, "skipped": 0])
+        #expect(stored["summary"]?["byPlatform"]?["instagram"]
+            == ["processed": 3, "updated": 2, "errors": 0, "skipped": 0, "withoutData": 1])
+        #expect(stored["summary"]?["totalWithoutData"] == 1)
         guard case .array(let details)? = stored["details"], let first = details.first else {
             Issue.record("no details in \(stored)")
             return
         }
-        #expect(first["accountId"] == "fb")
+        #expect(first["accountId"] == "ig")
         #expect(first["metricsUpdated"] == 2)
+        #expect(first["postsWithoutData"] == 1)
     }
 }
