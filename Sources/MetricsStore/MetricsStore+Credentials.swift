@@ -22,19 +22,22 @@ extension MetricsStore {
 
     /// Stores a rotated token pair, committed (and in WAL, durable on commit) before the caller uses it: the
     /// platform has already invalidated the old refresh token, so losing the new one would lose the account.
+    /// A compare-and-swap on the refresh token the grant spent: false, nothing written, when another refresh
+    /// stored a newer pair first (its pair is the live one; this one was issued from a token already spent).
     public func rotateTokens(
-        accountId: String, accessToken: String, accessTokenExpiresAt: Timestamp?, refreshToken: String?,
-        refreshTokenExpiresAt: Timestamp?
-    ) async throws {
+        accountId: String, replacing previousRefreshToken: String?, accessToken: String, accessTokenExpiresAt: Timestamp?,
+        refreshToken: String?, refreshTokenExpiresAt: Timestamp?
+    ) async throws -> Bool {
         let now = clock.now.milliseconds
-        try await pool.write { db in
+        return try await pool.write { db in
             try db.execute(sql: """
                 UPDATE accounts SET access_token = ?, token_expires_at = ?,
                     refresh_token = COALESCE(?, refresh_token), refresh_token_expires_at = COALESCE(?, refresh_token_expires_at),
                     updated_at = ?
-                WHERE id = ?
+                WHERE id = ? AND refresh_token IS ?
                 """, arguments: [accessToken, accessTokenExpiresAt?.milliseconds, refreshToken,
-                                 refreshTokenExpiresAt?.milliseconds, now, accountId])
+                                 refreshTokenExpiresAt?.milliseconds, now, accountId, previousRefreshToken])
+            return db.changesCount == 1
         }
     }
 

@@ -76,15 +76,6 @@ extension MetricsStore {
 
     // MARK: Runs over a scope
 
-    /// The connected accounts a run over `workspaceId` (all when nil) and `platforms` (all when nil) covers, in a
-    /// stable order. An unknown workspace is an error.
-    public func accountsInScope(workspaceId: String?, platforms: Set<Platform>?) async throws -> [ScopedAccount] {
-        if let workspaceId {
-            try await pool.read { db in try Self.requireWorkspace(db, workspaceId) }
-        }
-        return try await accountsInScope(workspaceIds: workspaceId.map { [$0] }, platforms: platforms)
-    }
-
     /// The connected accounts of these workspaces (all when nil) and platforms (all when nil), in a stable order.
     public func accountsInScope(workspaceIds: Set<String>?, platforms: Set<Platform>?) async throws -> [ScopedAccount] {
         try await pool.read { db in
@@ -198,12 +189,6 @@ extension MetricsStore {
 extension MetricsStore {
     /// How many posts a run over this scope covers (for its progress): connected accounts' posts with an external
     /// id, posted at or after `postedSince`, due by `dueAt` when given.
-    public func countPostsInScope(workspaceId: String?, platforms: Set<Platform>?, postedSince: Timestamp, dueAt: Timestamp?) async throws
-        -> Int
-    {
-        try await countPostsInScope(workspaceIds: workspaceId.map { [$0] }, platforms: platforms, postedSince: postedSince, dueAt: dueAt)
-    }
-
     public func countPostsInScope(workspaceIds: Set<String>?, platforms: Set<Platform>?, postedSince: Timestamp, dueAt: Timestamp?)
         async throws -> Int
     {

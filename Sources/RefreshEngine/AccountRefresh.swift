@@ -94,8 +94,8 @@ struct AccountRefresh {
             return machine.tokensLocked(stored: stored ?? nil)
         case .requestTokens(let request):
             return await requestTokens(request, machine: &machine)
-        case .storeTokens(let tokens):
-            return await storeTokens(tokens, machine: &machine)
+        case .storeTokens(let tokens, let previousRefreshToken):
+            return await storeTokens(tokens, replacing: previousRefreshToken, machine: &machine)
         case .unlockTokens:
             tokenLock?.signal()
             tokenLock = nil
@@ -171,19 +171,29 @@ struct AccountRefresh {
 
     /// Detached: GRDB refuses writes from a cancelled task, and a shutdown arriving now must not lose the only
     /// token that still works.
-    private func storeTokens(_ tokens: AccountRefreshMachine.IssuedTokens, machine: inout AccountRefreshMachine) async -> [Action] {
+    private func storeTokens(
+        _ tokens: AccountRefreshMachine.IssuedTokens, replacing previousRefreshToken: String?, machine: inout AccountRefreshMachine
+    ) async -> [Action] {
         let (store, accountId) = (context.store, accountId)
+        let stored: Bool
         do {
-            try await Task.detached {
+            stored = try await Task.detached {
                 try await store.rotateTokens(
-                    accountId: accountId, accessToken: tokens.accessToken, accessTokenExpiresAt: tokens.accessTokenExpiresAt,
-                    refreshToken: tokens.refreshToken, refreshTokenExpiresAt: tokens.refreshTokenExpiresAt)
+                    accountId: accountId, replacing: previousRefreshToken, accessToken: tokens.accessToken,
+                    accessTokenExpiresAt: tokens.accessTokenExpiresAt, refreshToken: tokens.refreshToken,
+                    refreshTokenExpiresAt: tokens.refreshTokenExpiresAt)
             }.value
         } catch {
             context.logger.critical("could not store new tokens", metadata: [
                 "account": "\(accountId)", "platform": "\(machine.platform.rawValue)", "error": "\(error)",
             ])
             return machine.tokenStoreFailed("\(error)")
+        }
+        guard stored else {
+            context.logger.notice("newer tokens were stored meanwhile; using those", metadata: [
+                "account": "\(accountId)", "platform": "\(machine.platform.rawValue)",
+            ])
+            return machine.tokensSuperseded(stored: try? await store.credentials(accountId: accountId))
         }
         context.logger.info("stored a new access token", metadata: [
             "account": "\(accountId)", "platform": "\(machine.platform.rawValue)",

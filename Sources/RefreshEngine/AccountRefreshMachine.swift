@@ -47,7 +47,7 @@ import PlatformClients
 /// Driving it: each event returns the actions to perform, in order. Only the last of them may wait for an
 /// answer, and then the next event must be that answer: `checkAccount` and `reserve` → `readyAt`, `wait` →
 /// `timePassed`, `call` → `callAnswered` or `callFailed`, `lockTokens` → `tokensLocked`, `requestTokens` →
-/// `tokensIssued` or `tokenRequestFailed`, `storeTokens` → `tokensStored` or `tokenStoreFailed`, `flush` →
+/// `tokensIssued` or `tokenRequestFailed`, `storeTokens` → `tokensStored`, `tokensSuperseded` or `tokenStoreFailed`, `flush` →
 /// `flushed`. The account is done at `finish`. When performing throws (cancellation, a store that fails), the
 /// owner asks `interrupted()` what to save before it rethrows.
 struct AccountRefreshMachine {
@@ -68,8 +68,10 @@ struct AccountRefreshMachine {
         case lockTokens
         /// Ask the platform for a new token; answer `tokensIssued` or `tokenRequestFailed`.
         case requestTokens(TokenRequest)
-        /// Store these tokens by a write cancellation cannot refuse; answer `tokensStored` or `tokenStoreFailed`.
-        case storeTokens(IssuedTokens)
+        /// Store these tokens by a write cancellation cannot refuse, if the account's refresh token is still the one
+        /// the request spent (a compare-and-swap: several daemons may share the account's row); answer `tokensStored`,
+        /// `tokensSuperseded` (with what the store holds) or `tokenStoreFailed`.
+        case storeTokens(IssuedTokens, replacing: String?)
         /// Release the token-refresh lock.
         case unlockTokens
         /// Mark the account so no run calls it again until it is registered with a fresh token.
@@ -407,7 +409,7 @@ struct AccountRefreshMachine {
     mutating func tokensIssued(_ tokens: IssuedTokens) -> [Action] {
         guard case .requestingTokens(let cause) = state else { preconditionFailure("tokensIssued while \(state)") }
         state = .storingTokens(tokens, cause)
-        return [.storeTokens(tokens)]
+        return [.storeTokens(tokens, replacing: refreshToken)]
     }
 
     /// The platform refused, or could not be asked, for a new token.
@@ -436,6 +438,19 @@ struct AccountRefreshMachine {
         guard case .storingTokens(let tokens, _) = state else { preconditionFailure("tokensStored while \(state)") }
         accessToken = tokens.accessToken
         if let rotated = tokens.refreshToken { refreshToken = rotated }
+        return [.unlockTokens] + nextCall()
+    }
+
+    /// The store refused the new tokens: another refresh (another daemon whose hold on the account lapsed, or a
+    /// reconnect) stored a newer pair since this one's request spent the old refresh token. The stored pair is the
+    /// live one; the one issued here is dropped.
+    mutating func tokensSuperseded(stored: MetricsStore.AccountCredentials?) -> [Action] {
+        guard case .storingTokens = state else { preconditionFailure("tokensSuperseded while \(state)") }
+        guard let stored, stored.status == .connected else {
+            return [.unlockTokens] + deferRest(reason: "newer tokens were stored for the account meanwhile, and it is no longer connected")
+        }
+        accessToken = stored.accessToken
+        refreshToken = stored.refreshToken
         return [.unlockTokens] + nextCall()
     }
 

@@ -4,7 +4,7 @@ import MetricsStore
 
 /// What every part of a run needs, passed down as one value.
 struct EngineContext: Sendable {
-    let store: MetricsStore
+    let store: any MetricsStorage
     let clients: PlatformClientSet
     let coordinator: RefreshCoordinator
     let clock: any WallClock

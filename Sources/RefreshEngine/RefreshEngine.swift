@@ -12,7 +12,7 @@ public final class RefreshEngine: Sendable {
     let context: EngineContext
 
     public init(
-        store: MetricsStore, clients: PlatformClientSet, configuration: RefreshConfiguration = RefreshConfiguration(),
+        store: any MetricsStorage, clients: PlatformClientSet, configuration: RefreshConfiguration = RefreshConfiguration(),
         clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "metricsd.refresh"),
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
     ) async throws {

@@ -429,7 +429,7 @@ import Testing
         let pair = Machine.IssuedTokens(
             accessToken: "act.new", accessTokenExpiresAt: at(2 * Self.hour), refreshToken: "rft.new",
             refreshTokenExpiresAt: at(180 * Self.day))
-        #expect(m.tokensIssued(pair) == [.storeTokens(pair)])
+        #expect(m.tokensIssued(pair) == [.storeTokens(pair, replacing: "rft.old")])
         #expect(m.tokensStored() == [.unlockTokens, .checkAccount])
         #expect(pace(&m, ready: at(20), slot: at(20)) == call([video], token: "act.new"))
 
@@ -546,6 +546,31 @@ import Testing
         ])
     }
 
+    @Test func aPairStoredFirstByAnotherDaemonWinsAndIsUsed() {
+        let video = post(1, .tiktok)
+        var m = machine([video])
+        _ = m.started(now: t0, credentials: credentials(.tiktok, token: "act.old", refreshToken: "rft.old"))
+        pace(&m, ready: t0, slot: t0)
+        _ = m.callFailed(.tokenInvalid(Self.expired), now: t0)
+        _ = m.tokensLocked(stored: credentials(.tiktok, token: "act.old", refreshToken: "rft.old"))
+        let mine = Machine.IssuedTokens(accessToken: "act.mine", accessTokenExpiresAt: at(Self.hour), refreshToken: "rft.mine", refreshTokenExpiresAt: nil)
+        #expect(m.tokensIssued(mine) == [.storeTokens(mine, replacing: "rft.old")])
+        // The compare-and-swap found another pair: that one is live, this one is dropped; the call goes on with it.
+        #expect(m.tokensSuperseded(stored: credentials(.tiktok, token: "act.theirs", refreshToken: "rft.theirs")) == [.unlockTokens, .checkAccount])
+        #expect(pace(&m, ready: t0, slot: t0) == call([video], token: "act.theirs"))
+
+        var lost = machine([video])
+        _ = lost.started(now: t0, credentials: credentials(.tiktok, token: "act.old", refreshToken: "rft.old"))
+        pace(&lost, ready: t0, slot: t0)
+        _ = lost.callFailed(.tokenInvalid(Self.expired), now: t0)
+        _ = lost.tokensLocked(stored: nil)
+        _ = lost.tokensIssued(mine)
+        let reason = "newer tokens were stored for the account meanwhile, and it is no longer connected"
+        #expect(lost.tokensSuperseded(stored: credentials(.tiktok, refreshToken: "rft.theirs", status: .needsReconnect)) == [
+            .unlockTokens, .deferRest(reason: reason), .progress(1), .finish(detail(.tiktok, skipped: 1, errors: ["Account a: \(reason)"])),
+        ])
+    }
+
     @Test func aTikTokTokenExpiringWithinTheLeadIsRefreshedBeforeTheFirstCallAndOnlyOnce() {
         #expect(machine(posts(1, .tiktok)).startedWith(credentials(.tiktok, refreshToken: "r", expiresAt: at(5 * Self.minute)), now: t0)
             == [.lockTokens])
@@ -559,7 +584,7 @@ import Testing
             == [.lockTokens])
         #expect(m.tokensLocked(stored: nil) == [.requestTokens(.tiktokGrant(refreshToken: "rft.old"))])
         let pair = Machine.IssuedTokens(accessToken: "act.new", accessTokenExpiresAt: at(2 * Self.hour), refreshToken: "rft.new", refreshTokenExpiresAt: nil)
-        #expect(m.tokensIssued(pair) == [.storeTokens(pair)])
+        #expect(m.tokensIssued(pair) == [.storeTokens(pair, replacing: "rft.old")])
         #expect(m.tokensStored() == [.unlockTokens, .checkAccount])
         #expect(pace(&m, ready: t0, slot: t0) == call(posts(1, .tiktok), token: "act.new"))
         // Refreshed once this run already.
@@ -600,7 +625,7 @@ import Testing
             .requestTokens(.instagramExtension(accessToken: "IGAA-old")),
         ])
         let extended = Machine.IssuedTokens(accessToken: "IGAA-new", accessTokenExpiresAt: at(60 * Self.day))
-        #expect(m.tokensIssued(extended) == [.storeTokens(extended)])
+        #expect(m.tokensIssued(extended) == [.storeTokens(extended, replacing: nil)])
         #expect(m.tokensStored() == [.unlockTokens, .checkAccount])
         #expect(pace(&m, ready: t0, slot: t0) == call(posts(1), token: "IGAA-new"))
     }
