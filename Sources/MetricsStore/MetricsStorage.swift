@@ -4,7 +4,7 @@ import MetricsCore
 /// `MetricsStore` (SQLite, the default, one daemon) or `PostgresStore` (one database shared by several daemons).
 ///
 /// Every backend keeps the same rules: the same errors (`StoreError`: kinds, the input and the item they name;
-/// `StoreError.unavailability(of:)` for a database that cannot be reached, -32003 at the boundary), the same
+/// `StorageUnavailable` for a database that cannot be reached, -32003 at the boundary), the same
 /// pages and cursors, the same rollups kept in the same transaction as the snapshots. The store tests run the
 /// same cases against both.
 ///

@@ -48,11 +48,26 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// The database cannot serve at all for now (unreachable, locked past the busy timeout, full, read-only): -32003
+/// at the boundary and `health` failing, never a crash. A network backend throws it for connection failures and
+/// keeps reconnecting behind it.
+public struct StorageUnavailable: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Short, safe to show a caller: no password, no SQL.
+    public var reason: String
+
+    public init(reason: String) {
+        self.reason = reason
+    }
+
+    public var description: String { "storage unavailable: \(reason)" }
+}
+
 extension MetricsStore {
-    /// When `error` means the database itself cannot serve (locked past the busy timeout, disk full, I/O
-    /// failure, read-only), a short reason the caller may show; nil for anything else. Keeps GRDB's error
-    /// types inside this layer.
+    /// When `error` means the database itself cannot serve (`StorageUnavailable` from any backend; SQLite locked
+    /// past the busy timeout, disk full, I/O failure, read-only), a short reason the caller may show; nil for
+    /// anything else. Keeps GRDB's error types inside this layer.
     public static func unavailability(of error: any Error) -> String? {
+        if let unavailable = error as? StorageUnavailable { return unavailable.reason }
         guard let error = error as? DatabaseError else { return nil }
         switch error.resultCode {
         case .SQLITE_BUSY, .SQLITE_LOCKED: return "database is locked"
