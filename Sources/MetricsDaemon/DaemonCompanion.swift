@@ -14,5 +14,5 @@ public protocol DaemonCompanion: Service {
 
     /// Called once the refresh engine exists, before the socket listens: what the companion registers is there
     /// for the first request.
-    func daemonReady(store: MetricsStore, engine: RefreshEngine) async throws
+    func daemonReady(store: any MetricsStorage, engine: RefreshEngine) async throws
 }

@@ -14,7 +14,7 @@ import ServiceLifecycle
 /// stopped by its own `run`, the one place it is stopped.
 struct DaemonService: Service {
     let configuration: DaemonConfiguration
-    let store: MetricsStore
+    let store: any MetricsStorage
     let health: HealthMonitor
     let access: AccessControl
     let companion: (any DaemonCompanion)?

@@ -17,12 +17,12 @@ final class HealthMonitor: Sendable {
         var uptimeSeconds: Int64
     }
 
-    private let store: MetricsStore
+    private let store: any MetricsStorage
     private let startedAt = ContinuousClock.now
     private let maximumAge: Duration
     private let cache = Mutex<Cached?>(nil)
 
-    init(store: MetricsStore, maximumAge: Duration = .seconds(1)) {
+    init(store: any MetricsStorage, maximumAge: Duration = .seconds(1)) {
         self.store = store
         self.maximumAge = maximumAge
     }
@@ -31,23 +31,48 @@ final class HealthMonitor: Sendable {
         cache.withLock { $0 = nil }
     }
 
-    func report() -> JSON {
+    /// On SQLite: the facts, when stale, are read on the caller's thread, under the lock, so a burst of polls
+    /// reads them once.
+    func report(reads: MetricsStore) -> JSON {
         let now = ContinuousClock.now
-        let uptimeSeconds = Int64((now - startedAt).components.seconds)
         return cache.withLock { cached -> JSON in
-            if var current = cached, now - current.readAt < maximumAge {
-                if current.uptimeSeconds != uptimeSeconds {
-                    current.report = Self.render(current.facts, uptimeSeconds: uptimeSeconds)
-                    current.uptimeSeconds = uptimeSeconds
-                    cached = current
-                }
-                return current.report
-            }
-            let facts = Result { try store.healthFacts() }
-            let report = Self.render(facts, uptimeSeconds: uptimeSeconds)
-            cached = Cached(facts: facts, readAt: now, report: report, uptimeSeconds: uptimeSeconds)
-            return report
+            if let report = Self.fresh(&cached, now: now, startedAt: startedAt, maximumAge: maximumAge) { return report }
+            return Self.record(Result { try reads.healthFacts() }, in: &cached, now: now, startedAt: startedAt)
         }
+    }
+
+    /// On a network database: stale facts are awaited outside the lock.
+    func report() async -> JSON {
+        let now = ContinuousClock.now
+        if let report = cache.withLock({ Self.fresh(&$0, now: now, startedAt: startedAt, maximumAge: maximumAge) }) { return report }
+        let facts: Result<MetricsStore.HealthFacts, any Error>
+        do {
+            facts = .success(try await store.healthFacts())
+        } catch {
+            facts = .failure(error)
+        }
+        return cache.withLock { Self.record(facts, in: &$0, now: now, startedAt: startedAt) }
+    }
+
+    /// The cached reply while its facts are young enough, its uptime brought up to date.
+    private static func fresh(_ cached: inout Cached?, now: ContinuousClock.Instant, startedAt: ContinuousClock.Instant, maximumAge: Duration) -> JSON? {
+        guard var current = cached, now - current.readAt < maximumAge else { return nil }
+        let uptimeSeconds = Int64((now - startedAt).components.seconds)
+        if current.uptimeSeconds != uptimeSeconds {
+            current.report = render(current.facts, uptimeSeconds: uptimeSeconds)
+            current.uptimeSeconds = uptimeSeconds
+            cached = current
+        }
+        return current.report
+    }
+
+    private static func record(
+        _ facts: Result<MetricsStore.HealthFacts, any Error>, in cached: inout Cached?, now: ContinuousClock.Instant, startedAt: ContinuousClock.Instant
+    ) -> JSON {
+        let uptimeSeconds = Int64((now - startedAt).components.seconds)
+        let report = render(facts, uptimeSeconds: uptimeSeconds)
+        cached = Cached(facts: facts, readAt: now, report: report, uptimeSeconds: uptimeSeconds)
+        return report
     }
 
     private static func render(_ read: Result<MetricsStore.HealthFacts, any Error>, uptimeSeconds: Int64) -> JSON {

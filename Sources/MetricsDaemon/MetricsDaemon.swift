@@ -18,10 +18,10 @@ public enum MetricsDaemon {
     /// Every method, routed, each behind the access policy: what the socket server serves, and what tests drive
     /// without a socket.
     static func dispatcher(
-        store: MetricsStore, engine: RefreshEngine, health: HealthMonitor, openRPC: JSON, logger: Logger, access: AccessControl
+        store: any MetricsStorage, engine: RefreshEngine, health: HealthMonitor, openRPC: JSON, logger: Logger, access: AccessControl
     ) -> RPCDispatcher {
         let mapping = RPCErrorMapping(logger: logger)
-        let methods = ServiceMethods.all(health: health, openRPC: openRPC, access: access)
+        let methods = ServiceMethods.all(health: health, store: store, openRPC: openRPC, access: access)
             + RegistrationMethods.all(store: store, health: health, access: access)
             + ReadMethods.all(store: store, clock: engine.clock, failures: engine.configuration.schedule.failures, access: access)
             + ImportMethods.all(store: store, access: access)
@@ -130,7 +130,7 @@ public enum MetricsDaemon {
     }
 
     /// Discovery for every connected account, before a scheduled run (`--sync-posts`).
-    static func syncAllAccounts(store: MetricsStore, engine: RefreshEngine, logger: Logger) async {
+    static func syncAllAccounts(store: any MetricsStorage, engine: RefreshEngine, logger: Logger) async {
         guard let accountIds = try? await store.accountIds(status: .connected) else { return }
         for accountId in accountIds {
             do {

@@ -6,7 +6,7 @@ import ServiceLifecycle
 /// Runs a retention pass a minute after start, then every hour (on the daemon's clock), until graceful shutdown.
 /// A pass is small transactions end to end (`MetricsStore.retentionPass`), so it never stalls reads or refreshes.
 struct RetentionService: Service {
-    let store: MetricsStore
+    let store: any MetricsStorage
     let policy: MetricsStore.RetentionPolicy
     let clock: any WallClock
     let logger: Logger

@@ -67,7 +67,7 @@ public final class DemoCompanion: DaemonCompanion {
 
     /// `store` tells when this demo first started (see `clock(speed:databasePath:)`); `clock` is the daemon's,
     /// which the simulator shares.
-    public init(size: Size, store: MetricsStore, clock: any WallClock, logger: Logger) async throws {
+    public init(size: Size, store: any MetricsStorage, clock: any WallClock, logger: Logger) async throws {
         self.size = size
         self.since = try await store.workspace(id: Self.workspaceIds[0])?.createdAt ?? clock.now
         self.clock = clock
@@ -180,7 +180,7 @@ public final class DemoCompanion: DaemonCompanion {
     }
 
     /// Registers the seeded accounts (idempotent: a restarted demo reuses its database) and discovers their posts.
-    public func daemonReady(store: MetricsStore, engine: RefreshEngine) async throws {
+    public func daemonReady(store: any MetricsStorage, engine: RefreshEngine) async throws {
         guard let seeded = started.withLock({ $0?.seeded }) else { return }
         for (id, name) in zip(Self.workspaceIds, Self.workspaceNames) {
             _ = try await store.upsertWorkspace(Workspace(id: id, name: name))

@@ -129,6 +129,13 @@ public struct StorageTraits: Sendable, Hashable {
 }
 
 extension MetricsStorage {
+    /// Every post's reading of a workspace, in one piece.
+    public func readings(
+        workspaceId: String, platform: Platform?, at bound: MetricsStore.ReadingBound
+    ) async throws -> (readings: [MetricsStore.PostReading], nextCursor: String?) {
+        try await readings(workspaceId: workspaceId, platform: platform, at: bound, limit: nil, cursor: nil)
+    }
+
     /// The connected accounts a run over `workspaceId` (all when nil) and `platforms` (all when nil) covers, in a
     /// stable order. An unknown workspace is an error.
     public func accountsInScope(workspaceId: String?, platforms: Set<Platform>?) async throws -> [MetricsStore.ScopedAccount] {

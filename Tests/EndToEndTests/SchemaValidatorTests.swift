@@ -324,7 +324,7 @@ extension SchemaValidatorTests {
         @Test func paramsAreInTheOrderTheDaemonTakesThem() throws {
             let directory = try OpenRPCSchema.packageRoot().appendingPathComponent("Sources/MetricsDaemon/Methods")
             let registration = try NSRegularExpression(
-                pattern: #"\.(?:inline|task)\(\s*"([^"]+)"(?:\s*,\s*parameters:\s*\[([^\]]*)\])?"#)
+                pattern: #"(?:\.(?:inline|task)\(|ReadRoute<.*?>\()\s*"([^"]+)"(?:\s*,\s*parameters:\s*\[([^\]]*)\])?"#)
             var served: [String: [String]] = [:]
             for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) where file.hasSuffix(".swift") {
                 let source = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)

@@ -21,27 +21,53 @@ struct Caller {
     }
 
     /// -32001 for the first post of another workspace (or an unknown one), at its place in `parameter`.
-    func requireVisible(posts postIds: [String], store: MetricsStore, parameter: ItemsParameter) throws {
+    func requireVisible(posts postIds: [String], store: any MetricsStorage, parameter: ItemsParameter) async throws {
         guard !seesAll else { return }
-        for (index, owner) in try store.workspaceIds(ofPosts: postIds).enumerated() where owner.map({ !allows(workspace: $0) }) ?? true {
+        try requireVisible(posts: postIds, owners: try await store.workspaceIds(ofPosts: postIds), parameter: parameter)
+    }
+
+    /// -32001 when the post is of another workspace (or unknown).
+    func requireVisible(post postId: String, store: any MetricsStorage) async throws {
+        guard !seesAll else { return }
+        try requireVisible(post: postId, owner: try await store.workspaceIds(ofPosts: [postId]).first ?? nil)
+    }
+
+    /// -32001 when the account is of another workspace (or unknown).
+    func requireVisible(account accountId: String, store: any MetricsStorage) async throws {
+        guard !seesAll else { return }
+        try requireVisible(account: accountId, owner: try await store.workspaceId(ofAccount: accountId))
+    }
+
+    // The same checks on SQLite's synchronous reads, for the methods answered inline.
+
+    func requireVisible(posts postIds: [String], reads: MetricsStore, parameter: ItemsParameter) throws {
+        guard !seesAll else { return }
+        try requireVisible(posts: postIds, owners: try reads.workspaceIds(ofPosts: postIds), parameter: parameter)
+    }
+
+    func requireVisible(post postId: String, reads: MetricsStore) throws {
+        guard !seesAll else { return }
+        try requireVisible(post: postId, owner: try reads.workspaceIds(ofPosts: [postId]).first ?? nil)
+    }
+
+    func requireVisible(account accountId: String, reads: MetricsStore) throws {
+        guard !seesAll else { return }
+        try requireVisible(account: accountId, owner: try reads.workspaceId(ofAccount: accountId))
+    }
+
+    /// The decisions, on the owners the store gave (nil: unknown).
+    private func requireVisible(posts postIds: [String], owners: [String?], parameter: ItemsParameter) throws {
+        for (index, owner) in owners.enumerated() where owner.map({ !allows(workspace: $0) }) ?? true {
             try parameter.locating { throw StoreError.notFound(.post, id: postIds[index], input: .postId, index: index) }
         }
     }
 
-    /// -32001 when the post is of another workspace (or unknown).
-    func requireVisible(post postId: String, store: MetricsStore) throws {
-        guard !seesAll else { return }
-        guard let owner = try store.workspaceIds(ofPosts: [postId]).first ?? nil, allows(workspace: owner) else {
-            throw StoreError.notFound(.post, id: postId, input: .postId)
-        }
+    private func requireVisible(post postId: String, owner: String?) throws {
+        guard let owner, allows(workspace: owner) else { throw StoreError.notFound(.post, id: postId, input: .postId) }
     }
 
-    /// -32001 when the account is of another workspace (or unknown).
-    func requireVisible(account accountId: String, store: MetricsStore) throws {
-        guard !seesAll else { return }
-        guard let owner = try store.workspaceId(ofAccount: accountId), allows(workspace: owner) else {
-            throw StoreError.notFound(.account, id: accountId, input: .accountId)
-        }
+    private func requireVisible(account accountId: String, owner: String?) throws {
+        guard let owner, allows(workspace: owner) else { throw StoreError.notFound(.account, id: accountId, input: .accountId) }
     }
 
     /// Whether a run is the caller's to see: one over its workspaces only. Runs over every workspace (the planner's,

@@ -5,7 +5,7 @@ import RefreshEngine
 
 /// `freshness`: how fresh each age band is, and where each platform and account stands against its hourly budget.
 enum FreshnessMethods {
-    static func all(store: MetricsStore, engine: RefreshEngine, access: AccessControl) -> [RPCMethod] {
+    static func all(store: any MetricsStorage, engine: RefreshEngine, access: AccessControl) -> [RPCMethod] {
         [
             // A task: it reads every post of the window (streamed, not held), which is an admin's question, not a
             // health check's.

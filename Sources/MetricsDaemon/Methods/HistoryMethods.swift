@@ -12,7 +12,7 @@ enum HistoryMethods {
     static let maximumSeriesDays: Int64 = 800
     static let day: Int64 = 86_400_000
 
-    static func all(store: MetricsStore, clock: any WallClock, access: AccessControl) -> [RPCMethod] {
+    static func all(store: any MetricsStorage, clock: any WallClock, access: AccessControl) -> [RPCMethod] {
         [
             .task("deltas", parameters: ["postIds", "workspaceId", "platform", "period", "limit", "cursor"]) { fields, context in
                 try await deltas(fields, store: store, caller: access.caller("deltas", context))
@@ -36,10 +36,10 @@ enum HistoryMethods {
     }
 
     /// The posts a call covers, checked against the caller's workspaces.
-    static func posts(_ fields: Fields, workspaceOnly: [String], caller: Caller, store: MetricsStore) throws -> Posts {
+    static func posts(_ fields: Fields, workspaceOnly: [String], caller: Caller, store: any MetricsStorage) async throws -> Posts {
         let posts = try posts(fields, workspaceOnly: workspaceOnly)
         switch posts {
-        case .ids(let ids): try caller.requireVisible(posts: ids, store: store, parameter: ItemsParameter(name: "postIds", itemsAreIds: true))
+        case .ids(let ids): try await caller.requireVisible(posts: ids, store: store, parameter: ItemsParameter(name: "postIds", itemsAreIds: true))
         case .workspace(let id, _): try caller.require(workspace: id)
         }
         return posts
@@ -105,11 +105,11 @@ enum HistoryMethods {
         var milliseconds: Int64 { self == .day ? HistoryMethods.day : 7 * HistoryMethods.day }
     }
 
-    static func deltas(_ fields: Fields, store: MetricsStore, caller: Caller) async throws -> JSON {
+    static func deltas(_ fields: Fields, store: any MetricsStorage, caller: Caller) async throws -> JSON {
         let period = try fields.requiredEnum("period", Period.self)
         let now: [MetricsStore.PostReading]
         var nextCursor: String?
-        switch try posts(fields, workspaceOnly: ["limit", "cursor"], caller: caller, store: store) {
+        switch try await posts(fields, workspaceOnly: ["limit", "cursor"], caller: caller, store: store) {
         case .ids(let ids):
             now = try await ItemsParameter(name: "postIds", itemsAreIds: true).locating {
                 try await store.readings(postIds: ids, at: .latest)
@@ -156,7 +156,7 @@ enum HistoryMethods {
         var length: Int64 { self == .day ? 1 : 7 }
     }
 
-    static func series(_ fields: Fields, store: MetricsStore, caller: Caller) async throws -> JSON {
+    static func series(_ fields: Fields, store: any MetricsStorage, caller: Caller) async throws -> JSON {
         let metric = try metric(fields, default: nil, allowRate: false)
         let interval = try fields.requiredEnum("interval", Interval.self)
         let since = try WireFormat.timestamp(fields, "since")
@@ -165,7 +165,7 @@ enum HistoryMethods {
         guard until.milliseconds(since: since) <= maximumSeriesDays * day else {
             throw RPCError.invalidParams(field: "until", reason: "at most \(maximumSeriesDays) days after since")
         }
-        switch try posts(fields, workspaceOnly: [], caller: caller, store: store) {
+        switch try await posts(fields, workspaceOnly: [], caller: caller, store: store) {
         case .ids(let ids):
             let calendars = try await ItemsParameter(name: "postIds", itemsAreIds: true).locating { try await store.calendars(postIds: ids) }
             var series: [JSON] = []
@@ -241,7 +241,7 @@ enum HistoryMethods {
         case value, increase
     }
 
-    static func topPosts(_ fields: Fields, store: MetricsStore, now: Timestamp, caller: Caller) async throws -> JSON {
+    static func topPosts(_ fields: Fields, store: any MetricsStorage, now: Timestamp, caller: Caller) async throws -> JSON {
         let workspaceId = try workspace(fields, caller: caller)
         let metric = try metric(fields, default: nil, allowRate: true)
         let by = try fields.requiredEnum("by", Ranking.self)
@@ -292,7 +292,7 @@ enum HistoryMethods {
 
     // MARK: anomalies
 
-    static func anomalies(_ fields: Fields, store: MetricsStore, now: Timestamp, caller: Caller) async throws -> JSON {
+    static func anomalies(_ fields: Fields, store: any MetricsStorage, now: Timestamp, caller: Caller) async throws -> JSON {
         let workspaceId = try workspace(fields, caller: caller)
         let metric = try metric(fields, default: .views, allowRate: false)
         let since = try WireFormat.optionalTimestamp(fields, "since") ?? now.adding(milliseconds: -2 * day)
@@ -354,7 +354,7 @@ enum HistoryMethods {
 
     // MARK: bestTimes
 
-    static func bestTimes(_ fields: Fields, store: MetricsStore, caller: Caller) async throws -> JSON {
+    static func bestTimes(_ fields: Fields, store: any MetricsStorage, caller: Caller) async throws -> JSON {
         let workspaceId = try workspace(fields, caller: caller)
         let platform = try fields.optionalEnum("platform", Platform.self)
         let metric = try metric(fields, default: .engagementRate, allowRate: true)
@@ -388,7 +388,7 @@ enum HistoryMethods {
         case ndjson, csv
     }
 
-    static func export(_ fields: Fields, store: MetricsStore, caller: Caller) async throws -> JSON {
+    static func export(_ fields: Fields, store: any MetricsStorage, caller: Caller) async throws -> JSON {
         let workspaceId = try workspace(fields, caller: caller)
         let format = try fields.requiredEnum("format", Format.self)
         let source = try fields.optionalEnum("of", MetricsStore.ExportSource.self) ?? .snapshots

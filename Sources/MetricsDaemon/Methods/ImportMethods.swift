@@ -6,11 +6,11 @@ import MetricsStore
 enum ImportMethods {
     static let maximumSnapshotsPerCall = 10_000
 
-    static func all(store: MetricsStore, access: AccessControl) -> [RPCMethod] {
+    static func all(store: any MetricsStorage, access: AccessControl) -> [RPCMethod] {
         [
             .task("importMetrics", parameters: ["snapshots"]) { fields, context in
                 let snapshots = try parseSnapshots(fields)
-                try access.caller("importMetrics", context).requireVisible(
+                try await access.caller("importMetrics", context).requireVisible(
                     posts: snapshots.map(\.postId), store: store, parameter: ItemsParameter(name: "snapshots"))
                 let result = try await ItemsParameter(name: "snapshots").locating { try await store.importSnapshots(snapshots) }
                 return ["imported": .int(result.imported), "skipped": .int(result.skipped)]

@@ -5,7 +5,7 @@ import RefreshEngine
 
 /// `refreshAll`, `refreshWorkspace`, `runStatus`, `listRuns`, `syncPosts`: the refresh on demand.
 enum RefreshMethods {
-    static func all(engine: RefreshEngine, store: MetricsStore, health: HealthMonitor, access: AccessControl) -> [RPCMethod] {
+    static func all(engine: RefreshEngine, store: any MetricsStorage, health: HealthMonitor, access: AccessControl) -> [RPCMethod] {
         [
             .task("refreshAll", parameters: ["wait", "platforms", "progress", "dueOnly"]) { fields, context in
                 var platforms: Set<Platform>?
@@ -39,39 +39,37 @@ enum RefreshMethods {
                     .workspace(workspaceId, dueOnly: dueOnly), fields: fields, context: context, engine: engine, health: health)
             },
 
-            .inline("runStatus", parameters: ["runId"]) { fields, context in
-                let runId = try fields.required("runId", expected: "a run id (positive integer)") { json -> Int64? in
-                    if case .number(let number) = json, let value = number.int64, value > 0 { value } else { nil }
-                }
-                let caller = access.caller("runStatus", context)
-                guard let run = try store.run(id: runId), let rendered = Optional(try WireFormat.run(run)),
-                      caller.canSee(runScope: rendered["scope"] ?? .null)
-                else {
-                    throw StoreError.notFound(.run, id: String(runId), input: .runId)
-                }
-                return rendered
-            },
-
-            .inline("listRuns", parameters: ["limit"]) { fields, context in
-                let limit = Int(try fields.optionalInt("limit", in: 1...1000) ?? 20)
-                let caller = access.caller("listRuns", context)
-                var runs: [JSON] = []
-                var before: Int64?
-                // Newest first; a limited caller's runs are found among everyone's, a page at a time.
-                repeat {
-                    let page = try store.listRuns(limit: caller.seesAll ? limit : 200, before: before)
-                    for run in page {
-                        let rendered = try WireFormat.run(run)
-                        if caller.canSee(runScope: rendered["scope"] ?? .null), runs.count < limit { runs.append(rendered) }
+            ReadRoute<Int64, (runId: Int64, run: RefreshRunInfo?)>(
+                "runStatus", parameters: ["runId"], access: access,
+                parse: { fields, _ in
+                    try fields.required("runId", expected: "a run id (positive integer)") { json -> Int64? in
+                        if case .number(let number) = json, let value = number.int64, value > 0 { value } else { nil }
                     }
-                    before = page.count == (caller.seesAll ? limit : 200) ? page.last?.id : nil
-                } while runs.count < limit && before != nil
-                return ["runs": .array(runs)]
-            },
+                },
+                fetchNow: { reads, runId, _ in (runId, try reads.run(id: runId)) },
+                fetch: { store, runId, _ in (runId, try await store.run(id: runId)) },
+                render: { answer, caller in try visible(answer.run, of: answer.runId, to: caller) }
+            ).method(store: store),
+
+            ReadRoute<Int, [JSON]>(
+                "listRuns", parameters: ["limit"], access: access,
+                parse: { fields, _ in Int(try fields.optionalInt("limit", in: 1...1000) ?? 20) },
+                fetchNow: { reads, limit, caller in
+                    var pages = RunPages(limit: limit, caller: caller)
+                    while let (size, before) = pages.next { try pages.take(try reads.listRuns(limit: size, before: before)) }
+                    return pages.runs
+                },
+                fetch: { store, limit, caller in
+                    var pages = RunPages(limit: limit, caller: caller)
+                    while let (size, before) = pages.next { try pages.take(try await store.listRuns(limit: size, before: before)) }
+                    return pages.runs
+                },
+                render: { runs, _ in ["runs": .array(runs)] }
+            ).method(store: store),
 
             .task("syncPosts", parameters: ["accountId"]) { fields, context in
                 let accountId = try WireFormat.id(fields, "accountId")
-                try access.caller("syncPosts", context).requireVisible(account: accountId, store: store)
+                try await access.caller("syncPosts", context).requireVisible(account: accountId, store: store)
                 let result = try await engine.syncPosts(accountId: accountId)
                 return ["discovered": .int(result.discovered), "registered": .int(result.registered)]
             },
@@ -101,5 +99,41 @@ enum RefreshMethods {
         let report = try await handle.report()
         health.invalidate()
         return report.json
+    }
+
+    /// A run for `runStatus`: -32001 when absent, or not the caller's to see (as if absent).
+    private static func visible(_ run: RefreshRunInfo?, of runId: Int64, to caller: Caller) throws -> JSON {
+        guard let run, case let rendered = try WireFormat.run(run), caller.canSee(runScope: rendered["scope"] ?? .null) else {
+            throw StoreError.notFound(.run, id: String(runId), input: .runId)
+        }
+        return rendered
+    }
+
+    /// `listRuns`' walk: newest first; a limited caller's runs are found among everyone's, a page at a time.
+    struct RunPages {
+        let limit: Int
+        let caller: Caller
+        private(set) var runs: [JSON] = []
+        private var before: Int64?
+        private var exhausted = false
+
+        init(limit: Int, caller: Caller) {
+            self.limit = limit
+            self.caller = caller
+        }
+
+        private var pageSize: Int { caller.seesAll ? limit : 200 }
+
+        /// The next page to read (its size, and the id it starts below); nil when done.
+        var next: (Int, Int64?)? { runs.count < limit && !exhausted ? (pageSize, before) : nil }
+
+        mutating func take(_ page: [RefreshRunInfo]) throws {
+            for run in page {
+                let rendered = try WireFormat.run(run)
+                if caller.canSee(runScope: rendered["scope"] ?? .null), runs.count < limit { runs.append(rendered) }
+            }
+            before = page.last?.id
+            exhausted = page.count < pageSize
+        }
     }
 }

@@ -8,7 +8,7 @@ enum RegistrationMethods {
     /// Bounded so one call's transaction stays short and its line fits the default request limit.
     static let maximumPostsPerCall = 10_000
 
-    static func all(store: MetricsStore, health: HealthMonitor, access: AccessControl) -> [RPCMethod] {
+    static func all(store: any MetricsStorage, health: HealthMonitor, access: AccessControl) -> [RPCMethod] {
         [
             .task("upsertWorkspace", parameters: ["id", "name", "timeZone"]) { fields, context in
                 let timeZone = try fields.optionalString("timeZone", maxLength: 64) ?? "UTC"
@@ -40,7 +40,7 @@ enum RegistrationMethods {
                 let caller = access.caller("upsertAccount", context)
                 try caller.require(workspace: account.workspaceId)
                 // An account id already registered in a workspace the caller may not touch is not its to move.
-                if !caller.seesAll, let owner = try store.workspaceId(ofAccount: account.id), !caller.allows(workspace: owner) {
+                if !caller.seesAll, let owner = try await store.workspaceId(ofAccount: account.id), !caller.allows(workspace: owner) {
                     throw AccessDenied(method: "upsertAccount", workspaceId: nil)
                 }
                 let outcome = try await store.upsertAccount(account)
@@ -58,14 +58,19 @@ enum RegistrationMethods {
                     // Accounts of other workspaces are absent to this caller; their posts are not its to change.
                     var accountOwners: [String: String?] = [:]
                     for (index, post) in posts.enumerated() {
-                        let owner = try accountOwners[post.accountId] ?? store.workspaceId(ofAccount: post.accountId)
+                        let owner: String?
+                        if let known = accountOwners[post.accountId] {
+                            owner = known
+                        } else {
+                            owner = try await store.workspaceId(ofAccount: post.accountId)
+                        }
                         accountOwners[post.accountId] = owner
                         guard let owner, caller.allows(workspace: owner) else {
                             throw LocatedStoreError(
                                 error: .notFound(.account, id: post.accountId, input: .accountId, index: index), field: "posts[\(index)].accountId")
                         }
                     }
-                    for owner in try store.workspaceIds(ofPosts: posts.map(\.id)) {
+                    for owner in try await store.workspaceIds(ofPosts: posts.map(\.id)) {
                         if let owner, !caller.allows(workspace: owner) { throw AccessDenied(method: "upsertPosts", workspaceId: nil) }
                     }
                 }

@@ -1,11 +1,14 @@
 import JSONRPC
+import MetricsStore
 
 /// `health`, `rpc.discover` and `whoami`: what monitors, client generators and a caller wondering what it may do ask.
 /// Open to anyone who can connect, whatever the access policy says.
 enum ServiceMethods {
-    static func all(health: HealthMonitor, openRPC: JSON, access: AccessControl) -> [RPCMethod] {
+    static func all(health: HealthMonitor, store: any MetricsStorage, openRPC: JSON, access: AccessControl) -> [RPCMethod] {
         [
-            .inline("health") { _, _ in health.report() },
+            // Inline on SQLite, like the other reads (see `ReadRoute`).
+            store.synchronousReads.map { reads in .inline("health") { _, _ in health.report(reads: reads) } }
+                ?? .task("health") { _, _ in await health.report() },
             .inline("rpc.discover") { _, _ in openRPC },
             .inline("whoami") { _, context in
                 let grant = access.grant(context)
