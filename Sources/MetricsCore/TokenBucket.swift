@@ -37,4 +37,12 @@ public struct TokenBucket: Sendable, Hashable {
         commit(at: at)
         return at
     }
+
+    /// The same bucket at another rate and burst, its queue kept: calls already reserved stay where they are, the
+    /// next ones follow at the new pace (a cluster member's share changing as members come and go).
+    public func rescaled(rate: Double, burst: Int) -> TokenBucket {
+        var bucket = TokenBucket(rate: rate, burst: burst)
+        bucket.theoreticalArrival = theoreticalArrival
+        return bucket
+    }
 }

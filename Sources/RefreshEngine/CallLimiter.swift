@@ -17,6 +17,10 @@ public struct CallLimiter: Sendable {
     private var platformCalls: [Platform: SlidingHourCount] = [:]
     private var accountUsagePercent: [String: Int] = [:]
     private var appUsagePercent: [Platform: Int] = [:]
+    /// This daemon's fraction of each platform's app budget: 1 alone, ÷ members in a cluster (`ClusterShare`).
+    public private(set) var appFraction: Double = 1
+    /// App-wide pauses this daemon started and the cluster has not heard of yet.
+    private var unsharedAppPauses: [Platform: Timestamp] = [:]
 
     public init(configuration: RefreshConfiguration) {
         self.configuration = configuration
@@ -36,7 +40,7 @@ public struct CallLimiter: Sendable {
     /// Reserves the next call for `accountId` on `platform` and returns when it may be made: after both gates
     /// open and when both buckets have a token. Call it once `earliestReady` has passed (see there).
     public mutating func reserve(platform: Platform, accountId: String, now: Timestamp) -> Timestamp {
-        var platformBucket = platformBuckets[platform] ?? Self.bucket(configuration.platformRates[platform])
+        var platformBucket = platformBuckets[platform] ?? platformBucket(platform)
         var accountBucket = accountBuckets[accountId] ?? Self.bucket(configuration.accountRates[platform])
         let gate = max(now, appBlockedUntil[platform] ?? now, accountBlockedUntil[accountId] ?? now)
         let at = max(platformBucket.earliest(after: gate), accountBucket.earliest(after: gate))
@@ -49,13 +53,46 @@ public struct CallLimiter: Sendable {
         return at
     }
 
-    /// Closes the gate until `until` (never shortens an existing pause).
+    /// Closes the gate until `until` (never shortens an existing pause). An app-wide pause is also kept for the
+    /// cluster to hear of (`takeUnsharedAppPauses`).
     public mutating func block(platform: Platform, accountId: String?, until: Timestamp) {
         if let accountId {
             accountBlockedUntil[accountId] = max(accountBlockedUntil[accountId] ?? until, until)
         } else {
             appBlockedUntil[platform] = max(appBlockedUntil[platform] ?? until, until)
+            unsharedAppPauses[platform] = max(unsharedAppPauses[platform] ?? until, until)
         }
+    }
+
+    // MARK: In a cluster
+
+    /// Takes this daemon's `fraction` of each platform's app budget from now: the platform buckets' rate and burst,
+    /// and the hourly limit the planner's budget is a share of.
+    public mutating func share(appFraction fraction: Double) {
+        guard fraction != appFraction, fraction > 0 else { return }
+        appFraction = fraction
+        for (platform, bucket) in platformBuckets {
+            let fresh = platformBucket(platform)
+            platformBuckets[platform] = bucket.rescaled(rate: fresh.rate, burst: fresh.burst)
+        }
+    }
+
+    /// An app-wide pause another member started: held here too, not shared back.
+    public mutating func applySharedPause(platform: Platform, until: Timestamp) {
+        appBlockedUntil[platform] = max(appBlockedUntil[platform] ?? until, until)
+    }
+
+    /// The app-wide pauses started here since the last call, for the cluster.
+    public mutating func takeUnsharedAppPauses() -> [Platform: Timestamp] {
+        defer { unsharedAppPauses = [:] }
+        return unsharedAppPauses
+    }
+
+    /// The platform's bucket at this daemon's fraction: burst scaled too (at least 1), or every member would
+    /// still fire a full burst at once.
+    private func platformBucket(_ platform: Platform) -> TokenBucket {
+        let rate = configuration.platformRates[platform] ?? RefreshConfiguration.Rate(perSecond: 1, burst: 1)
+        return TokenBucket(rate: rate.perSecond * appFraction, burst: max(1, Int((Double(rate.burst) * appFraction).rounded(.down))))
     }
 
     public func blockedUntil(platform: Platform, accountId: String?) -> Timestamp? {
@@ -96,7 +133,7 @@ public struct CallLimiter: Sendable {
     public func standing(accountId: String, platform: Platform, now: Timestamp, budget: CallBudget) -> CallBudget.Standing {
         let calls = accountCalls[accountId]?.count(at: now) ?? 0
         let perSecond = min(
-            configuration.accountRates[platform]?.perSecond ?? 1, configuration.platformRates[platform]?.perSecond ?? 1)
+            configuration.accountRates[platform]?.perSecond ?? 1, (configuration.platformRates[platform]?.perSecond ?? 1) * appFraction)
         let limit = CallBudget.hourlyLimit(perSecond: perSecond, usagePercent: accountUsagePercent[accountId], callsLastHour: calls)
         return budget.standing(hourlyLimit: limit, callsLastHour: calls)
     }
@@ -105,7 +142,8 @@ public struct CallLimiter: Sendable {
     public func standing(platform: Platform, now: Timestamp, budget: CallBudget) -> CallBudget.Standing {
         let calls = platformCalls[platform]?.count(at: now) ?? 0
         let limit = CallBudget.hourlyLimit(
-            perSecond: configuration.platformRates[platform]?.perSecond ?? 1, usagePercent: appUsagePercent[platform], callsLastHour: calls)
+            perSecond: (configuration.platformRates[platform]?.perSecond ?? 1) * appFraction, usagePercent: appUsagePercent[platform],
+            callsLastHour: calls)
         return budget.standing(hourlyLimit: limit, callsLastHour: calls)
     }
 

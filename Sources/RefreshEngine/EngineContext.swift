@@ -20,4 +20,6 @@ struct EngineContext: Sendable {
     /// permit only for the moment it is on the wire.
     let callSlots: [Platform: AsyncSemaphore]
     let accountsInProgress: AccountsInProgress
+    /// This daemon's membership when several share the database (PostgreSQL); nil alone (SQLite).
+    let cluster: ClusterMembership?
 }

@@ -58,6 +58,9 @@ public struct RefreshConfiguration: Sendable {
     public var instagramTokenRefreshLeadMilliseconds: Int64 = 7 * 86_400_000
     /// Progress notifications at most this often (and always at start and end).
     public var progressIntervalMilliseconds: Int64 = 200
+    /// In a cluster: how long an account lease lasts after its holder's last tick (`--lease-ttl`). A daemon that dies
+    /// loses its accounts to the others after this; ticks come three times per lease.
+    public var leaseMilliseconds: Int64 = 60_000
 
     public init() {}
 }

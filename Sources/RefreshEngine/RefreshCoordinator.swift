@@ -46,6 +46,18 @@ actor RefreshCoordinator {
         limiter.standing(platform: platform, now: clock.now, budget: budget)
     }
 
+    // MARK: In a cluster
+
+    /// This daemon's fraction of each platform's app budget, and the app-wide pauses other members started.
+    func joinCluster(appFraction: Double, pauses: [Platform: Timestamp]) {
+        limiter.share(appFraction: appFraction)
+        for (platform, until) in pauses { limiter.applySharedPause(platform: platform, until: until) }
+    }
+
+    func takeUnsharedAppPauses() -> [Platform: Timestamp] {
+        limiter.takeUnsharedAppPauses()
+    }
+
     // MARK: Retired metrics
 
     func retiredMetrics(platform: Platform, mediaType: String) -> Set<String> {

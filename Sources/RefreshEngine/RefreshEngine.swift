@@ -11,11 +11,15 @@ import PlatformClients
 public final class RefreshEngine: Sendable {
     let context: EngineContext
 
+    /// `member`: this daemon in a cluster, when the store is shared by several (see `runCluster`).
     public init(
         store: any MetricsStorage, clients: PlatformClientSet, configuration: RefreshConfiguration = RefreshConfiguration(),
         clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "metricsd.refresh"),
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, member: ClusterMember? = nil
     ) async throws {
+        let cluster = (store as? any ClusterStorage).flatMap { shared in
+            member.map { ClusterMembership(member: $0, store: shared, leaseMilliseconds: configuration.leaseMilliseconds) }
+        }
         context = EngineContext(
             store: store, clients: clients,
             coordinator: RefreshCoordinator(configuration: configuration, clock: clock, retired: try await store.retiredMetrics()),
@@ -23,7 +27,7 @@ public final class RefreshEngine: Sendable {
             callSlots: Dictionary(uniqueKeysWithValues: Platform.allCases.map {
                 ($0, AsyncSemaphore(permits: max(1, configuration.maximumCallsInFlight)))
             }),
-            accountsInProgress: AccountsInProgress())
+            accountsInProgress: AccountsInProgress(), cluster: cluster)
     }
 
     public var configuration: RefreshConfiguration { context.configuration }
@@ -46,6 +50,46 @@ public final class RefreshEngine: Sendable {
 
     /// Whether a running refresh has work left for this account (the planner leaves such accounts alone).
     public func isInProgress(accountId: String) -> Bool { context.accountsInProgress.contains(accountId) }
+
+    /// In a cluster: whether this daemon may plan for `accountId` (it holds the account's lease). Alone: always.
+    public func mayPlan(accountId: String) -> Bool {
+        context.cluster?.holds(accountId) ?? true
+    }
+
+    /// This daemon's membership in a cluster, nil alone.
+    public var cluster: ClusterMembership? { context.cluster }
+
+    /// In a cluster, until cancelled: ticks the membership (leases, shares, pauses), does this daemon's part of the
+    /// shared runs, and writes the reports of runs whose starter left; then leaves the cluster. Alone: returns.
+    public func runCluster() async throws {
+        guard let membership = context.cluster else { return }
+        let context = self.context
+        defer { context.logger.info("left the cluster", metadata: ["member": "\(membership.member.id)"]) }
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        do {
+                            try await membership.tick(context: context)
+                            try await SharedRun.sweepOrphans(cluster: membership.store, context: context)
+                        } catch is CancellationError {
+                            throw CancellationError()
+                        } catch {
+                            context.logger.warning("cluster tick failed", metadata: ["error": "\(error)"])
+                        }
+                        try await Task.sleep(for: membership.tickInterval)
+                    }
+                }
+                group.addTask { try await RunWorker(membership: membership, context: context).run() }
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch {
+            await Task.detached { await membership.leave() }.value
+            throw error
+        }
+        await Task.detached { await membership.leave() }.value
+    }
 
     /// Marks runs a previous daemon left `running` as `interrupted`. Call once at start-up.
     public func recoverInterruptedRuns() async throws {

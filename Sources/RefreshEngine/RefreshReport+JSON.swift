@@ -55,3 +55,36 @@ extension RefreshReport.Detail {
         ]
     }
 }
+
+extension RefreshReport.Detail {
+    /// Read back from `json`: a shared run's accounts are refreshed by several daemons, each leaving its entry in
+    /// the database for the one that writes the report.
+    init(json: JSON) throws(UnreadableDetail) {
+        func string(_ key: String) throws(UnreadableDetail) -> String {
+            guard case .string(let value)? = json[key] else { throw UnreadableDetail(key: key) }
+            return value
+        }
+        func int(_ key: String) throws(UnreadableDetail) -> Int {
+            guard case .number(let number)? = json[key], let value = number.int64.flatMap({ Int(exactly: $0) }) else {
+                throw UnreadableDetail(key: key)
+            }
+            return value
+        }
+        guard let platform = Platform(rawValue: try string("platform")), case .array(let lines)? = json["errors"] else {
+            throw UnreadableDetail(key: json["errors"] == nil ? "errors" : "platform")
+        }
+        let errors = try lines.map { line throws(UnreadableDetail) in
+            guard case .string(let text) = line else { throw UnreadableDetail(key: "errors") }
+            return text
+        }
+        self.init(
+            platform: platform, workspaceId: try string("workspaceId"), accountId: try string("accountId"),
+            postsProcessed: try int("postsProcessed"), metricsUpdated: try int("metricsUpdated"), postsSkipped: try int("postsSkipped"),
+            postsWithoutData: try int("postsWithoutData"), errors: errors, errorCount: try int("errorCount"))
+    }
+
+    struct UnreadableDetail: Error, CustomStringConvertible {
+        var key: String
+        var description: String { "a shared run's report entry has no readable \(key)" }
+    }
+}

@@ -33,6 +33,10 @@ public enum RefreshScope: Sendable, Hashable {
         }
     }
 
+    var isPlanned: Bool {
+        if case .planned = self { true } else { false }
+    }
+
     /// How the run record stores the scope: `{"kind":"all","platforms":[…]}`, `{"kind":"workspace",…}`,
     /// `{"kind":"planned","accounts":N,"posts":N}`; `"dueOnly":true` when only due posts were taken.
     public var json: String {

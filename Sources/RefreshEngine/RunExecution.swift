@@ -21,6 +21,9 @@ final class RunExecution: Sendable {
     }
 
     static func start(scope: RefreshScope, trigger: RefreshTrigger, context: EngineContext) -> RunExecution {
+        if let membership = context.cluster, !scope.isPlanned {
+            return startShared(scope: scope, trigger: trigger, membership: membership, context: context)
+        }
         // In progress from this moment, not from when the run task gets going: the planner must not plan these
         // accounts again meanwhile, and a test on virtual time must not move the clock under a run about to start.
         // A run over a scope does not know its accounts yet: it holds a placeholder until it does.
@@ -48,6 +51,31 @@ final class RunExecution: Sendable {
                     throw error
                 }
                 let report = try await execute(runId: id, scope: scope, progress: progress, context: context)
+                await context.coordinator.finished(scope)
+                return report
+            } catch {
+                await context.coordinator.finished(scope)
+                throw error
+            }
+        }
+        return RunExecution(scope: scope, progress: progress, runID: runID, report: report)
+    }
+
+    /// A run over a scope in a cluster: recorded (or joined) in the shared database, its accounts refreshed by the
+    /// members that hold them (see `SharedRun`). Nothing is entered in progress here: the workers enter what they do.
+    private static func startShared(
+        scope: RefreshScope, trigger: RefreshTrigger, membership: ClusterMembership, context: EngineContext
+    ) -> RunExecution {
+        let progress = ProgressBroadcast(clock: context.clock, intervalMilliseconds: context.configuration.progressIntervalMilliseconds)
+        let cluster = membership.store
+        let start = Task {
+            try await SharedRun.start(scope: scope, trigger: trigger, cluster: cluster, memberId: membership.member.id, context: context)
+        }
+        let runID = Task { try await start.value.start.runId }
+        let report = Task {
+            do {
+                let (started, total) = try await start.value
+                let report = try await SharedRun.wait(for: started, total: total, cluster: cluster, progress: progress, context: context)
                 await context.coordinator.finished(scope)
                 return report
             } catch {

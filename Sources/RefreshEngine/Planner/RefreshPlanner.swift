@@ -5,7 +5,8 @@ import MetricsStore
 /// Refreshes each post when it is due: wakes at the next due time (and at least every minute), takes the due posts
 /// of each account in priority order within its budget, and hands them to the engine as a `schedule` run.
 ///
-/// A pass skips accounts a run is already working on (so no post is fetched twice at once) and plans at most as
+/// A pass skips accounts a run is already working on (so no post is fetched twice at once), and in a cluster the
+/// accounts other daemons hold, and plans at most as
 /// many accounts as the engine's window holds beyond those in progress, so what a pass reads stays bounded however
 /// much is due (a fresh database with a million posts is worked through a window at a time). Posts found outside
 /// the window stop being due, with no call.
@@ -58,7 +59,8 @@ public final class RefreshPlanner: Sendable {
         var work: [PlannedWork.Account] = []
         var outOfWindow: [String] = []
         var windowFull = false
-        for due in dueAccounts where !context.accountsInProgress.contains(due.accountId) {
+        // In a cluster, only the accounts this daemon holds: the others' holders plan theirs.
+        for due in dueAccounts where !context.accountsInProgress.contains(due.accountId) && engine.mayPlan(accountId: due.accountId) {
             guard room > 0 else {
                 windowFull = true
                 break
