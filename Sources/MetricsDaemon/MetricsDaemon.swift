@@ -132,7 +132,8 @@ public enum MetricsDaemon {
     /// Discovery for every connected account, before a scheduled run (`--sync-posts`).
     static func syncAllAccounts(store: any MetricsStorage, engine: RefreshEngine, logger: Logger) async {
         guard let accountIds = try? await store.accountIds(status: .connected) else { return }
-        for accountId in accountIds {
+        // In a cluster, each daemon discovers the posts of the accounts it holds.
+        for accountId in accountIds where engine.mayPlan(accountId: accountId) {
             do {
                 _ = try await engine.syncPosts(accountId: accountId)
             } catch {
