@@ -72,6 +72,9 @@ struct MetricsdCommand: AsyncParsableCommand {
         discussion: "Everything that reads the time or waits follows it: due times, pacing and token buckets, run deadlines, backoff, token lifetimes, snapshot times, the planner. The socket's idle timeout and shutdown grace stay in real time."))
     var clockSpeed: Double?
 
+    @Option(help: "With --clock-speed (not --demo): the real moment (ISO 8601) at which the sped-up clock read the real time, instead of this start. Processes given the same speed and anchor (platform-sim has the same flag) share one timeline to the millisecond, however far apart they start.")
+    var clockAnchor: String?
+
     @Flag(help: "Discover new posts of every connected account (syncPosts), at most once an hour, before the planner's passes.")
     var syncPosts = false
 
@@ -167,6 +170,14 @@ struct MetricsdCommand: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
         if let clockSpeed { try Self.validateClockSpeed(clockSpeed) }
         if let socketGroup { _ = try Self.groupID(socketGroup) }
+        if let clockAnchor {
+            guard Timestamp(iso8601: clockAnchor) != nil else {
+                throw ValidationError("--clock-anchor must be ISO 8601, e.g. 2026-11-24T19:04:00Z")
+            }
+            guard clockSpeed != nil, !demo else {
+                throw ValidationError("--clock-anchor goes with --clock-speed and not with --demo (the demo anchors at its first start)")
+            }
+        }
     }
 
     /// Above a million, a real millisecond would be more than a quarter of a simulated hour and a real day
@@ -208,7 +219,9 @@ struct MetricsdCommand: AsyncParsableCommand {
         configuration.planner = !noSchedule
         configuration.discoveryIntervalMilliseconds = syncPosts ? 3_600_000 : nil
         let speed = clockSpeed ?? (demo ? DemoCompanion.defaultClockSpeed : 1)
-        if speed != 1 {
+        if let anchor = clockAnchor.flatMap({ Timestamp(iso8601: $0) }) {
+            configuration.clock = ScaledClock(speed: speed, anchor: .at(anchor))
+        } else if speed != 1 {
             configuration.clock = ScaledClock(speed: speed)
         }
         configuration.refresh.window = RefreshWindow(days: windowDays)

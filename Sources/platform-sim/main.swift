@@ -39,10 +39,21 @@ struct PlatformSim: AsyncParsableCommand {
     @Option(help: "The simulated time at start, ISO 8601, from which the manual clock moves when told and any other clock runs (default: the system time).")
     var startTime: String?
 
+    @Option(help: "With --clock-speed: the real moment (ISO 8601) at which the sped-up clock read the real time, instead of this start. Processes given the same speed and anchor share one timeline to the millisecond, however far apart they start (metricsd has the same flag).")
+    var clockAnchor: String?
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         if let startTime, Timestamp(iso8601: startTime) == nil {
             throw ValidationError("--start-time must be ISO 8601, e.g. 2026-11-24T19:04:00Z")
+        }
+        if let clockAnchor {
+            guard Timestamp(iso8601: clockAnchor) != nil else {
+                throw ValidationError("--clock-anchor must be ISO 8601, e.g. 2026-11-24T19:04:00Z")
+            }
+            guard clockSpeed != nil, startTime == nil else {
+                throw ValidationError("--clock-anchor goes with --clock-speed and without --start-time: the anchor fixes where the sped-up clock's timeline starts")
+            }
         }
         if let clockSpeed {
             guard !manualClock else {
@@ -61,6 +72,9 @@ struct PlatformSim: AsyncParsableCommand {
             return ManualClock(now: start ?? SystemClock().now)
         }
         let speed = clockSpeed ?? 1
+        if let anchor = clockAnchor.flatMap({ Timestamp(iso8601: $0) }) {
+            return ScaledClock(speed: speed, anchor: .at(anchor))
+        }
         guard speed != 1 || start != nil else { return SystemClock() }
         let real = SystemClock()
         let now = real.now

@@ -86,12 +86,48 @@ struct PlatformSimExecutableTests {
         #expect(now <= start + Int64(elapsed * 1000) * 3600 + 3600, "\(reply.body)")
     }
 
+    @Test("--clock-anchor puts the sped-up clock on the timeline that read the real time at the anchor",
+          .enabled(if: binary != nil, "platform-sim is built by `swift build`"))
+    func clockAnchor() async throws {
+        let binary = try #require(Self.binary)
+        // An anchor a real minute ago at speed 60: an hour of scaled time has passed, whenever the process started.
+        let anchor = Int64(Date().timeIntervalSince1970) * 1000 - 60_000
+        let anchorText = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(anchor) / 1000))
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["--port", "0", "--clock-speed", "60", "--clock-anchor", anchorText]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        var line = Data()
+        let handle = output.fileHandleForReading
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let first = String(decoding: line, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+        let base = String(first.dropFirst("listening on ".count))
+        let before = Int64(Date().timeIntervalSince1970 * 1000)
+        let reply = try await HTTPProbe.get("\(base)/_sim/clock")
+        let after = Int64(Date().timeIntervalSince1970 * 1000) + 1
+        let clock = try JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any]
+        let now = try #require(clock?["now"] as? Int64)
+        #expect(now >= anchor + (before - anchor) * 60, "\(reply.body)")
+        #expect(now <= anchor + (after - anchor) * 60, "\(reply.body)")
+    }
+
     @Test("--clock-speed must be positive and excludes --manual-clock", .enabled(if: binary != nil, "platform-sim is built by `swift build`"))
     func clockSpeedRefused() throws {
         let binary = try #require(Self.binary)
         for (arguments, message) in [
             (["--clock-speed", "60", "--manual-clock"], "--clock-speed and --manual-clock exclude each other"),
             (["--clock-speed=0"], "--clock-speed must be a number greater than 0"),
+            (["--clock-anchor", "2026-01-01T00:00:00Z"], "--clock-anchor goes with --clock-speed"),
         ] {
             let process = Process()
             process.executableURL = binary
