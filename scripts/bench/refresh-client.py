@@ -20,7 +20,18 @@ Subcommands (each prints `key=value` lines, or JSON where noted, for the bash sc
   original POPULATION.json LATENCY_IG LATENCY_FB LATENCY_TT
                                    the original design's completion time for the population, computed exactly
                                    from its pacing (see `original` below)
+
+Scale mode (BENCH_POSTS):
+  seed-scale SIM_URL OUT.json PER_PLATFORM
+                                   PER_PLATFORM accounts on each platform x 100 posts (one generate request)
+  register-scale SOCKET SIM_URL SEED.json SYNC_ACCOUNTS
+                                   workspaces and accounts; the first SYNC_ACCOUNTS accounts' posts through
+                                   syncPosts (timed, for comparison), the others listed from the simulator here
+                                   and registered with upsertPosts in batches of 10,000 (timed)
+  memory PID [reset]               VmRSS and VmHWM of PID in bytes; with `reset`, clears VmHWM afterwards
+                                   (/proc/PID/clear_refs 5) so the next reading is the peak from then on
 """
+import concurrent.futures
 import http.client
 import json
 import socket
@@ -213,6 +224,140 @@ def original(population_file, lat_ig, lat_fb, lat_tt):
     print(f"seconds={total:.1f} requests={requests} workspaces={len(workspaces)}")
 
 
+# --- Scale mode --------------------------------------------------------------------------------------------------
+
+def seed_scale(sim_url, out, per_platform):
+    summary = http_json("POST", f"{sim_url}/_sim/seed", {"generate": {
+        "accountsPerPlatform": int(per_platform), "postsPerAccount": POSTS_PER_ACCOUNT,
+        "platforms": ["instagram", "facebook", "tiktok"], "seed": 1, "maxAgeDays": 28}})
+    accounts = summary["accounts"]
+    with open(out, "w") as f:
+        json.dump(accounts, f)
+    print(f"accounts={len(accounts)} posts={sum(len(a['postIDs']) for a in accounts)}")
+
+
+class SimLister:
+    """An account's posts with their times (and Instagram media types), read from the simulator the way metricsd's
+    discovery reads them, over one keep-alive connection per thread."""
+
+    def __init__(self, sim_url):
+        self.host = urllib.parse.urlsplit(sim_url)
+        self.local = __import__("threading").local()
+
+    def _get(self, method, path, body=None, headers=None):
+        connection = getattr(self.local, "connection", None)
+        if connection is None:
+            connection = self.local.connection = http.client.HTTPConnection(self.host.hostname, self.host.port, timeout=60)
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        data = json.loads(response.read())
+        if response.status != 200:
+            raise RuntimeError(f"{path}: {response.status} {data}")
+        return data
+
+    def posts(self, account):
+        token, platform = account["accessToken"], account["platform"]
+        found = []
+        if platform == "instagram":
+            data = self._get("GET", f"/v25.0/{account['id']}/media?fields=id,timestamp,media_product_type&limit=100"
+                                    f"&access_token={token}")
+            for media in data["data"]:
+                found.append((media["id"], media["timestamp"], media.get("media_product_type")))
+            assert "next" not in data.get("paging", {}), "more than 100 media"
+        elif platform == "facebook":
+            data = self._get("GET", f"/v25.0/{account['id']}/posts?fields=id,created_time&limit=100&access_token={token}")
+            for post in data["data"]:
+                found.append((post["id"], post["created_time"], None))
+            assert "next" not in data.get("paging", {}), "more than 100 posts"
+        else:
+            cursor = None
+            while True:
+                body = {"max_count": 20} if cursor is None else {"max_count": 20, "cursor": cursor}
+                data = self._get("POST", "/v2/video/list/?fields=id,create_time", json.dumps(body),
+                                 {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})["data"]
+                for video in data["videos"]:
+                    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(video["create_time"]))
+                    found.append((video["id"], created, None))
+                if not data["has_more"]:
+                    break
+                cursor = data["cursor"]
+        return found
+
+
+def register_scale(sock_path, sim_url, seed_file, sync_accounts):
+    sync_accounts = int(sync_accounts)
+    with open(seed_file) as f:
+        seeded = json.load(f)
+    rpc = RPC(sock_path)
+    for w in range(WORKSPACES):
+        rpc.call("upsertWorkspace", {"id": f"ws-{w}", "name": f"Studio {w}"})
+    started = time.monotonic()
+    ids = []
+    for n, account in enumerate(seeded):
+        account_id = f"acct-{n:05d}"
+        params = {"id": account_id, "workspaceId": f"ws-{n % WORKSPACES}", "platform": account["platform"],
+                  "externalAccountId": account["id"], "accessToken": account["accessToken"]}
+        if account.get("refreshToken"):
+            params["refreshToken"] = account["refreshToken"]
+        if account.get("accessTokenExpiresAt"):
+            params["tokenExpiresAt"] = account["accessTokenExpiresAt"]
+        rpc.call("upsertAccount", params)
+        ids.append(account_id)
+    accounts_seconds = time.monotonic() - started
+
+    # syncPosts for a sample: metricsd lists each account and registers what it finds, one account a call.
+    started = time.monotonic()
+    synced = 0
+    for n in range(min(sync_accounts, len(seeded))):
+        synced += rpc.call("syncPosts", {"accountId": ids[n]})["registered"]
+    sync_seconds = time.monotonic() - started
+
+    # The rest: listed here (4 threads), registered with upsertPosts, 10,000 a call.
+    lister = SimLister(sim_url)
+    started = time.monotonic()
+    rest = list(range(min(sync_accounts, len(seeded)), len(seeded)))
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        listings = list(pool.map(lambda n: lister.posts(seeded[n]), rest))
+    list_seconds = time.monotonic() - started
+    started = time.monotonic()
+    batch = []
+    upserted = 0
+
+    def flush():
+        nonlocal batch, upserted
+        if batch:
+            upserted += rpc.call("upsertPosts", {"posts": batch})["created"]
+            batch = []
+
+    for n, posts in zip(rest, listings):
+        for external_id, posted_at, media_type in posts:
+            post = {"id": f"{ids[n]}/{external_id}", "accountId": ids[n], "externalPostId": external_id,
+                    "postedAt": posted_at}
+            if media_type:
+                post["mediaProductType"] = media_type
+            batch.append(post)
+            if len(batch) == 10_000:
+                flush()
+    flush()
+    upsert_seconds = time.monotonic() - started
+    print(f"accounts={len(ids)} accounts_seconds={accounts_seconds:.2f} synced_accounts={min(sync_accounts, len(seeded))} "
+          f"synced={synced} sync_seconds={sync_seconds:.2f} listed_seconds={list_seconds:.2f} "
+          f"upserted={upserted} upsert_seconds={upsert_seconds:.2f} posts={synced + upserted}")
+
+
+def memory(pid, reset=None):
+    fields = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("VmHWM", "VmRSS"):
+                fields[key] = int(value.split()[0]) * 1024
+    if reset == "reset":
+        with open(f"/proc/{pid}/clear_refs", "w") as f:
+            f.write("5")
+    print(f"rss={fields.get('VmRSS', 0)} hwm={fields.get('VmHWM', 0)}")
+
+
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
     if command == "seed":
@@ -229,5 +374,11 @@ if __name__ == "__main__":
         latency(args[0], args[1], int(args[2]))
     elif command == "original":
         original(args[0], *map(float, args[1:]))
+    elif command == "seed-scale":
+        seed_scale(*args)
+    elif command == "register-scale":
+        register_scale(*args)
+    elif command == "memory":
+        memory(*args)
     else:
         sys.exit(f"refresh-client: unknown command {command}")
