@@ -184,7 +184,7 @@ class Side:
         self.cpu_start = None
         self.rss_peak = 0
 
-    def sample(self, measuring):
+    def sample(self, measuring, clock):
         report = self.rpc.call("freshness")
         now = iso_ms(report["at"])
         rows = self.db.execute(
@@ -192,6 +192,7 @@ class Side:
             " WHERE external_post_id IS NOT NULL AND posted_at >= ?",
             (now - WINDOW,)).fetchall()
         stats = http_json("GET", f"{self.sim_url}/_sim/stats")
+        stats_at = clock()  # the shared clock when the simulator answered (about)
         status = proc_status(self.pid)
         self.rss_peak = max(self.rss_peak, status.get("VmHWM", 0))
         if not measuring:
@@ -233,12 +234,16 @@ class Side:
         self.max_calls_last_hour = max([self.max_calls_last_hour] + [a["callsLastHour"] for a in report["accounts"]])
         sample["share"] = median([a["budget"] for a in report["accounts"]])  # the planner's hourly share, as it sees it
         if self.previous_accounts is not None:
+            # Calls between two samples, per hour of the shared clock between the two reads: sampling runs on the
+            # real clock, and a real tenth of a second is over a simulated minute at speed 720.
+            hours = max(1.0, (stats_at - self.previous_stats_at) / HOUR)
             for account, counts in stats["accounts"].items():
                 before = self.previous_accounts.get(account, {}).get("requests", 0)
                 platform = self.platform_of.get(account)
                 if platform:
-                    self.max_hour_calls[platform] = max(self.max_hour_calls[platform], counts["requests"] - before)
+                    self.max_hour_calls[platform] = max(self.max_hour_calls[platform], (counts["requests"] - before) / hours)
         self.previous_accounts = stats["accounts"]
+        self.previous_stats_at = stats_at
         if self.first_stats is None:
             self.first_stats = stats
             self.cpu_start = (time.monotonic(), cpu_seconds(self.pid), cpu_seconds(self.sim_pid))
@@ -284,6 +289,7 @@ class Side:
             "rss_end": proc_status(self.pid).get("VmRSS", 0),
             "cpu_daemon": cpu_daemon / real if real > 0 else 0, "cpu_sim": cpu_sim / real if real > 0 else 0,
             "check_max_ms": max(check) if check else None,
+            "check_median_ms": median(check),
             "share": median([s["share"] for s in self.samples]),
             "overdue_youngest_max": max((s["overdue"]["<1d"] for s in self.samples if "<1d" in s["overdue"]), default=None),
         }
@@ -326,7 +332,7 @@ def watch(spec_file, out):
     while at < measure_from:
         sleep_until(at)
         for side in sides:
-            side.sample(measuring=False)
+            side.sample(False, sim_now)
         at += 6 * HOUR
     at = measure_from
     progress = 0
@@ -334,7 +340,7 @@ def watch(spec_file, out):
         sleep_until(at)
         if sim_now() > at + interval / 2:
             late += 1  # the sampler fell behind: skip ahead rather than sample a burst
-        threads = [threading.Thread(target=side.sample, args=(True,)) for side in sides]
+        threads = [threading.Thread(target=side.sample, args=(True, sim_now)) for side in sides]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -458,7 +464,7 @@ def report(*pairs):
             f"(i) <= 50%: {verdicts.mark(use(planner) <= 0.5)}" if kind == "normal" else "")
         for platform in ("instagram", "facebook", "tiktok"):
             row(f"  {platform}", planner["max_hour_calls"][platform], sweep["max_hour_calls"][platform],
-                lambda v: f"{v:,.0f} calls")
+                lambda v: f"{v:,.1f} calls")
         row("  metricsd callsLastHour", planner["max_calls_last_hour"], sweep["max_calls_last_hour"],
             lambda v: f"{v:,.0f} calls")
         row("planner's share (median account)", planner["share"], sweep["share"], lambda v: f"{v:,.1f} calls/h")
@@ -469,8 +475,10 @@ def report(*pairs):
         row("CPU metricsd / sim", f"{planner['cpu_daemon']:.0%} / {planner['cpu_sim']:.0%}",
             f"{sweep['cpu_daemon']:.0%} / {sweep['cpu_sim']:.0%}", str)
         if planner["check_max_ms"] is not None:
-            print(f"  check: the bench's p99 and (i)'s own `freshness` p99 differ by at most "
-                  f"{planner['check_max_ms'] / 1000:.0f} s over all samples and bands")
+            typical = planner.get("check_median_ms")
+            print(f"  check: the bench's p99 and (i)'s own `freshness` p99 (read just before, the daemon running on) "
+                  + (f"differ by {typical / 1000:.0f} s in the median sample and band, " if typical is not None else "differ ")
+                  + f"at most {planner['check_max_ms'] / 1000:.0f} s")
     print()
     if verdicts.missed:
         print(f"{verdicts.missed} of {verdicts.targets} targets missed")
