@@ -1,6 +1,7 @@
 import Logging
 import MetricsCore
 import MetricsStore
+import Telemetry
 
 /// What every part of a run needs, passed down as one value.
 struct EngineContext: Sendable {
@@ -20,4 +21,6 @@ struct EngineContext: Sendable {
     /// permit only for the moment it is on the wire.
     let callSlots: [Platform: AsyncSemaphore]
     let accountsInProgress: AccountsInProgress
+    /// Runs by trigger and status, their duration; the coordinator counts pauses with it too.
+    let telemetry: RefreshTelemetry
 }

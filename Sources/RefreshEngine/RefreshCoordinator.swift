@@ -1,5 +1,6 @@
 import MetricsCore
 import PlatformClients
+import Telemetry
 
 /// The engine's shared mutable state: the limiter, the metrics learned to be retired, and the runs in
 /// progress. An actor on its own Dispatch queue: every decision about pacing is made there, serially,
@@ -9,16 +10,24 @@ actor RefreshCoordinator {
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     private let clock: any WallClock
+    private let telemetry: RefreshTelemetry
     private var limiter: CallLimiter
     private var retired: [Platform: [String: Set<String>]]
     private var active: [String: RunExecution] = [:]
     private var accepting = true
 
-    init(configuration: RefreshConfiguration, clock: any WallClock, retired: [Platform: [String: Set<String>]]) {
+    init(
+        configuration: RefreshConfiguration, clock: any WallClock, retired: [Platform: [String: Set<String>]],
+        telemetry: RefreshTelemetry = Telemetry.disabled.refresh
+    ) {
         self.clock = clock
+        self.telemetry = telemetry
         self.limiter = CallLimiter(configuration: configuration)
         self.retired = retired
     }
+
+    /// Does nothing, on the coordinator's queue: answering at all is the point (see `RefreshEngine.ping`).
+    func ping() {}
 
     // MARK: Pacing
 
@@ -31,11 +40,17 @@ actor RefreshCoordinator {
     }
 
     func observe(_ usage: PlatformUsage, platform: Platform, accountId: String) {
-        limiter.observe(usage, platform: platform, accountId: accountId, now: clock.now)
+        for scope in limiter.observe(usage, platform: platform, accountId: accountId, now: clock.now) {
+            telemetry.paused(platform, scope: scope.pauseScope)
+        }
     }
 
     func rateLimited(scope: PlatformError.RateLimitScope, retryAfterSeconds: Int?, platform: Platform, accountId: String) {
-        limiter.rateLimited(scope: scope, retryAfterSeconds: retryAfterSeconds, platform: platform, accountId: accountId, now: clock.now)
+        if limiter.rateLimited(
+            scope: scope, retryAfterSeconds: retryAfterSeconds, platform: platform, accountId: accountId, now: clock.now)
+        {
+            telemetry.paused(platform, scope: scope.pauseScope)
+        }
     }
 
     func standing(accountId: String, platform: Platform, budget: CallBudget) -> CallBudget.Standing {
@@ -95,5 +110,14 @@ actor RefreshCoordinator {
     func stopAccepting() -> [RunExecution] {
         accepting = false
         return Array(active.values)
+    }
+}
+
+extension PlatformError.RateLimitScope {
+    var pauseScope: RefreshTelemetry.PauseScope {
+        switch self {
+        case .app: .app
+        case .account: .account
+        }
     }
 }

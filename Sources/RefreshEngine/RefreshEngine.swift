@@ -2,6 +2,7 @@ import Logging
 import MetricsCore
 import MetricsStore
 import PlatformClients
+import Telemetry
 
 /// The refresh: runs on demand and on schedule, paced per platform and per account, recorded in the store.
 ///
@@ -14,16 +15,18 @@ public final class RefreshEngine: Sendable {
     public init(
         store: MetricsStore, clients: PlatformClientSet, configuration: RefreshConfiguration = RefreshConfiguration(),
         clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "metricsd.refresh"),
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        telemetry: RefreshTelemetry = Telemetry.disabled.refresh
     ) async throws {
         context = EngineContext(
             store: store, clients: clients,
-            coordinator: RefreshCoordinator(configuration: configuration, clock: clock, retired: try await store.retiredMetrics()),
+            coordinator: RefreshCoordinator(
+                configuration: configuration, clock: clock, retired: try await store.retiredMetrics(), telemetry: telemetry),
             clock: clock, configuration: configuration, logger: logger, random: random,
             callSlots: Dictionary(uniqueKeysWithValues: Platform.allCases.map {
                 ($0, AsyncSemaphore(permits: max(1, configuration.maximumCallsInFlight)))
             }),
-            accountsInProgress: AccountsInProgress())
+            accountsInProgress: AccountsInProgress(), telemetry: telemetry)
     }
 
     public var configuration: RefreshConfiguration { context.configuration }
@@ -42,6 +45,12 @@ public final class RefreshEngine: Sendable {
     /// Where a platform's app budget stands now, every account together.
     public func standing(platform: Platform) async -> CallBudget.Standing {
         await context.coordinator.standing(platform: platform, budget: context.configuration.budget)
+    }
+
+    /// Returns once the coordinator, the actor every refresh decision goes through, has taken a call: what the
+    /// systemd watchdog's probe asks before it vouches for the engine.
+    public func ping() async {
+        await context.coordinator.ping()
     }
 
     /// Whether a running refresh has work left for this account (the planner leaves such accounts alone).
