@@ -4628,6 +4628,47 @@ extension OpenRPCDocument {
           }
         }
       ]
+    },
+    {
+      "name": "metrics",
+      "summary": "The daemon's metrics in Prometheus' text exposition format.",
+      "description": "The text GET /metrics answers when metricsd runs with --metrics-listen (version 0.0.4 of the format): RPC requests by method and code and their latency, open connections, permission denials, platform calls by platform and outcome, pauses, token refreshes, snapshots written, runs by trigger and status and their duration, latest-cache hits and misses, the database's size, accounts by status, and per age band the posts due, overdue, failing, paused and never refreshed with their staleness (tallied when scraped, at most every 30 s). Instruments are listed in the README. Takes no params; any param given is rejected with -32602.",
+      "paramStructure": "either",
+      "params": [],
+      "result": {
+        "name": "metrics",
+        "schema": {
+          "type": "object",
+          "required": [
+            "text"
+          ],
+          "additionalProperties": false,
+          "properties": {
+            "text": {
+              "type": "string",
+              "description": "The exposition: # HELP and # TYPE lines, then one sample per line, ending with a newline."
+            }
+          }
+        }
+      },
+      "errors": [
+        {
+          "$ref": "#/components/errors/InvalidParams"
+        }
+      ],
+      "examples": [
+        {
+          "name": "abridged",
+          "description": "The real answer lists every instrument.",
+          "params": [],
+          "result": {
+            "name": "metrics",
+            "value": {
+              "text": "# HELP metricsd_rpc_connections Connections open on the JSON-RPC socket.\n# TYPE metricsd_rpc_connections gauge\nmetricsd_rpc_connections 1.0\n# HELP metricsd_rpc_requests_total JSON-RPC requests answered, notifications included, by method and outcome (code: ok, or the JSON-RPC error code); method unknown: no such method, invalid: not a request.\n# TYPE metricsd_rpc_requests_total counter\nmetricsd_rpc_requests_total{method=\"health\",code=\"ok\"} 12\n"
+            }
+          }
+        }
+      ]
     }
   ],
   "components": {

@@ -227,7 +227,7 @@ extension SchemaValidatorTests {
         static let methods = [
             "health", "rpc.discover", "upsertWorkspace", "upsertAccount", "upsertPosts", "listAccounts", "listPosts",
             "latestMetrics", "history", "importMetrics", "refreshAll", "refreshWorkspace", "runStatus", "listRuns", "syncPosts",
-            "freshness", "deltas", "series", "topPosts", "anomalies", "bestTimes", "export",
+            "freshness", "deltas", "series", "topPosts", "anomalies", "bestTimes", "export", "metrics",
         ]
 
         let schema: OpenRPCSchema

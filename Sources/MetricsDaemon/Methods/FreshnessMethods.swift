@@ -12,10 +12,8 @@ enum FreshnessMethods {
             .task("freshness", parameters: ["workspaceId"]) { fields, _ in
                 let workspaceId = try fields.optionalString("workspaceId", maxLength: WireFormat.maximumIDBytes)
                 let configuration = engine.configuration
-                let now = engine.clock.now
-                var tally = FreshnessTally(now: now, schedule: configuration.schedule)
-                try await store.tallyFreshness(
-                    into: &tally, workspaceId: workspaceId, postedSince: configuration.window.oldestPostedAt(now: now))
+                let tally = try await tally(store: store, engine: engine, workspaceId: workspaceId)
+                let now = tally.now
                 let accounts = try await store.accountsInScope(workspaceId: workspaceId, platforms: nil)
                 var platforms: [JSON] = []
                 for platform in Platform.allCases {
@@ -40,6 +38,17 @@ enum FreshnessMethods {
                 ]
             },
         ]
+    }
+
+    /// Every post of the window (of one workspace, or all) added up at the engine's now: what `freshness` reports
+    /// and the `metricsd_freshness_*` gauges show.
+    static func tally(store: MetricsStore, engine: RefreshEngine, workspaceId: String?) async throws -> FreshnessTally {
+        let configuration = engine.configuration
+        let now = engine.clock.now
+        var tally = FreshnessTally(now: now, schedule: configuration.schedule)
+        try await store.tallyFreshness(
+            into: &tally, workspaceId: workspaceId, postedSince: configuration.window.oldestPostedAt(now: now))
+        return tally
     }
 
     private static func seconds(_ milliseconds: Int64) -> JSON {
