@@ -29,8 +29,12 @@ final class DaemonProcess: @unchecked Sendable {
     }
 
     /// Starts `metricsd` with `arguments` added to `--socket`/`--database` in a fresh temporary directory
-    /// (or `directory`, to restart on the same files), and waits until it answers.
-    init(arguments: [String] = [], directory: URL? = nil, environment: [String: String] = [:], waitUntilReady: Bool = true) throws {
+    /// (or `directory`, to restart on the same files), and waits until it answers. `launcher`, given the socket's
+    /// path, is a command that runs metricsd (`systemd-socket-activate -l PATH`).
+    init(
+        arguments: [String] = [], directory: URL? = nil, environment: [String: String] = [:], waitUntilReady: Bool = true,
+        launcher: ((String) -> [String])? = nil
+    ) throws {
         let directory = try directory ?? Self.makeTemporaryDirectory()
         self.directory = directory
         socketPath = directory.appendingPathComponent("d.sock").path
@@ -39,8 +43,14 @@ final class DaemonProcess: @unchecked Sendable {
         // A file, not a pipe: nobody drains a pipe while a test runs, and a full pipe would block the daemon.
         FileManager.default.createFile(atPath: logPath, contents: nil)
         process = Process()
-        process.executableURL = Self.executable("metricsd")
-        process.arguments = ["--socket", socketPath, "--database", databasePath, "--log-level", "debug"] + arguments
+        let daemonArguments = ["--socket", socketPath, "--database", databasePath, "--log-level", "debug"] + arguments
+        if let launcher = launcher?(socketPath), let command = launcher.first {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = Array(launcher.dropFirst()) + [Self.executable("metricsd").path] + daemonArguments
+        } else {
+            process.executableURL = Self.executable("metricsd")
+            process.arguments = daemonArguments
+        }
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
         process.environment = env
