@@ -134,7 +134,9 @@ import Testing
             loops[1].execute { release.wait() }
             let started = ContinuousClock.now
             #expect(await probe.run(timeout: .milliseconds(200)) == .withhold(reason: "1 of 2 event loops did not answer"))
-            #expect(ContinuousClock.now - started < .seconds(2))
+            // The loop is still blocked: returning at all is the timeout working. Loose, because a loaded test run
+            // can hold the probe's timer task for seconds before it runs.
+            #expect(ContinuousClock.now - started < .seconds(15))
             release.signal()
             #expect(await probe.run(timeout: .seconds(5)) == .ping)
             try await group.shutdownGracefully()

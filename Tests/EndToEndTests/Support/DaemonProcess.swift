@@ -145,7 +145,11 @@ final class DaemonProcess: @unchecked Sendable {
     deinit {
         if process.isRunning {
             Foundation.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            // Bounded, not `waitUntilExit()`: Foundation learns of the exit on a dispatch queue that shares the
+            // cooperative pool's threads, and with every one of them blocked in a test (2 on the build machine)
+            // an unbounded wait here once deadlocked the whole run. SIGKILL cannot be refused; the directory can
+            // go while the process dies.
+            try? waitUntil("metricsd dies", timeout: 10) { !process.isRunning }
         }
         try? FileManager.default.removeItem(at: directory)
     }
@@ -190,6 +194,7 @@ func runProcess(_ executable: URL, _ arguments: [String], stdin: String? = nil, 
     try input.fileHandleForWriting.close()
     let stdout = output.fileHandleForReading.readDataToEndOfFile()
     let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    // Bounded for the reason DaemonProcess's deinit gives: a run that cannot learn of the exit fails, not hangs.
+    try waitUntil("\(executable.lastPathComponent) exits", timeout: 60) { !process.isRunning }
     return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
 }

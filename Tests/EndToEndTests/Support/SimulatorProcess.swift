@@ -35,7 +35,8 @@ final class SimulatorProcess: @unchecked Sendable {
     deinit {
         if process.isRunning {
             process.terminate()
-            process.waitUntilExit()
+            // Bounded: see DaemonProcess's deinit.
+            try? waitUntil("platform-sim exits", timeout: 10) { !process.isRunning }
         }
     }
 
