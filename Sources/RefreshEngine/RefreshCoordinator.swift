@@ -106,10 +106,33 @@ actor RefreshCoordinator {
         active[scope.key] = nil
     }
 
-    /// Stops new runs and returns the ones in progress, so shutdown can cancel and await them.
-    func stopAccepting() -> [RunExecution] {
+    // MARK: Post discovery
+
+    private var syncs: [Int: Task<RefreshEngine.SyncResult, any Error>] = [:]
+    private var lastSync = 0
+
+    /// Registers the discovery `make` starts, unless shutdown began; registered before any suspension, so shutdown
+    /// sees every one that started.
+    func startSync(
+        _ make: () -> Task<RefreshEngine.SyncResult, any Error>
+    ) throws(RefreshEngineError) -> (Int, Task<RefreshEngine.SyncResult, any Error>) {
+        guard accepting else {
+            throw RefreshEngineError(kind: .shuttingDown, message: "metricsd is shutting down; no new post discovery")
+        }
+        lastSync += 1
+        let task = make()
+        syncs[lastSync] = task
+        return (lastSync, task)
+    }
+
+    func syncFinished(_ id: Int) {
+        syncs[id] = nil
+    }
+
+    /// Stops new runs and post discovery, and returns what is in progress, so shutdown can cancel and await it.
+    func stopAccepting() -> (runs: [RunExecution], syncs: [Task<RefreshEngine.SyncResult, any Error>]) {
         accepting = false
-        return Array(active.values)
+        return (Array(active.values), Array(syncs.values))
     }
 }
 

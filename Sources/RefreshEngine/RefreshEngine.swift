@@ -91,14 +91,21 @@ public final class RefreshEngine: Sendable {
         return Handle(execution: execution)
     }
 
-    /// Stops starting runs, interrupts the ones in progress, and waits for them to record that.
+    /// Stops starting runs and post discovery, interrupts what is in progress, and waits for it to end (runs
+    /// record that they were interrupted).
     public func shutdown() async {
-        let running = await context.coordinator.stopAccepting()
+        let (running, syncing) = await context.coordinator.stopAccepting()
         for execution in running {
             execution.report.cancel()
         }
+        for sync in syncing {
+            sync.cancel()
+        }
         for execution in running {
             _ = try? await execution.report.value
+        }
+        for sync in syncing {
+            _ = try? await sync.value
         }
     }
 
@@ -111,7 +118,25 @@ public final class RefreshEngine: Sendable {
 
     /// Lists the account's recent posts on the platform and registers the ones metricsd does not know yet,
     /// under ids `<accountId>/<externalId>`. This is how TikTok video ids replace publish ids.
+    ///
+    /// Tracked like a run: refused once shutdown began (the demo's discovery runs beside the daemon and outlives
+    /// it), and one in progress is cancelled and awaited by `shutdown`, so no page of a listing goes out on an HTTP
+    /// client the daemon has already shut down (a debug build traps on NIO's leaked promise when one does).
     public func syncPosts(accountId: String) async throws -> SyncResult {
+        let context = self.context
+        let (id, task) = try await context.coordinator.startSync {
+            Task { try await Self.sync(accountId: accountId, context: context) }
+        }
+        let result = await withTaskCancellationHandler {
+            await task.result
+        } onCancel: {
+            task.cancel()
+        }
+        await context.coordinator.syncFinished(id)
+        return try result.get()
+    }
+
+    private static func sync(accountId: String, context: EngineContext) async throws -> SyncResult {
         guard let credentials = try await context.store.credentials(accountId: accountId) else {
             throw StoreError.notFound(.account, id: accountId, input: .accountId)
         }
