@@ -12,7 +12,8 @@ import Telemetry
 import Testing
 
 /// The `metrics` method through the dispatcher, with no socket: every instrument of `Instruments` is exported with
-/// its help, in a text Prometheus' own linter accepts, and the dispatcher counts what it answers.
+/// its help and type, and the dispatcher counts what it answers. (`promtool` lints a real daemon's exposition in
+/// MetricsEndpointTests.)
 @Suite struct MetricsExpositionTests {
     private func withDaemon(_ body: (RPCDispatcher, RefreshEngine, DaemonMetrics) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("exposition-\(UUID().uuidString)")
@@ -54,7 +55,7 @@ import Testing
         return text
     }
 
-    @Test func everyInstrumentIsExportedWithItsHelpAndPromtoolAcceptsTheText() async throws {
+    @Test func everyInstrumentIsExportedWithItsHelpAndType() async throws {
         try await withDaemon { dispatcher, _, _ in
             let text = try await exposition(dispatcher)
             for instrument in Instruments.all {
@@ -66,22 +67,6 @@ import Testing
                 }
                 #expect(text.contains("# TYPE \(instrument.name) \(type)\n"), "\(instrument.name)")
             }
-            let promtool = "/usr/bin/promtool"
-            try #require(FileManager.default.isExecutableFile(atPath: promtool), "run scripts/setup: it installs promtool")
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: promtool)
-            process.arguments = ["check", "metrics"]
-            let input = Pipe()
-            let output = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            input.fileHandleForWriting.write(Data(text.utf8))
-            try input.fileHandleForWriting.close()
-            let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "promtool check metrics: \(said)")
         }
     }
 

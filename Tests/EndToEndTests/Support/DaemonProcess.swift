@@ -1,6 +1,10 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import JSONRPC
 import RPCClient
+import Synchronization
 import Testing
 
 /// A real `metricsd` process on a temporary socket and database, for tests that talk to it as users do.
@@ -12,7 +16,7 @@ final class DaemonProcess: @unchecked Sendable {
     let socketPath: String
     let databasePath: String
     let logPath: String
-    let process: Process
+    let process: ChildProcess
 
     /// The directory holding the package's built executables (`metricsd`, `metricsctl`, `platform-sim`).
     static var productsDirectory: URL {
@@ -41,22 +45,20 @@ final class DaemonProcess: @unchecked Sendable {
         databasePath = directory.appendingPathComponent("metrics.sqlite").path
         logPath = directory.appendingPathComponent("metricsd.log").path
         // A file, not a pipe: nobody drains a pipe while a test runs, and a full pipe would block the daemon.
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        process = Process()
+        let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard log >= 0 else { throw TestFailure("cannot create \(logPath): \(String(cString: strerror(errno)))") }
+        defer { close(log) }
         let daemonArguments = ["--socket", socketPath, "--database", databasePath, "--log-level", "debug"] + arguments
-        if let launcher = launcher?(socketPath), let command = launcher.first {
-            process.executableURL = URL(fileURLWithPath: command)
-            process.arguments = Array(launcher.dropFirst()) + [Self.executable("metricsd").path] + daemonArguments
-        } else {
-            process.executableURL = Self.executable("metricsd")
-            process.arguments = daemonArguments
-        }
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
-        process.environment = env
-        process.standardError = FileHandle(forWritingAtPath: logPath)
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        if let launcher = launcher?(socketPath), let command = launcher.first {
+            process = try ChildProcess(
+                executable: command, arguments: Array(launcher.dropFirst()) + [Self.executable("metricsd").path] + daemonArguments,
+                environment: env, stderr: log)
+        } else {
+            process = try ChildProcess(
+                executable: Self.executable("metricsd").path, arguments: daemonArguments, environment: env, stderr: log)
+        }
         if waitUntilReady {
             try waitForHealth()
         }
@@ -131,9 +133,7 @@ final class DaemonProcess: @unchecked Sendable {
 
     /// SIGKILL: the crash case.
     func kill() throws {
-        if process.isRunning {
-            Foundation.kill(process.processIdentifier, SIGKILL)
-        }
+        process.signal(SIGKILL)
         try waitUntil("metricsd dies", timeout: 10) { !process.isRunning }
     }
 
@@ -144,12 +144,8 @@ final class DaemonProcess: @unchecked Sendable {
 
     deinit {
         if process.isRunning {
-            Foundation.kill(process.processIdentifier, SIGKILL)
-            // Bounded, not `waitUntilExit()`: Foundation learns of the exit on a dispatch queue that shares the
-            // cooperative pool's threads, and with every one of them blocked in a test (2 on the build machine)
-            // an unbounded wait here once deadlocked the whole run. SIGKILL cannot be refused; the directory can
-            // go while the process dies.
-            try? waitUntil("metricsd dies", timeout: 10) { !process.isRunning }
+            process.signal(SIGKILL)
+            process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: directory)
     }
@@ -175,26 +171,45 @@ func waitUntil(_ what: String, timeout: TimeInterval, _ condition: () throws -> 
 func runProcess(_ executable: URL, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws
     -> (status: Int32, stdout: String, stderr: String)
 {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
+    ignoreSIGPIPE
     var env = ProcessInfo.processInfo.environment
     env.merge(environment) { $1 }
-    process.environment = env
-    let output = Pipe()
-    let errors = Pipe()
-    let input = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    process.standardInput = input
-    try process.run()
-    if let stdin {
-        input.fileHandleForWriting.write(Data(stdin.utf8))
+    let input = try ChildProcess.pipe()
+    let output = try ChildProcess.pipe()
+    let errors = try ChildProcess.pipe()
+    let process: ChildProcess
+    do {
+        process = try ChildProcess(
+            executable: executable.path, arguments: arguments, environment: env, stdin: input.read, stdout: output.write,
+            stderr: errors.write)
+    } catch {
+        for end in [input.read, input.write, output.read, output.write, errors.read, errors.write] { close(end) }
+        throw error
     }
-    try input.fileHandleForWriting.close()
-    let stdout = output.fileHandleForReading.readDataToEndOfFile()
-    let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-    // Bounded for the reason DaemonProcess's deinit gives: a run that cannot learn of the exit fails, not hangs.
-    try waitUntil("\(executable.lastPathComponent) exits", timeout: 60) { !process.isRunning }
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    close(input.read)
+    close(output.write)
+    close(errors.write)
+    // stderr is drained beside stdout, so a child that writes much of both never blocks on a full pipe.
+    let errorBytes = Mutex<[UInt8]>([])
+    let drained = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+        let bytes = ChildProcess.readAll(errors.read)
+        errorBytes.withLock { $0 = bytes }
+        drained.signal()
+    }
+    if let stdin {
+        ChildProcess.writeAll(input.write, Array(stdin.utf8))
+    }
+    close(input.write)
+    let stdout = ChildProcess.readAll(output.read)
+    close(output.read)
+    drained.wait()
+    close(errors.read)
+    let status = process.terminationStatus
+    return (status, String(decoding: stdout, as: UTF8.self), String(decoding: errorBytes.withLock { $0 }, as: UTF8.self))
 }
+
+/// A write to a child that already exited must fail with EPIPE, not end the test process.
+private let ignoreSIGPIPE: Void = {
+    signal(SIGPIPE, SIG_IGN)
+}()
