@@ -4,7 +4,7 @@ import Testing
 
 /// `--metrics-listen` and the `metrics` method against the real binary: what a Prometheus server scrapes, linted
 /// by Prometheus' own `promtool`.
-@Suite struct MetricsEndpointTests {
+@Suite(.ownThread) struct MetricsEndpointTests {
     /// The sample of `name` with exactly these labels, as the exposition prints it (`name{a="x",b="y"} value`).
     static func sample(_ name: String, _ labels: KeyValuePairs<String, String> = [:], in text: String) -> Double? {
         let selector = labels.isEmpty ? name : name + "{" + labels.map { "\($0.key)=\"\($0.value)\"" }.joined(separator: ",") + "}"

@@ -5,7 +5,7 @@ import Testing
 
 /// `metricsctl` as a user runs it: the built binary against a real daemon, judged by its stdout, stderr and
 /// exit status. Output is a pipe here, so these also pin down that nothing is coloured off a terminal.
-@Suite("metricsctl")
+@Suite("metricsctl", .ownThread)
 struct MetricsctlTests {
     // MARK: Fixture
 

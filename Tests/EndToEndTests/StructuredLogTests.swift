@@ -5,7 +5,7 @@ import Testing
 
 /// `--log-format json`, and the rule that no token ever reaches a log line, checked against every token the
 /// simulator handed out over a refresh that discovers posts, extends an Instagram token and rotates TikTok's.
-@Suite(.serialized) struct StructuredLogTests {
+@Suite(.serialized, .ownThread) struct StructuredLogTests {
     static let levels: Set<String> = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     static func lines(_ daemon: DaemonProcess) -> [String] {

@@ -6,7 +6,7 @@ import Testing
 /// metricsd under systemd, without systemd: the notification protocol on a test datagram socket, socket activation
 /// through `systemd-socket-activate`, the unit files through `systemd-analyze verify`, and how fast an idle daemon
 /// stops.
-@Suite(.serialized) struct SystemdTests {
+@Suite(.serialized, .ownThread) struct SystemdTests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
