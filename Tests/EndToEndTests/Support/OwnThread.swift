@@ -1,25 +1,32 @@
 import Foundation
+import MetricsCore
 import Testing
 
-/// Runs each test of a suite on a thread of its own instead of on the cooperative pool.
+/// Runs each test of a suite on a thread of its own instead of on the cooperative pool, a few at a time.
 ///
 /// End-to-end tests are synchronous: they block while a daemon answers, a process exits, a deadline passes. Run on
 /// the pool, each holds one of its threads for that long, and the build machine has two: a pair of long ones
 /// (a demo refresh, a wait for discovery) starved every async test of the run for tens of seconds, and engine
 /// tests waiting on real-time deadlines failed. With a task executor preference for a thread of its own, the
-/// test's body blocks that thread only.
+/// test's body blocks that thread only. How many run at once stays what the pool allowed before (one per core,
+/// at least two): every one starts daemons, and a dozen at once loaded the machine past what the timing tests
+/// (a demo at 3,600 times real time) tolerate. Waiting for a turn is async and holds no thread.
 struct OwnThread: SuiteTrait, TestTrait, TestScoping {
     var isRecursive: Bool { true }
+
+    static let turns = AsyncSemaphore(permits: max(2, ProcessInfo.processInfo.activeProcessorCount))
 
     func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
         guard testCase != nil else { return try await function() }
-        let executor = ThreadExecutor()
-        defer { executor.finish() }
-        // Nonisolated async code under this preference runs on the executor's thread: the test's body with it.
-        try await withTaskExecutorPreference(executor) {
-            try await function()
+        try await Self.turns.withPermit {
+            let executor = ThreadExecutor()
+            defer { executor.finish() }
+            // Nonisolated async code under this preference runs on the executor's thread: the test's body with it.
+            try await withTaskExecutorPreference(executor) {
+                try await function()
+            }
         }
     }
 }
