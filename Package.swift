@@ -7,6 +7,7 @@
 //   MetricsDaemon                             (methods, config, wiring, lifecycle)
 //   RefreshEngine                             (planner, limiter, runs on a Dispatch queue)
 //   RPCServer   RPCClient   MetricsStore   PlatformClients   PlatformSimulator
+//   Telemetry (every instrument, named once; swift-metrics, no exporter)
 //   JSONRPC (pure codec, framing, params)     MetricsCore (pure domain values)
 import PackageDescription
 
@@ -26,24 +27,28 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: Pure layers
         .target(name: "MetricsCore", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
         .target(name: "JSONRPC"),
+        // The instruments every layer records into, through swift-metrics' API; the exporter is the daemon's.
+        .target(name: "Telemetry", dependencies: ["MetricsCore", "JSONRPC", .product(name: "CoreMetrics", package: "swift-metrics")]),
 
         // MARK: I/O layers
         .target(
             name: "MetricsStore",
             dependencies: [
-                "MetricsCore", "JSONRPC", .product(name: "GRDB", package: "GRDB.swift"),
+                "MetricsCore", "JSONRPC", "Telemetry", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         .target(
             name: "RPCServer",
             dependencies: [
-                "JSONRPC",
+                "JSONRPC", "Telemetry",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -53,7 +58,7 @@ let package = Package(
         .target(
             name: "PlatformClients",
             dependencies: [
-                "MetricsCore",
+                "MetricsCore", "Telemetry",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -75,7 +80,7 @@ let package = Package(
         .target(
             name: "RefreshEngine",
             dependencies: [
-                "MetricsCore", "MetricsStore", "PlatformClients", "JSONRPC",
+                "MetricsCore", "MetricsStore", "PlatformClients", "JSONRPC", "Telemetry",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -85,9 +90,13 @@ let package = Package(
         .target(
             name: "MetricsDaemon",
             dependencies: [
-                "MetricsCore", "JSONRPC", "RPCServer", "MetricsStore", "RefreshEngine", "PlatformClients",
+                "MetricsCore", "JSONRPC", "RPCServer", "MetricsStore", "RefreshEngine", "PlatformClients", "Telemetry",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -161,7 +170,8 @@ let package = Package(
         .testTarget(
             name: "PlatformTests",
             dependencies: [
-                "PlatformClients", "PlatformSimulator", "MetricsCore",
+                "PlatformClients", "PlatformSimulator", "MetricsCore", "Telemetry",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -170,8 +180,10 @@ let package = Package(
         .testTarget(
             name: "MetricsDaemonTests",
             dependencies: [
-                "MetricsDaemon", "MetricsStore", "MetricsCore", "JSONRPC", "RefreshEngine", "PlatformClients",
+                "MetricsDaemon", "MetricsStore", "MetricsCore", "JSONRPC", "RefreshEngine", "PlatformClients", "Telemetry",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -11,18 +11,32 @@ public enum RPCDispatchResult: Sendable {
 /// Routes decoded requests to methods and renders the replies: the whole of JSON-RPC's semantics with no
 /// I/O, so the server only moves bytes and tests can drive it directly.
 public struct RPCDispatcher: Sendable {
-    private let methods: [String: RPCMethod]
+    /// A method with the probe its calls are recorded in.
+    private struct Route: Sendable {
+        let method: RPCMethod
+        let probe: any RPCCallProbe
+    }
+
+    private let methods: [String: Route]
+    private let unknownMethodProbe: any RPCCallProbe
+    private let invalidRequestProbe: any RPCCallProbe
     private let mapError: @Sendable (any Error, String) -> RPCError
 
     /// `mapError` turns a handler's domain error into an `RPCError`; it receives the method name so the
     /// owner can log unexpected failures with context. `RPCError`s thrown by handlers pass through.
-    public init(methods: [RPCMethod], mapError: @escaping @Sendable (any Error, String) -> RPCError) {
-        var table: [String: RPCMethod] = [:]
+    /// `observer`, when given, is told of every answer (metrics).
+    public init(
+        methods: [RPCMethod], observer: (any RPCCallObserver)? = nil,
+        mapError: @escaping @Sendable (any Error, String) -> RPCError
+    ) {
+        var table: [String: Route] = [:]
         for method in methods {
             precondition(table[method.name] == nil, "method \(method.name) registered twice")
-            table[method.name] = method
+            table[method.name] = Route(method: method, probe: observer?.probe(forMethod: method.name) ?? IgnoringProbe())
         }
         self.methods = table
+        self.unknownMethodProbe = observer?.unknownMethodProbe ?? IgnoringProbe()
+        self.invalidRequestProbe = observer?.invalidRequestProbe ?? IgnoringProbe()
         self.mapError = mapError
     }
 
@@ -75,6 +89,7 @@ public struct RPCDispatcher: Sendable {
         let request: RPCRequest
         switch entry {
         case .invalid(let id, let error):
+            invalidRequestProbe.answered(errorCode: error.code, duration: .zero)
             return .done(id, .failure(error))
         case .request(let valid):
             request = valid
@@ -82,35 +97,45 @@ public struct RPCDispatcher: Sendable {
         let reply: (Result<JSON, RPCError>) -> Outcome = { outcome in
             request.id.map { .done($0, outcome) } ?? .silent
         }
-        guard let method = methods[request.method] else {
+        guard let route = methods[request.method] else {
+            unknownMethodProbe.answered(errorCode: RPCError.methodNotFoundCode, duration: .zero)
             return reply(.failure(.methodNotFound(request.method)))
         }
+        let (method, probe) = (route.method, route.probe)
+        let started = ContinuousClock.now
         let fields: Fields
         do {
             fields = try method.fields(from: request.params)
         } catch {
+            probe.answered(errorCode: error.code, duration: ContinuousClock.now - started)
             return reply(.failure(error))
         }
         let context = CallContext(requestID: request.id, peer: peer, notify: notify)
         let mapError = self.mapError
         switch method.execution {
         case .inline(let body):
+            let outcome: Result<JSON, RPCError>
             do {
-                return reply(.success(try body(fields, context)))
+                outcome = .success(try body(fields, context))
             } catch {
-                return reply(.failure(Self.rpcError(error, method: method.name, mapError)))
+                outcome = .failure(Self.rpcError(error, method: method.name, mapError))
             }
+            probe.answered(errorCode: outcome.errorCode, duration: ContinuousClock.now - started)
+            return reply(outcome)
         case .task(let body):
             return .later(request.id) {
+                let outcome: Result<JSON, RPCError>
                 do {
-                    return .success(try await body(fields, context))
+                    outcome = .success(try await body(fields, context))
                 } catch where Task.isCancelled {
                     // The server cancels a call whose connection went away: nobody will read this reply, and
                     // whatever the method threw on its way out is no failure to map (and log) as the daemon's.
-                    return .failure(.internalError)
+                    outcome = .failure(.internalError)
                 } catch {
-                    return .failure(Self.rpcError(error, method: method.name, mapError))
+                    outcome = .failure(Self.rpcError(error, method: method.name, mapError))
                 }
+                probe.answered(errorCode: outcome.errorCode, duration: ContinuousClock.now - started)
+                return outcome
             }
         }
     }
@@ -151,5 +176,11 @@ public struct RPCDispatcher: Sendable {
             }
         }
         return renderBatchNow(resolved)
+    }
+}
+
+extension Result<JSON, RPCError> {
+    fileprivate var errorCode: Int? {
+        if case .failure(let error) = self { error.code } else { nil }
     }
 }

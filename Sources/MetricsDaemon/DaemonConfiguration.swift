@@ -38,9 +38,28 @@ public struct DaemonConfiguration: Sendable {
     /// minutes. The socket server's idle timeout and shutdown grace stay in real time: they protect the process,
     /// not the model.
     public var clock: any WallClock = SystemClock()
+    /// Where `GET /metrics` is served (`--metrics-listen`); nil: nowhere (the `metrics` method still answers).
+    public var metricsListen: MetricsListenAddress?
+    /// systemd's notification socket (`$NOTIFY_SOCKET` of a `Type=notify` unit): READY=1 once the socket listens,
+    /// STOPPING=1 on shutdown; nil outside systemd.
+    public var notifier: SystemdNotifier?
+    /// When to ping the watchdog (`WatchdogSec=`); only with `notifier`.
+    public var watchdog: WatchdogSchedule?
 
     public init(socketPath: String, databasePath: String) {
         self.server = RPCServerConfiguration(socketPath: socketPath)
         self.databasePath = databasePath
     }
+}
+
+extension DaemonConfiguration.Endpoints: CustomStringConvertible, CustomDebugStringConvertible {
+    /// Never the client secret: swift-service-lifecycle logs each service as it starts and stops, configuration
+    /// included, and a daemon's log must hold no credential at any level.
+    public var description: String {
+        let secret = tiktokClientSecret == nil ? "nil" : "[redacted]"
+        return "Endpoints(instagram: \(instagram), facebook: \(facebook), tiktok: \(tiktok), graphAPIVersion: \(graphAPIVersion), "
+            + "tiktokClientKey: \(tiktokClientKey ?? "nil"), tiktokClientSecret: \(secret))"
+    }
+
+    public var debugDescription: String { description }
 }

@@ -2,38 +2,69 @@ import AsyncHTTPClient
 import Logging
 import MetricsCore
 import MetricsStore
+import NIOPosix
 import PlatformClients
 import RefreshEngine
 import ServiceLifecycle
 
-/// The daemon proper, as one service: the refresh engine, the schedule and the socket, run as a group of their
-/// own inside the HTTP client's lifetime.
+/// The daemon proper, as one service: the refresh engine, the schedule, the socket, the metrics listener and
+/// systemd's notifications, run as a group of their own inside the HTTP client's lifetime.
 ///
-/// Everything that can fail at start (the companion's endpoints, recovering runs, the companion's registrations)
-/// happens inside `run`, so a failure ends the outer group like any service's failure and the companion is
-/// stopped by its own `run`, the one place it is stopped.
-struct DaemonService: Service {
+/// Everything that can fail at start (the companion's endpoints, recovering runs, the companion's registrations,
+/// the metrics listener's port) happens inside `run`, so a failure ends the outer group like any service's failure
+/// and the companion is stopped by its own `run`, the one place it is stopped.
+struct DaemonService: Service, CustomStringConvertible {
     let configuration: DaemonConfiguration
     let store: any MetricsStorage
     let health: HealthMonitor
     let access: AccessControl
+    let metrics: DaemonMetrics
     let companion: (any DaemonCompanion)?
     let logger: Logger
 
+    /// What swift-service-lifecycle logs for this service: its name, not a dump of the configuration.
+    var description: String { "DaemonService" }
+
     func run() async throws {
         let endpoints = try await companion?.endpoints(replacing: configuration.endpoints) ?? configuration.endpoints
+        let telemetry = metrics.telemetry
         try await withPlatformHTTPClient { httpClient in
             let engine = try await RefreshEngine(
-                store: store, clients: MetricsDaemon.clients(endpoints, httpClient: httpClient, clock: configuration.clock),
-                configuration: configuration.refresh, clock: configuration.clock, logger: Logger(label: "metricsd.refresh"))
+                store: store,
+                clients: MetricsDaemon.clients(
+                    endpoints, httpClient: httpClient, clock: configuration.clock, telemetry: telemetry.platforms),
+                configuration: configuration.refresh, clock: configuration.clock, logger: Logger(label: "metricsd.refresh"),
+                telemetry: telemetry.refresh)
             try await engine.recoverInterruptedRuns()
             try await companion?.daemonReady(store: store, engine: engine)
 
             let dispatcher = MetricsDaemon.dispatcher(
-                store: store, engine: engine, health: health, openRPC: try OpenRPCDocument.load(), logger: logger, access: access)
-            // Shutdown runs in reverse order: the engine interrupts its runs first (so refresh calls waiting on
-            // them answer), then the planner stops, then the socket drains and closes.
-            var services: [any Service] = [SocketService(configuration: configuration.server, dispatcher: dispatcher, logger: logger)]
+                store: store, engine: engine, health: health, openRPC: try OpenRPCDocument.load(), logger: logger, access: access,
+                metrics: metrics)
+            // Shutdown runs in reverse order: systemd hears STOPPING=1 first, the engine interrupts its runs (so
+            // refresh calls waiting on them answer), retention and the planner stop, the socket drains and closes,
+            // and the metrics listener, still answering scrapes meanwhile, closes last.
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+            if let address = configuration.metricsListen {
+                let server: MetricsHTTPServer
+                do {
+                    server = try await MetricsHTTPServer.bind(address, group: MultiThreadedEventLoopGroup.singleton)
+                } catch {
+                    throw MetricsDaemon.StartupError(description: "cannot serve metrics on \(address): \(error)")
+                }
+                var bound = address
+                bound.port = server.boundPort
+                logger.info("metrics listening", metadata: ["address": "\(bound)", "url": "http://\(bound)/metrics"])
+                let scrape = MetricsScrape(metrics: metrics, store: store, engine: engine, logger: logger)
+                services.append(.init(
+                    service: MetricsListenService(server: server, scrape: scrape, logger: logger),
+                    successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
+            }
+            let notifier = configuration.notifier
+            let socketPath = configuration.server.socketPath
+            services.append(.init(service: SocketService(
+                configuration: configuration.server, dispatcher: dispatcher, telemetry: telemetry.rpc, logger: logger,
+                listening: { notifier?.send(.ready(status: "listening on \(socketPath)")) })))
             if configuration.planner {
                 let discovery = configuration.discoveryIntervalMilliseconds.map {
                     PeriodicDiscovery(intervalMilliseconds: $0, clock: configuration.clock)
@@ -44,17 +75,24 @@ struct DaemonService: Service {
                         await MetricsDaemon.syncAllAccounts(store: store, engine: engine, logger: logger)
                     }
                 }
-                services.append(PlannerService(planner: planner, logger: logger))
+                services.append(.init(service: PlannerService(planner: planner, logger: logger)))
             }
             if configuration.accessFile != nil {
-                services.append(AccessReloadService(access: access))
+                services.append(.init(service: AccessReloadService(access: access)))
             }
             if let policy = configuration.retention {
-                services.append(RetentionService(store: store, policy: policy, clock: configuration.clock, logger: logger))
+                services.append(.init(
+                    service: RetentionService(store: store, policy: policy, clock: configuration.clock, logger: logger)))
             }
-            services.append(RefreshEngineService(engine: engine))
+            services.append(.init(service: RefreshEngineService(engine: engine)))
+            if let notifier {
+                let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
+                services.append(.init(service: SystemdService(
+                    notifier: notifier, watchdog: configuration.watchdog, probe: LivenessProbe(loops: loops, engine: engine),
+                    logger: logger)))
+            }
             // No signals here: the outer group owns them, and its graceful shutdown reaches this one.
-            try await ServiceGroup(services: services, logger: logger).run()
+            try await ServiceGroup(configuration: .init(services: services, logger: logger)).run()
         }
     }
 }

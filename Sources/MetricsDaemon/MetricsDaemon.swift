@@ -8,6 +8,7 @@ import PlatformClients
 import RefreshEngine
 import RPCServer
 import ServiceLifecycle
+import Telemetry
 
 /// The daemon: opens the store, serves the methods on the socket, and shuts down cleanly on SIGTERM/SIGINT.
 public enum MetricsDaemon {
@@ -16,11 +17,13 @@ public enum MetricsDaemon {
     }
 
     /// Every method, routed, each behind the access policy: what the socket server serves, and what tests drive
-    /// without a socket.
+    /// without a socket. Every answer is counted in `metrics`' RPC instruments.
     static func dispatcher(
-        store: any MetricsStorage, engine: RefreshEngine, health: HealthMonitor, openRPC: JSON, logger: Logger, access: AccessControl
+        store: any MetricsStorage, engine: RefreshEngine, health: HealthMonitor, openRPC: JSON, logger: Logger, access: AccessControl,
+        metrics: DaemonMetrics = DaemonMetrics()
     ) -> RPCDispatcher {
         let mapping = RPCErrorMapping(logger: logger)
+        let scrape = MetricsScrape(metrics: metrics, store: store, engine: engine, logger: logger)
         let methods = ServiceMethods.all(health: health, store: store, openRPC: openRPC, access: access)
             + RegistrationMethods.all(store: store, health: health, access: access)
             + ReadMethods.all(store: store, clock: engine.clock, failures: engine.configuration.schedule.failures, access: access)
@@ -28,8 +31,10 @@ public enum MetricsDaemon {
             + RefreshMethods.all(engine: engine, store: store, health: health, access: access)
             + FreshnessMethods.all(store: store, engine: engine, access: access)
             + HistoryMethods.all(store: store, clock: engine.clock, access: access)
+            + MetricsMethods.all(scrape: scrape)
         return RPCDispatcher(
             methods: methods.map { guarded($0, by: access) },
+            observer: metrics.telemetry.rpc,
             mapError: { error, method in mapping.map(error, method: method) })
     }
 
@@ -62,17 +67,22 @@ public enum MetricsDaemon {
         companion makeCompanion: (@Sendable (MetricsStore, any WallClock) async throws -> any DaemonCompanion)? = nil
     ) async throws {
         var configuration = configuration
+        let metrics = DaemonMetrics()
         // A bad access file stops start-up, naming the rule, before anything else is touched.
         let access: AccessControl
         do {
-            access = try AccessControl(path: configuration.accessFile, logger: logger)
+            let rpc = metrics.telemetry.rpc
+            access = try AccessControl(path: configuration.accessFile, logger: logger) { rpc.method($0).permissionDenied() }
         } catch {
             throw StartupError(description: error.description)
         }
-        // Refuse a live daemon's socket before touching its database.
+        // Refuse a live daemon's socket before touching its database. A socket systemd passed is systemd's: it
+        // answers (systemd holds it open) and must not be replaced.
         do {
-            try Directories.makeParents(of: configuration.server.socketPath)
-            try UnixSocketPath.prepare(configuration.server.socketPath)
+            if configuration.server.inheritedDescriptor == nil {
+                try Directories.makeParents(of: configuration.server.socketPath)
+                try UnixSocketPath.prepare(configuration.server.socketPath)
+            }
             try Directories.makeParents(of: configuration.databasePath)
         } catch {
             throw StartupError(description: "\(error)")
@@ -89,6 +99,7 @@ public enum MetricsDaemon {
         var options = configuration.store
         options.maximumReaderCount = max(options.maximumReaderCount, System.coreCount + 4)
         options.schedule = configuration.refresh.schedule
+        options.telemetry = metrics.telemetry.store
         let store: MetricsStore
         do {
             store = try MetricsStore.open(path: configuration.databasePath, clock: configuration.clock, options: options)
@@ -100,8 +111,8 @@ public enum MetricsDaemon {
 
         let companion = try await makeCompanion?(store, configuration.clock)
         let daemon = DaemonService(
-            configuration: configuration, store: store, health: HealthMonitor(store: store), access: access, companion: companion,
-            logger: logger)
+            configuration: configuration, store: store, health: HealthMonitor(store: store), access: access, metrics: metrics,
+            companion: companion, logger: logger)
         // The companion first: graceful shutdown goes in reverse order, so it stops after the daemon.
         let services: [any Service] = (companion.map { [$0] } ?? []) + [daemon]
         let group = ServiceGroup(
@@ -117,16 +128,20 @@ public enum MetricsDaemon {
 
     /// The platform clients, on `clock` where they read the time (token expiries).
     static func clients(
-        _ endpoints: DaemonConfiguration.Endpoints, httpClient: HTTPClient, clock: any WallClock = SystemClock()
+        _ endpoints: DaemonConfiguration.Endpoints, httpClient: HTTPClient, clock: any WallClock = SystemClock(),
+        telemetry: PlatformTelemetry = Telemetry.disabled.platforms
     ) -> PlatformClientSet {
         let credentials = endpoints.tiktokClientKey.flatMap { key in
             endpoints.tiktokClientSecret.map { TikTokAppCredentials(clientKey: key, clientSecret: $0) }
         }
         return PlatformClientSet(
             instagram: InstagramClient(
-                httpClient: httpClient, baseURL: endpoints.instagram, apiVersion: endpoints.graphAPIVersion, clock: clock),
-            facebook: FacebookClient(httpClient: httpClient, baseURL: endpoints.facebook, apiVersion: endpoints.graphAPIVersion),
-            tiktok: TikTokClient(httpClient: httpClient, baseURL: endpoints.tiktok, credentials: credentials, clock: clock))
+                httpClient: httpClient, baseURL: endpoints.instagram, apiVersion: endpoints.graphAPIVersion, clock: clock,
+                telemetry: telemetry),
+            facebook: FacebookClient(
+                httpClient: httpClient, baseURL: endpoints.facebook, apiVersion: endpoints.graphAPIVersion, telemetry: telemetry),
+            tiktok: TikTokClient(
+                httpClient: httpClient, baseURL: endpoints.tiktok, credentials: credentials, clock: clock, telemetry: telemetry))
     }
 
     /// Discovery for every connected account, before a scheduled run (`--sync-posts`).

@@ -4,9 +4,11 @@ import RefreshEngine
 import ServiceLifecycle
 
 /// The planner as a lifecycle service: refreshes each post when it is due until graceful shutdown.
-struct PlannerService: Service {
+struct PlannerService: Service, CustomStringConvertible {
     let planner: RefreshPlanner
     let logger: Logger
+
+    var description: String { "PlannerService" }
 
     func run() async throws {
         do {

@@ -5,11 +5,14 @@ import ServiceLifecycle
 
 /// Runs a retention pass a minute after start, then every hour (on the daemon's clock), until graceful shutdown.
 /// A pass is small transactions end to end (`MetricsStore.retentionPass`), so it never stalls reads or refreshes.
-struct RetentionService: Service {
+struct RetentionService: Service, CustomStringConvertible {
     let store: any MetricsStorage
     let policy: MetricsStore.RetentionPolicy
     let clock: any WallClock
     let logger: Logger
+
+    /// What swift-service-lifecycle logs for this service: its name, not a dump of the store.
+    var description: String { "RetentionService" }
 
     static let firstPassDelayMilliseconds: Int64 = 60_000
     static let intervalMilliseconds: Int64 = 3_600_000

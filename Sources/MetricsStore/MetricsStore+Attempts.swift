@@ -40,7 +40,7 @@ extension MetricsStore {
             if case .fetched(let snapshot) = attempt.outcome { snapshot } else { nil }
         }
         defer { if !snapshots.isEmpty { latestCache.invalidate(snapshots.lazy.map(\.postId)) } }
-        return try await pool.write { db in
+        let written = try await pool.write { db in
             var writer = SnapshotWriter(db)
             let written = try writer.write(snapshots, onConflict: .replace)
             let fetched = try db.cachedStatement(sql: """
@@ -78,6 +78,8 @@ extension MetricsStore {
             }
             return written
         }
+        telemetry.snapshotsWritten(written, source: .refresh)
+        return written
     }
 
     /// An account-level failure of a run (its token stopped working): kept per run, with no post.

@@ -12,11 +12,16 @@ extension MetricsStore {
     /// there, otherwise one statement per post, three index seeks, on the store's dedicated read connections
     /// (see `SnapshotReader` for why not through the pool).
     public func latestMetrics(postIds: [String]) throws -> [LatestMetric] {
-        try postIds.enumerated().map { index, postId in
+        var (hits, misses) = (0, 0)
+        // Counted once per call, not per post: one atomic add for a 500-post page.
+        defer { telemetry.latestCache(hits: hits, misses: misses) }
+        return try postIds.enumerated().map { index, postId in
             switch latestCache.lookup(postId) {
             case .hit(let cached):
+                hits += 1
                 return cached
             case .miss(let miss):
+                misses += 1
                 guard let row = try snapshotReader.latest(postId: postId) else {
                     throw StoreError.notFound(.post, id: postId, input: .postId, index: index)
                 }
@@ -131,7 +136,7 @@ extension MetricsStore {
     /// so re-running an import never changes or duplicates anything. One unknown post aborts the whole call.
     public func importSnapshots(_ snapshots: [Snapshot]) async throws -> ImportResult {
         defer { latestCache.invalidate(snapshots.lazy.map(\.postId)) }
-        return try await pool.write { db in
+        let result = try await pool.write { db in
             var writer = SnapshotWriter(db)
             for (index, snapshot) in snapshots.enumerated() where try writer.post(snapshot.postId) == nil {
                 throw StoreError.notFound(.post, id: snapshot.postId, input: .postId, index: index)
@@ -153,5 +158,7 @@ extension MetricsStore {
             }
             return ImportResult(imported: inserted, skipped: snapshots.count - inserted)
         }
+        telemetry.snapshotsWritten(result.imported, source: .import)
+        return result
     }
 }

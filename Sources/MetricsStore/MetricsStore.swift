@@ -1,5 +1,6 @@
 import GRDB
 import MetricsCore
+import Telemetry
 
 /// The snapshot store: one SQLite database in WAL mode behind a GRDB pool.
 ///
@@ -26,6 +27,8 @@ public struct MetricsStore: Sendable {
         /// When posts are due: a newly registered post's first due time comes from it, and `health` counts the
         /// posts its failure backoff calls failing.
         public var schedule = RefreshSchedule(cadence: .standard(windowDays: 30))
+        /// Where snapshots written and latest-cache hits and misses are counted.
+        public var telemetry: StoreTelemetry = Telemetry.disabled.store
 
         public init() {}
     }
@@ -35,6 +38,7 @@ public struct MetricsStore: Sendable {
     let snapshotReader: SnapshotReader
     let latestCache: LatestSnapshotCache
     let schedule: RefreshSchedule
+    let telemetry: StoreTelemetry
     public let path: String
 
     /// Opens (creating if needed, mode 0600) and migrates the database at `path`.
@@ -58,7 +62,9 @@ public struct MetricsStore: Sendable {
         let reader = SnapshotReader(path: path, busyTimeoutMilliseconds: Int32(options.busyTimeoutSeconds * 1000))
         let cache = LatestSnapshotCache(
             capacity: options.latestCacheCapacity, lifetimeMilliseconds: options.latestCacheLifetimeMilliseconds, clock: clock)
-        return MetricsStore(pool: pool, clock: clock, snapshotReader: reader, latestCache: cache, schedule: options.schedule, path: path)
+        return MetricsStore(
+            pool: pool, clock: clock, snapshotReader: reader, latestCache: cache, schedule: options.schedule,
+            telemetry: options.telemetry, path: path)
     }
 
     /// Closes every connection; the store must not be used afterwards.

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Logging
 import MetricsCore
 import NIOCore
+import Telemetry
 
 /// Facebook Pages Graph API: a post's metrics in ONE call, and discovery of a Page's recent posts.
 ///
@@ -23,12 +24,14 @@ public struct FacebookClient: Sendable {
     /// - Parameter baseURL: `https://graph.facebook.com` in production, the simulator's `baseURL` in tests.
     public init(
         httpClient: HTTPClient, baseURL: String = "https://graph.facebook.com", apiVersion: String = "v25.0",
-        timeout: TimeAmount = .seconds(30), logger: Logger = Logger(label: "metricsd.platform.facebook")
+        timeout: TimeAmount = .seconds(30), logger: Logger = Logger(label: "metricsd.platform.facebook"),
+        telemetry: PlatformTelemetry = Telemetry.disabled.platforms
     ) {
         self.baseURL = baseURL.withoutTrailingSlash
         self.apiVersion = apiVersion
         graph = GraphCaller(
-            transport: PlatformTransport(httpClient: httpClient, timeout: timeout, maxResponseBytes: 4 << 20, logger: logger),
+            transport: PlatformTransport(
+                httpClient: httpClient, timeout: timeout, maxResponseBytes: 4 << 20, logger: logger, telemetry: telemetry),
             platform: .facebook)
     }
 

@@ -20,8 +20,8 @@ struct GraphCaller: Sendable {
             let kind = GraphErrorClassifier.classify(
                 status: answer.status, body: answer.body, usage: answer.usage, requestedMetrics: requestedMetrics,
                 objectID: objectID)
-            throw PlatformError(
-                platform: platform, kind: kind.redacting([accessToken]), usage: answer.usage, httpStatus: answer.status)
+            throw transport.refused(PlatformError(
+                platform: platform, kind: kind.redacting([accessToken]), usage: answer.usage, httpStatus: answer.status))
         }
         return answer
     }

@@ -7,6 +7,7 @@ import AsyncHTTPClient
 import Logging
 import MetricsCore
 import NIOCore
+import Telemetry
 
 /// Instagram Graph API (Instagram Login, `graph.instagram.com`): media insights, media fields, discovery, and
 /// long-lived token refresh. One insights GET per post: it carries likes and comments too.
@@ -23,12 +24,13 @@ public struct InstagramClient: Sendable {
     public init(
         httpClient: HTTPClient, baseURL: String = "https://graph.instagram.com", apiVersion: String = "v25.0",
         timeout: TimeAmount = .seconds(30), clock: any WallClock = SystemClock(),
-        logger: Logger = Logger(label: "metricsd.platform.instagram")
+        logger: Logger = Logger(label: "metricsd.platform.instagram"), telemetry: PlatformTelemetry = Telemetry.disabled.platforms
     ) {
         self.baseURL = baseURL.withoutTrailingSlash
         self.apiVersion = apiVersion
         self.clock = clock
-        transport = PlatformTransport(httpClient: httpClient, timeout: timeout, maxResponseBytes: 4 << 20, logger: logger)
+        transport = PlatformTransport(
+            httpClient: httpClient, timeout: timeout, maxResponseBytes: 4 << 20, logger: logger, telemetry: telemetry)
         graph = GraphCaller(transport: transport, platform: .instagram)
     }
 
@@ -96,18 +98,24 @@ public struct InstagramClient: Sendable {
     public func refreshLongLivedToken(_ accessToken: String) async throws(PlatformError) -> PlatformResponse<RefreshedAccessToken> {
         let url = "\(baseURL)/refresh_access_token?"
             + QueryString.encode([("grant_type", "ig_refresh_token"), ("access_token", accessToken)])
-        let answer = try await graph.get(endpoint: "instagram.refreshToken", url: url, accessToken: accessToken)
-        struct Body: Decodable {
-            var access_token: String
-            var expires_in: Int64
+        do {
+            let answer = try await graph.get(endpoint: "instagram.refreshToken", url: url, accessToken: accessToken)
+            struct Body: Decodable {
+                var access_token: String
+                var expires_in: Int64
+            }
+            let now = clock.now
+            let refreshed = try answer.decode { body throws(PlatformError) in
+                guard let body = try? JSONDecoder().decode(Body.self, from: Data(body)) else {
+                    throw PlatformError(platform: .instagram, kind: .malformed("refresh answer lacks access_token/expires_in"))
+                }
+                return RefreshedAccessToken(accessToken: body.access_token, expiresAt: now.adding(milliseconds: body.expires_in * 1000))
+            }
+            transport.telemetry.tokenRefresh(.instagram, succeeded: true)
+            return refreshed
+        } catch {
+            transport.telemetry.tokenRefresh(.instagram, succeeded: false)
+            throw error
         }
-        guard let body = try? JSONDecoder().decode(Body.self, from: Data(answer.body)) else {
-            throw PlatformError(
-                platform: .instagram, kind: .malformed("refresh answer lacks access_token/expires_in"),
-                usage: answer.usage, httpStatus: answer.status)
-        }
-        let refreshed = RefreshedAccessToken(
-            accessToken: body.access_token, expiresAt: clock.now.adding(milliseconds: body.expires_in * 1000))
-        return PlatformResponse(value: refreshed, usage: answer.usage, httpStatus: answer.status)
     }
 }

@@ -3,20 +3,29 @@ import Logging
 import MetricsCore
 import NIOCore
 import NIOHTTP1
+import Telemetry
 
 /// The HTTP leg every client shares: send, collect the body, parse usage headers, and map transport failures to
 /// `PlatformError` kinds. Logs name the endpoint and the status, never the URL (Graph puts tokens in the query).
+///
+/// Every call is counted once in `metricsd_platform_calls_total`, where its outcome becomes known: here when
+/// no answer came, in the client when a non-2xx answer is classified, in `Answer.decode` when a 2xx answer is
+/// read (a 200 whose body says "error" is no success).
 struct PlatformTransport: Sendable {
     let httpClient: HTTPClient
     let timeout: TimeAmount
     let maxResponseBytes: Int
     let logger: Logger
+    let telemetry: PlatformTelemetry
 
     struct Answer {
+        var platform: Platform
         var status: Int
         var headers: HTTPHeaders
         var body: [UInt8]
         var usage: PlatformUsage
+        /// Where `decode` counts the call's outcome.
+        var telemetry: PlatformTelemetry
     }
 
     /// Returns any HTTP answer (the caller decides what a 4xx means); throws only when none arrived.
@@ -29,18 +38,31 @@ struct PlatformTransport: Sendable {
         request.method = method
         request.headers = headers
         if let body { request.body = .bytes(body) }
+        if logger.logLevel <= .trace {
+            // The URL of a Graph call carries the token in its query, percent-encoded: both spellings are blanked.
+            let url = Self.redact(url, secrets: secrets + secrets.map(QueryString.escape))
+            logger.trace("platform request", metadata: ["endpoint": "\(endpoint)", "method": "\(method.rawValue)", "url": "\(url)"])
+        }
         do {
             let response = try await httpClient.execute(request, timeout: timeout)
             let collected = try await response.body.collect(upTo: maxResponseBytes)
             let status = Int(response.status.code)
             logger.debug("platform call", metadata: ["endpoint": "\(endpoint)", "status": "\(status)"])
             return Answer(
-                status: status, headers: response.headers,
-                body: Array(collected.readableBytesView), usage: UsageHeaderParser.parse(response.headers))
+                platform: platform, status: status, headers: response.headers,
+                body: Array(collected.readableBytesView), usage: UsageHeaderParser.parse(response.headers), telemetry: telemetry)
         } catch {
             logger.debug("platform call failed", metadata: ["endpoint": "\(endpoint)"])
-            throw PlatformError(platform: platform, kind: Self.classify(transportError: error, secrets: secrets))
+            let kind = Self.classify(transportError: error, secrets: secrets)
+            telemetry.call(platform, kind.callOutcome)
+            throw PlatformError(platform: platform, kind: kind)
         }
+    }
+
+    /// Counts a call whose answer was refused before any parsing (a non-2xx status, classified by the caller).
+    func refused(_ error: PlatformError) -> PlatformError {
+        telemetry.call(error.platform, error.kind.callOutcome)
+        return error
     }
 
     /// No answer at all: cancellation is its own kind; everything else (timeouts, resets, refused connections,

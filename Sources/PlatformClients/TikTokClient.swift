@@ -3,6 +3,7 @@ import Logging
 import MetricsCore
 import NIOCore
 import NIOHTTP1
+import Telemetry
 
 /// The app's TikTok client credentials, needed only for the refresh grant.
 public struct TikTokAppCredentials: Sendable, Hashable {
@@ -31,12 +32,14 @@ public struct TikTokClient: Sendable {
     public init(
         httpClient: HTTPClient, baseURL: String = "https://open.tiktokapis.com",
         credentials: TikTokAppCredentials? = nil, timeout: TimeAmount = .seconds(30),
-        clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "metricsd.platform.tiktok")
+        clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "metricsd.platform.tiktok"),
+        telemetry: PlatformTelemetry = Telemetry.disabled.platforms
     ) {
         self.baseURL = baseURL.withoutTrailingSlash
         self.credentials = credentials
         self.clock = clock
-        transport = PlatformTransport(httpClient: httpClient, timeout: timeout, maxResponseBytes: 4 << 20, logger: logger)
+        transport = PlatformTransport(
+            httpClient: httpClient, timeout: timeout, maxResponseBytes: 4 << 20, logger: logger, telemetry: telemetry)
     }
 
     /// Metrics for up to 20 of the token owner's videos; ids TikTok leaves out come back in `missingIDs`.
@@ -107,11 +110,18 @@ public struct TikTokClient: Sendable {
         headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         headers.add(name: "Cache-Control", value: "no-cache")
         let secrets = [refreshToken, credentials.clientSecret]
-        let answer = try await transport.send(
-            platform: .tiktok, endpoint: "tiktok.oauthToken", method: .POST, url: baseURL + "/v2/oauth/token/",
-            headers: headers, body: body, secrets: secrets)
-        return try answer.decode(redacting: secrets) { body throws(PlatformError) in
-            try TikTokParser.parseToken(body, status: answer.status, now: clock.now)
+        do {
+            let answer = try await transport.send(
+                platform: .tiktok, endpoint: "tiktok.oauthToken", method: .POST, url: baseURL + "/v2/oauth/token/",
+                headers: headers, body: body, secrets: secrets)
+            let refreshed = try answer.decode(redacting: secrets) { body throws(PlatformError) in
+                try TikTokParser.parseToken(body, status: answer.status, now: clock.now)
+            }
+            transport.telemetry.tokenRefresh(.tiktok, succeeded: true)
+            return refreshed
+        } catch {
+            transport.telemetry.tokenRefresh(.tiktok, succeeded: false)
+            throw error
         }
     }
 
@@ -126,7 +136,8 @@ public struct TikTokClient: Sendable {
             secrets: [accessToken])
         guard (200..<300).contains(answer.status) else {
             let kind = TikTokErrorClassifier.classify(status: answer.status, body: answer.body)
-            throw PlatformError(platform: .tiktok, kind: kind.redacting([accessToken]), usage: answer.usage, httpStatus: answer.status)
+            throw transport.refused(
+                PlatformError(platform: .tiktok, kind: kind.redacting([accessToken]), usage: answer.usage, httpStatus: answer.status))
         }
         return answer
     }

@@ -18,6 +18,7 @@ import NIOHTTP1
 /// | `GET /_sim/clock`, `POST /_sim/clock` | reads, or moves (`{"advanceSeconds":N}` / `{"set":"ISO"}`) a manual clock |
 /// | `POST /_sim/faults`, `DELETE /_sim/faults` | queues a `ScriptedFault`, or clears the queue |
 /// | `GET /_sim/config`, `PUT /_sim/config` | reads or replaces the `SimulatorConfiguration` |
+/// | `GET /_sim/tokens` | every access and refresh token seeded or issued so far, spent ones included (`{"tokens":[…]}`) |
 extension SimulatorCore {
     func control(_ request: SimulatedRequest) -> SimulatorReply {
         let route = request.segments.dropFirst().joined(separator: "/")
@@ -65,6 +66,8 @@ extension SimulatorCore {
         case (.DELETE, "faults"):
             world.withLock { $0.scriptedFaults.removeAll() }
             return Self.json(["queued": 0])
+        case (.GET, "tokens"):
+            return Self.json(["tokens": world.withLock { $0.issuedTokens }])
         case (.GET, "config"):
             return Self.json(world.withLock { $0.configuration })
         case (.PUT, "config"):

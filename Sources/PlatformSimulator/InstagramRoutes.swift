@@ -158,6 +158,7 @@ extension SimulatorWorld {
         let newToken = "IGAA\(grant.accountID.suffix(6))sim\(nextSerial())"
         accessTokens[newToken] = AccessGrant(
             accountID: grant.accountID, issuedAt: now, expiresAt: now.adding(seconds: lifetime))
+        issuedTokens.append(newToken)
         accounts[grant.accountID]?.accessToken = newToken
         var json = JSONWriter(reservingCapacity: 128)
         json.beginObject()

@@ -160,6 +160,11 @@ public final class PlatformSimulator: Sendable {
         }
     }
 
+    /// Every access and refresh token seeded or issued so far, spent ones included.
+    public func issuedTokens() -> [String] {
+        core.world.withLock { $0.issuedTokens }
+    }
+
     /// Whether a token would be accepted right now (the old TikTok refresh token is not, once rotated).
     public func isRefreshTokenValid(_ token: String) -> Bool {
         let now = clock.now

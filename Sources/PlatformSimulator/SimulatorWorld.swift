@@ -18,6 +18,9 @@ struct SimulatorWorld: Sendable {
     var posts: [String: SimulatedPost] = [:]
     var accessTokens: [String: AccessGrant] = [:]
     var refreshTokens: [String: RefreshGrant] = [:]
+    /// Every access and refresh token seeded or issued, in order, spent ones included: what a test searches a
+    /// daemon's logs for (`GET /_sim/tokens`).
+    var issuedTokens: [String] = []
     var metaAppWindow: SlidingWindowCounter
     var metaAccountWindows: [String: SlidingWindowCounter] = [:]
     var tiktokWindows: [String: SlidingWindowCounter] = [:]

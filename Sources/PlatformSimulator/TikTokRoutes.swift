@@ -252,6 +252,7 @@ extension SimulatorWorld {
             accountID: account.id, expiresAt: now.adding(seconds: tokens.tiktokRefreshSeconds))
         accounts[account.id]?.accessToken = newAccess
         accounts[account.id]?.refreshToken = newRefresh
+        issuedTokens += [newAccess, newRefresh]
 
         var json = JSONWriter(reservingCapacity: 256)
         json.beginObject()

@@ -61,7 +61,9 @@ extension SimulatorWorld {
         }
         let expiresAt = account.accessTokenExpiresAt ?? defaultLifetime.map { issuedAt.adding(seconds: $0) }
         accessTokens[account.accessToken] = AccessGrant(accountID: account.id, issuedAt: issuedAt, expiresAt: expiresAt)
+        issuedTokens.append(account.accessToken)
         if let refreshToken = account.refreshToken {
+            issuedTokens.append(refreshToken)
             refreshTokens[refreshToken] = RefreshGrant(
                 accountID: account.id,
                 expiresAt: account.refreshTokenExpiresAt ?? now.adding(seconds: tokens.tiktokRefreshSeconds))

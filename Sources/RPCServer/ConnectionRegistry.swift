@@ -1,9 +1,16 @@
 import NIOCore
 import Synchronization
+import Telemetry
 
-/// The open connections, shared by the accept path (admission against the cap) and shutdown (drain all).
+/// The open connections, shared by the accept path (admission against the cap) and shutdown (drain all), and
+/// counted for `metricsd_rpc_connections`.
 final class ConnectionRegistry: Sendable {
     private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+    let telemetry: RPCTelemetry
+
+    init(telemetry: RPCTelemetry) {
+        self.telemetry = telemetry
+    }
 
     /// Registers `channel` unless `limit` connections are already open; it leaves when it closes.
     func admit(_ channel: any Channel, limit: Int) -> Bool {
@@ -14,8 +21,10 @@ final class ConnectionRegistry: Sendable {
             return true
         }
         if admitted {
+            telemetry.openConnections.increment()
             channel.closeFuture.whenComplete { _ in
                 _ = self.channels.withLock { $0.removeValue(forKey: id) }
+                self.telemetry.openConnections.decrement()
             }
         }
         return admitted

@@ -7,6 +7,7 @@ import JSONRPC
 import Logging
 import NIOCore
 import NIOPosix
+import Telemetry
 
 /// The JSON-RPC server on a Unix domain socket: NDJSON in, NDJSON out.
 ///
@@ -25,17 +26,13 @@ public final class RPCServer: Sendable {
     private let serverChannel: any Channel
     private let connections: ConnectionRegistry
 
-    /// Binds the socket and starts accepting. Throws a `StartError` that says what to do when the path is
-    /// unusable (too long, a live daemon there, not a socket).
+    /// Binds the socket (or takes the one systemd passed) and starts accepting. Throws a `StartError` that says
+    /// what to do when the path is unusable (too long, a live daemon there, not a socket).
     public static func start(
-        configuration: RPCServerConfiguration, dispatcher: RPCDispatcher, group: any EventLoopGroup, logger: Logger
+        configuration: RPCServerConfiguration, dispatcher: RPCDispatcher, group: any EventLoopGroup, logger: Logger,
+        telemetry: RPCTelemetry = Telemetry.disabled.rpc
     ) async throws -> RPCServer {
-        do {
-            try UnixSocketPath.prepare(configuration.socketPath)
-        } catch {
-            throw StartError(description: error.description)
-        }
-        let connections = ConnectionRegistry()
+        let connections = ConnectionRegistry(telemetry: telemetry)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
@@ -43,6 +40,23 @@ public final class RPCServer: Sendable {
             .childChannelInitializer { channel in
                 Self.initialize(channel, configuration: configuration, dispatcher: dispatcher, connections: connections, logger: logger)
             }
+        if let descriptor = configuration.inheritedDescriptor {
+            let channel: any Channel
+            do {
+                channel = try await bootstrap.withBoundSocket(descriptor).get()
+            } catch {
+                throw StartError(description: "cannot listen on the socket systemd passed (fd \(descriptor)): \(error)")
+            }
+            logger.info("listening", metadata: ["socket": "\(configuration.socketPath)", "activation": "systemd"])
+            return RPCServer(
+                configuration: configuration, dispatcher: dispatcher, group: group, logger: logger,
+                serverChannel: channel, connections: connections)
+        }
+        do {
+            try UnixSocketPath.prepare(configuration.socketPath)
+        } catch {
+            throw StartError(description: error.description)
+        }
         // Bind with a umask that leaves the socket owner-only from the moment it exists; chmod then widens
         // it to the configured mode. No window in which another user could connect.
         let previousMask = umask(0o177)
@@ -81,7 +95,7 @@ public final class RPCServer: Sendable {
     }
 
     /// Stops accepting, lets every connection answer what it is running (up to the grace period), closes
-    /// them, and removes the socket file.
+    /// them, and removes the socket file (unless systemd passed it: its file is systemd's).
     public func shutdown() async {
         try? await serverChannel.close()
         let open = connections.all
@@ -96,7 +110,9 @@ public final class RPCServer: Sendable {
             }
             try? await channel.close()
         }
-        unlink(configuration.socketPath)
+        if configuration.inheritedDescriptor == nil {
+            unlink(configuration.socketPath)
+        }
         logger.info("stopped listening", metadata: ["socket": "\(configuration.socketPath)"])
     }
 
@@ -105,6 +121,7 @@ public final class RPCServer: Sendable {
         connections: ConnectionRegistry, logger: Logger
     ) -> EventLoopFuture<Void> {
         guard connections.admit(channel, limit: configuration.maximumConnections) else {
+            connections.telemetry.refusedConnections.increment()
             logger.warning("connection refused: limit reached", metadata: ["limit": "\(configuration.maximumConnections)"])
             let error = RPCError.serverBusy(maximumConnections: configuration.maximumConnections)
             let line = RPCResponseEncoder.line(id: .null, outcome: .failure(error))

@@ -5,6 +5,10 @@ import NIOCore
 public struct RPCServerConfiguration: Sendable {
     /// Where to listen.
     public var socketPath: String
+    /// A listening socket inherited from systemd (socket activation, `LISTEN_FDS`): served instead of binding
+    /// `socketPath`, which then only names it in logs. systemd made the file and owns it: it is neither
+    /// replaced, nor chmod'ed, nor removed on exit.
+    public var inheritedDescriptor: CInt?
     /// 0o600 (owner only) by default; 0o660 lets a group of sibling services in.
     public var socketMode: UInt32 = 0o600
     /// The socket's group (with mode 0o660: the services allowed to connect); nil keeps the daemon's own.

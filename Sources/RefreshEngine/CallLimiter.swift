@@ -54,13 +54,19 @@ public struct CallLimiter: Sendable {
     }
 
     /// Closes the gate until `until` (never shortens an existing pause). An app-wide pause is also kept for the
-    /// cluster to hear of (`takeUnsharedAppPauses`).
-    public mutating func block(platform: Platform, accountId: String?, until: Timestamp) {
+    /// cluster to hear of (`takeUnsharedAppPauses`). Returns whether that paused anything further: false when the
+    /// gate was already closed at least that long.
+    @discardableResult
+    public mutating func block(platform: Platform, accountId: String?, until: Timestamp) -> Bool {
         if let accountId {
-            accountBlockedUntil[accountId] = max(accountBlockedUntil[accountId] ?? until, until)
+            let current = accountBlockedUntil[accountId]
+            accountBlockedUntil[accountId] = max(current ?? until, until)
+            return current.map { $0 < until } ?? true
         } else {
-            appBlockedUntil[platform] = max(appBlockedUntil[platform] ?? until, until)
+            let current = appBlockedUntil[platform]
+            appBlockedUntil[platform] = max(current ?? until, until)
             unsharedAppPauses[platform] = max(unsharedAppPauses[platform] ?? until, until)
+            return current.map { $0 < until } ?? true
         }
     }
 
@@ -101,30 +107,42 @@ public struct CallLimiter: Sendable {
 
     /// Reads the usage headers of a response: at or over the threshold, the app (`X-App-Usage`) or the
     /// account (`X-Business-Use-Case-Usage`) pauses for the regain time the platform gives, or the default.
-    public mutating func observe(_ usage: PlatformUsage, platform: Platform, accountId: String, now: Timestamp) {
+    /// Returns the scopes this paused further (what `metricsd_refresh_pauses_total` counts).
+    @discardableResult
+    public mutating func observe(_ usage: PlatformUsage, platform: Platform, accountId: String, now: Timestamp)
+        -> [PlatformError.RateLimitScope]
+    {
         let threshold = configuration.usageThresholdPercent
+        var paused: [PlatformError.RateLimitScope] = []
         if let app = usage.app {
             appUsagePercent[platform] = app.highestPercent
         }
         if let highest = usage.businessUseCase.map(\.highestPercent).max() {
             accountUsagePercent[accountId] = highest
         }
-        if let app = usage.app, app.highestPercent >= threshold {
-            block(platform: platform, accountId: nil, until: now.adding(milliseconds: configuration.defaultPauseMilliseconds))
+        if let app = usage.app, app.highestPercent >= threshold,
+           block(platform: platform, accountId: nil, until: now.adding(milliseconds: configuration.defaultPauseMilliseconds))
+        {
+            paused.append(.app)
         }
+        var accountPaused = false
         for entry in usage.businessUseCase where entry.highestPercent >= threshold {
             let pause = entry.estimatedMinutesToRegainAccess.map { max(Int64($0), 1) * 60_000 }
                 ?? configuration.defaultPauseMilliseconds
-            block(platform: platform, accountId: accountId, until: now.adding(milliseconds: pause))
+            if block(platform: platform, accountId: accountId, until: now.adding(milliseconds: pause)) { accountPaused = true }
         }
+        if accountPaused { paused.append(.account) }
+        return paused
     }
 
-    /// A rate-limit error: pause its scope for the time the platform asked, or the default.
+    /// A rate-limit error: pause its scope for the time the platform asked, or the default. Returns whether that
+    /// paused the scope any further.
+    @discardableResult
     public mutating func rateLimited(
         scope: PlatformError.RateLimitScope, retryAfterSeconds: Int?, platform: Platform, accountId: String, now: Timestamp
-    ) {
+    ) -> Bool {
         let pause = retryAfterSeconds.map { Int64(max($0, 1)) * 1000 } ?? configuration.defaultPauseMilliseconds
-        block(platform: platform, accountId: scope == .account ? accountId : nil, until: now.adding(milliseconds: pause))
+        return block(platform: platform, accountId: scope == .account ? accountId : nil, until: now.adding(milliseconds: pause))
     }
 
     // MARK: Budgets

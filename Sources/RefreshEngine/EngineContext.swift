@@ -1,6 +1,7 @@
 import Logging
 import MetricsCore
 import MetricsStore
+import Telemetry
 
 /// What every part of a run needs, passed down as one value.
 struct EngineContext: Sendable {
@@ -22,4 +23,6 @@ struct EngineContext: Sendable {
     let accountsInProgress: AccountsInProgress
     /// This daemon's membership when several share the database (PostgreSQL); nil alone (SQLite).
     let cluster: ClusterMembership?
+    /// Runs by trigger and status, their duration; the coordinator counts pauses with it too.
+    let telemetry: RefreshTelemetry
 }

@@ -1,5 +1,6 @@
 import MetricsCore
 import PlatformClients
+import Telemetry
 
 /// The engine's shared mutable state: the limiter, the metrics learned to be retired, and the runs in
 /// progress. An actor on its own Dispatch queue: every decision about pacing is made there, serially,
@@ -9,16 +10,24 @@ actor RefreshCoordinator {
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     private let clock: any WallClock
+    private let telemetry: RefreshTelemetry
     private var limiter: CallLimiter
     private var retired: [Platform: [String: Set<String>]]
     private var active: [String: RunExecution] = [:]
     private var accepting = true
 
-    init(configuration: RefreshConfiguration, clock: any WallClock, retired: [Platform: [String: Set<String>]]) {
+    init(
+        configuration: RefreshConfiguration, clock: any WallClock, retired: [Platform: [String: Set<String>]],
+        telemetry: RefreshTelemetry = Telemetry.disabled.refresh
+    ) {
         self.clock = clock
+        self.telemetry = telemetry
         self.limiter = CallLimiter(configuration: configuration)
         self.retired = retired
     }
+
+    /// Does nothing, on the coordinator's queue: answering at all is the point (see `RefreshEngine.ping`).
+    func ping() {}
 
     // MARK: Pacing
 
@@ -31,11 +40,17 @@ actor RefreshCoordinator {
     }
 
     func observe(_ usage: PlatformUsage, platform: Platform, accountId: String) {
-        limiter.observe(usage, platform: platform, accountId: accountId, now: clock.now)
+        for scope in limiter.observe(usage, platform: platform, accountId: accountId, now: clock.now) {
+            telemetry.paused(platform, scope: scope.pauseScope)
+        }
     }
 
     func rateLimited(scope: PlatformError.RateLimitScope, retryAfterSeconds: Int?, platform: Platform, accountId: String) {
-        limiter.rateLimited(scope: scope, retryAfterSeconds: retryAfterSeconds, platform: platform, accountId: accountId, now: clock.now)
+        if limiter.rateLimited(
+            scope: scope, retryAfterSeconds: retryAfterSeconds, platform: platform, accountId: accountId, now: clock.now)
+        {
+            telemetry.paused(platform, scope: scope.pauseScope)
+        }
     }
 
     func standing(accountId: String, platform: Platform, budget: CallBudget) -> CallBudget.Standing {
@@ -103,9 +118,41 @@ actor RefreshCoordinator {
         active[scope.key] = nil
     }
 
-    /// Stops new runs and returns the ones in progress, so shutdown can cancel and await them.
-    func stopAccepting() -> [RunExecution] {
+    // MARK: Post discovery
+
+    private var syncs: [Int: Task<RefreshEngine.SyncResult, any Error>] = [:]
+    private var lastSync = 0
+
+    /// Registers the discovery `make` starts, unless shutdown began; registered before any suspension, so shutdown
+    /// sees every one that started.
+    func startSync(
+        _ make: () -> Task<RefreshEngine.SyncResult, any Error>
+    ) throws(RefreshEngineError) -> (Int, Task<RefreshEngine.SyncResult, any Error>) {
+        guard accepting else {
+            throw RefreshEngineError(kind: .shuttingDown, message: "metricsd is shutting down; no new post discovery")
+        }
+        lastSync += 1
+        let task = make()
+        syncs[lastSync] = task
+        return (lastSync, task)
+    }
+
+    func syncFinished(_ id: Int) {
+        syncs[id] = nil
+    }
+
+    /// Stops new runs and post discovery, and returns what is in progress, so shutdown can cancel and await it.
+    func stopAccepting() -> (runs: [RunExecution], syncs: [Task<RefreshEngine.SyncResult, any Error>]) {
         accepting = false
-        return Array(active.values)
+        return (Array(active.values), Array(syncs.values))
+    }
+}
+
+extension PlatformError.RateLimitScope {
+    var pauseScope: RefreshTelemetry.PauseScope {
+        switch self {
+        case .app: .app
+        case .account: .account
+        }
     }
 }

@@ -2,6 +2,7 @@ import Logging
 import MetricsCore
 import MetricsStore
 import PlatformClients
+import Telemetry
 
 /// The refresh: runs on demand and on schedule, paced per platform and per account, recorded in the store.
 ///
@@ -15,19 +16,21 @@ public final class RefreshEngine: Sendable {
     public init(
         store: any MetricsStorage, clients: PlatformClientSet, configuration: RefreshConfiguration = RefreshConfiguration(),
         clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "metricsd.refresh"),
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, member: ClusterMember? = nil
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        telemetry: RefreshTelemetry = Telemetry.disabled.refresh, member: ClusterMember? = nil
     ) async throws {
         let cluster = (store as? any ClusterStorage).flatMap { shared in
             member.map { ClusterMembership(member: $0, store: shared, leaseMilliseconds: configuration.leaseMilliseconds) }
         }
         context = EngineContext(
             store: store, clients: clients,
-            coordinator: RefreshCoordinator(configuration: configuration, clock: clock, retired: try await store.retiredMetrics()),
+            coordinator: RefreshCoordinator(
+                configuration: configuration, clock: clock, retired: try await store.retiredMetrics(), telemetry: telemetry),
             clock: clock, configuration: configuration, logger: logger, random: random,
             callSlots: Dictionary(uniqueKeysWithValues: Platform.allCases.map {
                 ($0, AsyncSemaphore(permits: max(1, configuration.maximumCallsInFlight)))
             }),
-            accountsInProgress: AccountsInProgress(), cluster: cluster)
+            accountsInProgress: AccountsInProgress(), cluster: cluster, telemetry: telemetry)
     }
 
     public var configuration: RefreshConfiguration { context.configuration }
@@ -46,6 +49,12 @@ public final class RefreshEngine: Sendable {
     /// Where a platform's app budget stands now, every account together.
     public func standing(platform: Platform) async -> CallBudget.Standing {
         await context.coordinator.standing(platform: platform, budget: context.configuration.budget)
+    }
+
+    /// Returns once the coordinator, the actor every refresh decision goes through, has taken a call: what the
+    /// systemd watchdog's probe asks before it vouches for the engine.
+    public func ping() async {
+        await context.coordinator.ping()
     }
 
     /// Whether a running refresh has work left for this account (the planner leaves such accounts alone).
@@ -126,14 +135,21 @@ public final class RefreshEngine: Sendable {
         return Handle(execution: execution)
     }
 
-    /// Stops starting runs, interrupts the ones in progress, and waits for them to record that.
+    /// Stops starting runs and post discovery, interrupts what is in progress, and waits for it to end (runs
+    /// record that they were interrupted).
     public func shutdown() async {
-        let running = await context.coordinator.stopAccepting()
+        let (running, syncing) = await context.coordinator.stopAccepting()
         for execution in running {
             execution.report.cancel()
         }
+        for sync in syncing {
+            sync.cancel()
+        }
         for execution in running {
             _ = try? await execution.report.value
+        }
+        for sync in syncing {
+            _ = try? await sync.value
         }
     }
 
@@ -146,7 +162,25 @@ public final class RefreshEngine: Sendable {
 
     /// Lists the account's recent posts on the platform and registers the ones metricsd does not know yet,
     /// under ids `<accountId>/<externalId>`. This is how TikTok video ids replace publish ids.
+    ///
+    /// Tracked like a run: refused once shutdown began (the demo's discovery runs beside the daemon and outlives
+    /// it), and one in progress is cancelled and awaited by `shutdown`, so no page of a listing goes out on an HTTP
+    /// client the daemon has already shut down (a debug build traps on NIO's leaked promise when one does).
     public func syncPosts(accountId: String) async throws -> SyncResult {
+        let context = self.context
+        let (id, task) = try await context.coordinator.startSync {
+            Task { try await Self.sync(accountId: accountId, context: context) }
+        }
+        let result = await withTaskCancellationHandler {
+            await task.result
+        } onCancel: {
+            task.cancel()
+        }
+        await context.coordinator.syncFinished(id)
+        return try result.get()
+    }
+
+    private static func sync(accountId: String, context: EngineContext) async throws -> SyncResult {
         guard let credentials = try await context.store.credentials(accountId: accountId) else {
             throw StoreError.notFound(.account, id: accountId, input: .accountId)
         }

@@ -36,6 +36,8 @@ final class RunExecution: Sendable {
             try await context.store.startRun(trigger: trigger, scope: scope.json, at: context.clock.now)
         }
         let report = Task {
+            // Real time, not the engine's clock: the histogram tells an operator how long runs hold the process.
+            let started = ContinuousClock.now
             // Leave the coordinator before the report is handed out (not from a detached task that races the
             // callers), so a request made once this run finished starts a new run instead of joining this one.
             do {
@@ -52,9 +54,13 @@ final class RunExecution: Sendable {
                 }
                 let report = try await execute(runId: id, scope: scope, progress: progress, context: context)
                 await context.coordinator.finished(scope)
+                context.telemetry.runFinished(trigger: trigger, status: .completed, duration: ContinuousClock.now - started)
                 return report
             } catch {
                 await context.coordinator.finished(scope)
+                context.telemetry.runFinished(
+                    trigger: trigger, status: error is CancellationError ? .interrupted : .failed,
+                    duration: ContinuousClock.now - started)
                 throw error
             }
         }

@@ -5,7 +5,8 @@ import JSONRPC
 struct AccountsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "accounts",
-        abstract: "List connected platform accounts and their token status.")
+        abstract: "List connected platform accounts and their token status.",
+        discussion: "Example: metricsctl accounts --workspace w1")
 
     @OptionGroup var connection: ConnectionOptions
 

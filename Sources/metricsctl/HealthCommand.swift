@@ -10,6 +10,8 @@ struct HealthCommand: ParsableCommand {
             Exits 0 whenever the daemon answers, even when it reports "degraded" or "failing": that is the \
             daemon's answer, not a failed command. For a health check that fails on a bad status, use \
             scripts/healthcheck.
+
+            Example: metricsctl health --json
             """)
 
     @OptionGroup var connection: ConnectionOptions

@@ -6,7 +6,8 @@ import MetricsCore
 struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
-        abstract: "Show a post's metrics over time, oldest first, with a sparkline of views.")
+        abstract: "Show a post's metrics over time, oldest first, with a sparkline of views.",
+        discussion: "Example: metricsctl history p1 --since 2026-11-01T00:00:00Z")
 
     @OptionGroup var connection: ConnectionOptions
 

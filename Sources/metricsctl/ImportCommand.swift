@@ -13,6 +13,8 @@ struct ImportCommand: ParsableCommand {
             Each line: {"postId":"p1","capturedAt":"2026-11-21T00:00:00.000Z","views":120,"likes":9,...} with the \
             fields of importMetrics' snapshots; blank lines are skipped. Points already stored at the same \
             (postId, capturedAt) are left as they are, so running an import twice changes nothing.
+
+            Example: metricsctl import snapshots.ndjson
             """)
 
     /// The daemon's cap on snapshots per call.

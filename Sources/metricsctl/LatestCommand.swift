@@ -8,7 +8,12 @@ struct LatestCommand: ParsableCommand {
         commandName: "latest",
         abstract: "Show the latest metrics of posts.",
         usage: "metricsctl latest (--post <id> ... | --workspace <id> [--platform <platform>] [--limit <n>] [--cursor <token>] [--all]) [--json] [--socket <path>]",
-        discussion: "Give posts by id (--post A B or --post A --post B), or a workspace with an optional platform, page size and starting cursor; --all follows every page.")
+        discussion: """
+            Give posts by id (--post A B or --post A --post B), or a workspace with an optional platform, page size \
+            and starting cursor; --all follows every page.
+
+            Example: metricsctl latest --workspace w1 --platform tiktok --limit 20
+            """)
 
     @OptionGroup var connection: ConnectionOptions
 

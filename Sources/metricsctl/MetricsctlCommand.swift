@@ -18,6 +18,8 @@ struct MetricsctlCommand: ParsableCommand {
 
             Exit status: 0 the daemon answered, 1 the daemon answered with an error, \
             2 the daemon could not be reached (or its reply was not understood), 3 usage error.
+
+            Example: metricsctl --socket /run/metricsd/metricsd.sock health
             """,
         version: DefaultLocations.version,
         subcommands: [
@@ -37,7 +39,10 @@ struct MetricsctlCommand: ParsableCommand {
             AnomaliesCommand.self,
             BestTimesCommand.self,
             ExportCommand.self,
+            MetricsCommand.self,
+            WhoamiCommand.self,
             CallCommand.self,
+            CompletionsCommand.self,
         ])
 
     /// Declared here as well as in each subcommand so the options may come before the subcommand's name

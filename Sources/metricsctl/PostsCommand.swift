@@ -5,7 +5,8 @@ import JSONRPC
 struct PostsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "posts",
-        abstract: "List registered posts, newest first.")
+        abstract: "List registered posts, newest first.",
+        discussion: "Example: metricsctl posts --workspace w1 --limit 50")
 
     @OptionGroup var connection: ConnectionOptions
 

@@ -24,6 +24,8 @@ struct RefreshCommand: ParsableCommand {
             terminal. With --timeout it gives up (exit 2) after that many seconds without word from the \
             daemon; progress counts as word, so a run that keeps advancing is not cut short. With --no-wait \
             it prints the run's id at once; `metricsctl run <id>` shows how it went.
+
+            Example: metricsctl refresh --workspace w1
             """)
 
     @OptionGroup var connection: ConnectionOptions

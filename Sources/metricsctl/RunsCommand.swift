@@ -5,7 +5,8 @@ import JSONRPC
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
-        abstract: "List recent refresh runs, newest first.")
+        abstract: "List recent refresh runs, newest first.",
+        discussion: "Example: metricsctl runs --limit 5")
 
     @OptionGroup var connection: ConnectionOptions
 
@@ -53,7 +54,8 @@ struct RunsCommand: ParsableCommand {
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Show one refresh run: its status, and what it did once finished.")
+        abstract: "Show one refresh run: its status, and what it did once finished.",
+        discussion: "Example: metricsctl run 7")
 
     @OptionGroup var connection: ConnectionOptions
 

@@ -1,5 +1,10 @@
 import Foundation
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Logging
 import MetricsCore
 import MetricsDaemon
@@ -45,6 +50,15 @@ struct MetricsdCommand: AsyncParsableCommand {
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
+
+    @Option(help: "text (one line per entry, for people) or json (one JSON object per line: time, level, label, message, source and the entry's metadata).")
+    var logFormat: LogFormat = .text
+
+    @Option(help: ArgumentHelp(
+        "Serve Prometheus metrics over HTTP at GET /metrics on PORT (loopback, 127.0.0.1) or HOST:PORT.",
+        discussion: "Off by default; the metrics method answers the same text over the socket. Port 0 takes a free port, logged as \"metrics listening\". Give an address such as 0.0.0.0:9464 to serve other hosts.",
+        valueName: "host:port"))
+    var metricsListen: String?
 
     @Flag(help: "Demo: start the bundled platform simulator, register seeded accounts and posts, refresh each post when it is due, on a clock running --clock-speed times faster.")
     var demo = false
@@ -168,6 +182,13 @@ struct MetricsdCommand: AsyncParsableCommand {
         guard latestCacheEntries >= 0 else { throw ValidationError("--latest-cache-entries must not be negative") }
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
+        if let metricsListen {
+            do {
+                _ = try MetricsListenAddress.parse(metricsListen)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
         if let clockSpeed { try Self.validateClockSpeed(clockSpeed) }
         if let socketGroup { _ = try Self.groupID(socketGroup) }
         if let clockAnchor {
@@ -191,16 +212,46 @@ struct MetricsdCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessEnvironment.current
         let level = Logger.Level(rawValue: logLevel) ?? .info
+        let format = logFormat
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            case .json:
+                return JSONLogHandler(label: label, level: level)
+            }
         }
         let logger = Logger(label: "metricsd")
 
         var configuration = DaemonConfiguration(
             socketPath: socket ?? DefaultLocations.socketPath(environment: environment),
             databasePath: database ?? Self.defaultDatabase(environment: environment, demo: demo))
+        do {
+            // Socket activation: systemd bound the socket and passes it; --socket then only names it, and is
+            // replaced by the path systemd bound when it has one.
+            if let descriptor = try SocketActivation.descriptor(environment: environment, processID: getpid()) {
+                configuration.server.inheritedDescriptor = descriptor
+                if let path = try SocketActivation.adopt(descriptor) {
+                    configuration.server.socketPath = path
+                }
+            }
+        } catch {
+            logger.critical("cannot start: \(error.description)")
+            throw ExitCode(1)
+        }
+        configuration.notifier = SystemdNotifier(environment: environment, logger: logger)
+        if configuration.notifier != nil {
+            configuration.watchdog = WatchdogSchedule.parse(environment: environment, processID: getpid())
+        }
+        if let metricsListen {
+            do {
+                configuration.metricsListen = try MetricsListenAddress.parse(metricsListen)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
         configuration.server.socketMode = groupAccess || socketGroup != nil ? 0o660 : 0o600
         configuration.server.socketGroup = try socketGroup.map(Self.groupID)
         configuration.accessFile = access

@@ -87,6 +87,15 @@ import Testing
         let stranger = try Self.call(daemon, as: 4242, [("whoami", [:])])[0]["result"]
         #expect(stranger?["role"] == .null)
         #expect(try daemon.result("whoami")["role"] == "admin")  // root, the test process
+        // metricsctl whoami says the same to a person.
+        let printed = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/setpriv"),
+            ["--reuid=65534", "--regid=65534", "--clear-groups", DaemonProcess.executable("metricsctl").path, "whoami",
+             "--socket", daemon.socketPath])
+        #expect(printed.status == 0, "\(printed.stderr)")
+        #expect(MetricsctlTests.row("user", in: printed.stdout) == "user        nobody (uid 65534, gid 65534)")
+        #expect(MetricsctlTests.row("role", in: printed.stdout) == "role        reader")
+        #expect(MetricsctlTests.row("workspaces", in: printed.stdout) == "workspaces  w1")
     }
 
     @Test func aCallOutsideTheRoleIsRefusedAndTheConnectionStaysOpen() throws {
@@ -112,6 +121,11 @@ import Testing
         #expect(denials.contains { $0.contains("method=upsertPosts") && $0.contains("uid=65534") })
         #expect(denials.contains { $0.contains("method=listAccounts") && $0.contains("uid=4242") })
         #expect(!denials.contains { $0.contains("posts\"") || $0.contains("[]") })
+        // ... and counted, by method, in the Prometheus exposition.
+        guard case .string(let text)? = try daemon.result("metrics")["text"] else { Issue.record("no exposition"); return }
+        #expect(text.contains(#"metricsd_rpc_permission_denials_total{method="upsertPosts"} 1"#))
+        #expect(text.contains(#"metricsd_rpc_permission_denials_total{method="listPosts"} 1"#))
+        #expect(text.contains(#"metricsd_rpc_permission_denials_total{method="listAccounts"} 1"#))
     }
 
     @Test func aLimitedCallerNeverSeesAnotherWorkspace() throws {

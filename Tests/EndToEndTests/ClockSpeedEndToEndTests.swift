@@ -5,7 +5,7 @@ import Testing
 
 /// `metricsd --demo --clock-speed 3600`: an hour of the daemon's and the simulator's time every real second,
 /// seen through the socket. Bounds, not equalities: the test knows real time only around its calls.
-@Suite(.serialized) struct ClockSpeedEndToEndTests {
+@Suite(.serialized, .ownThread) struct ClockSpeedEndToEndTests {
     static let speed: Int64 = 3600
 
     static func realNow() -> Timestamp {

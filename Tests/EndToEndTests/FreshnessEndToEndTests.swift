@@ -5,7 +5,7 @@ import Testing
 
 /// Freshness through the socket, as a sibling service or an operator sees it: due times on posts, `dueOnly`
 /// refreshes, the freshness report, and a stop that keeps what was already fetched.
-@Suite struct FreshnessEndToEndTests {
+@Suite(.ownThread) struct FreshnessEndToEndTests {
     static func posts(_ daemon: DaemonProcess, workspace: String) throws -> [JSON] {
         var all: [JSON] = []
         var cursor: JSON = nil
@@ -127,7 +127,7 @@ import Testing
 }
 
 /// `metricsctl freshness` as an operator reads it.
-@Suite struct FreshnessCommandTests {
+@Suite(.ownThread) struct FreshnessCommandTests {
     @Test func freshnessPrintsBandsAndBudgetsAsTablesAndAsJSON() throws {
         let daemon = try RefreshEndToEndTests.demoDaemon()
         try daemon.result("refreshAll")

@@ -4,7 +4,7 @@ import Testing
 
 /// The history reads through the socket, against values computed by hand from imported snapshots: a workspace in
 /// New York (UTC−5 in November), snapshots on both sides of local midnight, a counter that drops.
-@Suite struct HistoryReadsTests {
+@Suite(.ownThread) struct HistoryReadsTests {
     /// p1, p2, p4 on Instagram, p3 on TikTok; snapshots (UTC, with New York's local day):
     /// p1: 11-22T12:00 (22nd) v100 l10 r80 · 11-23T04:30 (22nd, 23:30) v150 l12 r100 · 11-23T06:00 (23rd) v140 l12 r100
     ///     (dropped) · 11-24T12:00 (24th) v200 l20 r150 c5

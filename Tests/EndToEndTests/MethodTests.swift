@@ -4,7 +4,7 @@ import RPCClient
 import Testing
 
 /// Every method through the socket, as a sibling service would call it.
-@Suite(.serialized) struct MethodTests {
+@Suite(.serialized, .ownThread) struct MethodTests {
     @Test func registrationThenListingsNeverShowTokens() throws {
         let daemon = try DaemonProcess()
         try Fixtures.register(daemon)

@@ -3,7 +3,7 @@ import JSONRPC
 import Testing
 
 /// The history commands of metricsctl as an operator reads them, on `HistoryReadsTests`' hand-made data.
-@Suite struct MetricsctlHistoryTests {
+@Suite(.ownThread) struct MetricsctlHistoryTests {
     func run(_ arguments: [String], _ daemon: DaemonProcess) throws -> [String] {
         let run = try MetricsctlTests.metricsctl(arguments, daemon: daemon)
         try #require(run.status == 0, "metricsctl \(arguments) exited \(run.status): \(run.stderr)")

@@ -5,7 +5,7 @@ import Testing
 
 /// `metricsctl` as a user runs it: the built binary against a real daemon, judged by its stdout, stderr and
 /// exit status. Output is a pipe here, so these also pin down that nothing is coloured off a terminal.
-@Suite("metricsctl")
+@Suite("metricsctl", .ownThread)
 struct MetricsctlTests {
     // MARK: Fixture
 
@@ -388,6 +388,41 @@ struct MetricsctlTests {
         let version = try Self.metricsctl(["--version"])
         #expect(version.status == 0)
         #expect(version.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == DefaultLocations.version)
+    }
+
+    static let subcommands = [
+        "health", "accounts", "posts", "latest", "history", "import", "refresh", "runs", "run", "freshness", "deltas", "top",
+        "trend", "anomalies", "best-times", "export", "metrics", "call", "completions",
+    ]
+
+    @Test func everyCommandsHelpShowsAnExample() throws {
+        for command in [[]] + Self.subcommands.map({ [$0] }) {
+            let run = try Self.metricsctl(command + ["--help"])
+            #expect(run.status == 0, "\(command): \(run.stderr)")
+            #expect(run.stdout.contains("Example: metricsctl") || run.stdout.contains("Example: source <(metricsctl"), "\(command)")
+        }
+    }
+
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func completionsNameEverySubcommand(_ shell: String) throws {
+        let run = try Self.metricsctl(["completions", shell])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(!run.stdout.isEmpty)
+        for subcommand in Self.subcommands {
+            #expect(run.stdout.contains(subcommand), "\(shell) completion lacks \(subcommand)")
+        }
+        if shell == "bash" {
+            #expect(run.stdout.contains("-F _metricsctl metricsctl"))
+            // The script is valid bash.
+            let check = try runProcess(URL(fileURLWithPath: "/bin/bash"), ["-n"], stdin: run.stdout)
+            #expect(check.status == 0, "\(check.stderr)")
+        }
+    }
+
+    @Test func completionsForAnUnknownShellIsAUsageError() throws {
+        let run = try Self.metricsctl(["completions", "tcsh"])
+        #expect(run.status == 3)
+        #expect(run.stderr.hasPrefix("error: "))
     }
 
     // MARK: Finding the daemon

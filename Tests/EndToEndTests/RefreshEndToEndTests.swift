@@ -10,7 +10,7 @@ import Testing
 /// asked for; rates high, so a whole refresh takes well under a second unless a test slows it on purpose;
 /// `--clock-speed 1`: real time, in which each demo account publishes a post every 16 hours or so (rarely
 /// during a test), and counters and token lifetimes barely move while a test runs.
-@Suite(.serialized) struct RefreshEndToEndTests {
+@Suite(.serialized, .ownThread) struct RefreshEndToEndTests {
     static let workspaceA = "demo-studio-a"
     static let workspaceB = "demo-studio-b"
     static let platforms: Set<String> = ["instagram", "tiktok", "facebook"]

@@ -4,7 +4,7 @@ import Testing
 
 /// The validator must catch what it is there to catch (else every "validates against the schema" test below
 /// it proves nothing), and Schemas/openrpc.json must be a document it can hold the daemon to.
-@Suite struct SchemaValidatorTests {
+@Suite(.ownThread) struct SchemaValidatorTests {
     /// A small document exercising every keyword the validator supports, with `$ref`s two levels deep.
     static let fixture = ##"""
         {
@@ -282,7 +282,7 @@ extension SchemaValidatorTests {
         static let methods = [
             "health", "rpc.discover", "upsertWorkspace", "upsertAccount", "upsertPosts", "listAccounts", "listPosts",
             "latestMetrics", "history", "importMetrics", "refreshAll", "refreshWorkspace", "runStatus", "listRuns", "syncPosts",
-            "freshness", "deltas", "series", "topPosts", "anomalies", "bestTimes", "export", "whoami",
+            "freshness", "deltas", "series", "topPosts", "anomalies", "bestTimes", "export", "whoami", "metrics",
         ]
 
         let schema: OpenRPCSchema

@@ -4,7 +4,7 @@ import RPCClient
 import Testing
 
 /// What the socket does at its edges, checked against the real daemon binary.
-@Suite(.serialized) struct SocketBehaviourTests {
+@Suite(.serialized, .ownThread) struct SocketBehaviourTests {
     @Test func socatOneLinerPrintsAnOkHealthReply() throws {
         let daemon = try DaemonProcess()
         let run = try runProcess(

@@ -5,7 +5,7 @@ import Testing
 
 /// TikTok refresh tokens rotate: once TikTok answers a refresh grant, the old refresh token is dead. The
 /// daemon commits the new pair before using it, so a crash right after the refresh must not lose the account.
-@Suite(.serialized) struct TokenRotationTests {
+@Suite(.serialized, .ownThread) struct TokenRotationTests {
     @Test func aRotatedTikTokTokenSurvivesADaemonKilledRightAfterTheRefresh() throws {
         let directory = try DaemonProcess.makeTemporaryDirectory()
         let now = SystemClock().now

@@ -164,6 +164,19 @@ let quietLogger: Logger = {
     return logger
 }()
 
+/// Closes `store` on a thread of its own. `close()` blocks until every reader is back, and a reader's work runs on
+/// dispatch queues that share the cooperative pool's threads (two on the build machine): closed from the pool, two
+/// fixtures closing at once with a read still queued held both threads and waited on each other for good (seen
+/// twice in a full run, the whole test process stuck).
+func closeOffThePool(_ store: MetricsStore) async {
+    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+        Thread.detachNewThread {
+            try? store.close()
+            done.resume()
+        }
+    }
+}
+
 /// Starts a simulator and a store, runs `body`, and tears both down whatever happens.
 func withEngineFixture(
     clock: any WallClock = SystemClock(),
@@ -187,8 +200,13 @@ func withEngineFixture(
                 credentials: TikTokAppCredentials(clientKey: "sim-key", clientSecret: "sim-secret"), timeout: .seconds(10),
                 clock: clock, logger: quietLogger))
         let fixture = EngineFixture(clock: clock, simulator: simulator, store: store, clients: clients)
-        defer { try? store.close() }
-        try await body(fixture)
+        do {
+            try await body(fixture)
+        } catch {
+            await closeOffThePool(store)
+            throw error
+        }
+        await closeOffThePool(store)
     } catch {
         try? await simulator.shutdown()
         try? FileManager.default.removeItem(at: directory)

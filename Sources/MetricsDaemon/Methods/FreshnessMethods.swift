@@ -14,8 +14,8 @@ enum FreshnessMethods {
                 let caller = access.caller("freshness", context)
                 if let workspaceId { try caller.require(workspace: workspaceId) }
                 let configuration = engine.configuration
-                let now = engine.clock.now
-                var tally = FreshnessTally(now: now, schedule: configuration.schedule)
+                var tally = tally(engine: engine)
+                let now = tally.now
                 let postedSince = configuration.window.oldestPostedAt(now: now)
                 let accounts: [MetricsStore.ScopedAccount]
                 if workspaceId == nil, let limited = caller.workspaces {
@@ -51,6 +51,21 @@ enum FreshnessMethods {
                 ]
             },
         ]
+    }
+
+    /// Every post of the window (of one workspace, or all) added up at the engine's now: what `freshness` reports
+    /// and the `metricsd_freshness_*` gauges show.
+    /// An empty tally at the engine's now, on its schedule.
+    private static func tally(engine: RefreshEngine) -> FreshnessTally {
+        FreshnessTally(now: engine.clock.now, schedule: engine.configuration.schedule)
+    }
+
+    /// Every post of the window tallied (the metrics scrape's freshness gauges).
+    static func tally(store: any MetricsStorage, engine: RefreshEngine, workspaceId: String?) async throws -> FreshnessTally {
+        var tally = tally(engine: engine)
+        try await store.tallyFreshness(
+            into: &tally, workspaceId: workspaceId, postedSince: engine.configuration.window.oldestPostedAt(now: tally.now))
+        return tally
     }
 
     private static func seconds(_ milliseconds: Int64) -> JSON {

@@ -1,6 +1,10 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import JSONRPC
 import RPCClient
+import Synchronization
 import Testing
 
 /// A real `metricsd` process on a temporary socket and database, for tests that talk to it as users do.
@@ -12,7 +16,7 @@ final class DaemonProcess: @unchecked Sendable {
     let socketPath: String
     let databasePath: String
     let logPath: String
-    let process: Process
+    let process: ChildProcess
 
     /// The directory holding the package's built executables (`metricsd`, `metricsctl`, `platform-sim`).
     static var productsDirectory: URL {
@@ -29,24 +33,32 @@ final class DaemonProcess: @unchecked Sendable {
     }
 
     /// Starts `metricsd` with `arguments` added to `--socket`/`--database` in a fresh temporary directory
-    /// (or `directory`, to restart on the same files), and waits until it answers.
-    init(arguments: [String] = [], directory: URL? = nil, environment: [String: String] = [:], waitUntilReady: Bool = true) throws {
+    /// (or `directory`, to restart on the same files), and waits until it answers. `launcher`, given the socket's
+    /// path, is a command that runs metricsd (`systemd-socket-activate -l PATH`).
+    init(
+        arguments: [String] = [], directory: URL? = nil, environment: [String: String] = [:], waitUntilReady: Bool = true,
+        launcher: ((String) -> [String])? = nil
+    ) throws {
         let directory = try directory ?? Self.makeTemporaryDirectory()
         self.directory = directory
         socketPath = directory.appendingPathComponent("d.sock").path
         databasePath = directory.appendingPathComponent("metrics.sqlite").path
         logPath = directory.appendingPathComponent("metricsd.log").path
         // A file, not a pipe: nobody drains a pipe while a test runs, and a full pipe would block the daemon.
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        process = Process()
-        process.executableURL = Self.executable("metricsd")
-        process.arguments = ["--socket", socketPath, "--database", databasePath, "--log-level", "debug"] + arguments
+        let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard log >= 0 else { throw TestFailure("cannot create \(logPath): \(String(cString: strerror(errno)))") }
+        defer { close(log) }
+        let daemonArguments = ["--socket", socketPath, "--database", databasePath, "--log-level", "debug"] + arguments
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
-        process.environment = env
-        process.standardError = FileHandle(forWritingAtPath: logPath)
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        if let launcher = launcher?(socketPath), let command = launcher.first {
+            process = try ChildProcess(
+                executable: command, arguments: Array(launcher.dropFirst()) + [Self.executable("metricsd").path] + daemonArguments,
+                environment: env, stderr: log)
+        } else {
+            process = try ChildProcess(
+                executable: Self.executable("metricsd").path, arguments: daemonArguments, environment: env, stderr: log)
+        }
         if waitUntilReady {
             try waitForHealth()
         }
@@ -121,9 +133,7 @@ final class DaemonProcess: @unchecked Sendable {
 
     /// SIGKILL: the crash case.
     func kill() throws {
-        if process.isRunning {
-            Foundation.kill(process.processIdentifier, SIGKILL)
-        }
+        process.signal(SIGKILL)
         try waitUntil("metricsd dies", timeout: 10) { !process.isRunning }
     }
 
@@ -134,7 +144,7 @@ final class DaemonProcess: @unchecked Sendable {
 
     deinit {
         if process.isRunning {
-            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.signal(SIGKILL)
             process.waitUntilExit()
         }
         if ProcessInfo.processInfo.environment["METRICSD_TEST_KEEP"] == nil { try? FileManager.default.removeItem(at: directory) }
@@ -161,25 +171,45 @@ func waitUntil(_ what: String, timeout: TimeInterval, _ condition: () throws -> 
 func runProcess(_ executable: URL, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws
     -> (status: Int32, stdout: String, stderr: String)
 {
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
+    ignoreSIGPIPE
     var env = ProcessInfo.processInfo.environment
     env.merge(environment) { $1 }
-    process.environment = env
-    let output = Pipe()
-    let errors = Pipe()
-    let input = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    process.standardInput = input
-    try process.run()
-    if let stdin {
-        input.fileHandleForWriting.write(Data(stdin.utf8))
+    let input = try ChildProcess.pipe()
+    let output = try ChildProcess.pipe()
+    let errors = try ChildProcess.pipe()
+    let process: ChildProcess
+    do {
+        process = try ChildProcess(
+            executable: executable.path, arguments: arguments, environment: env, stdin: input.read, stdout: output.write,
+            stderr: errors.write)
+    } catch {
+        for end in [input.read, input.write, output.read, output.write, errors.read, errors.write] { close(end) }
+        throw error
     }
-    try input.fileHandleForWriting.close()
-    let stdout = output.fileHandleForReading.readDataToEndOfFile()
-    let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    close(input.read)
+    close(output.write)
+    close(errors.write)
+    // stderr is drained beside stdout, so a child that writes much of both never blocks on a full pipe.
+    let errorBytes = Mutex<[UInt8]>([])
+    let drained = DispatchSemaphore(value: 0)
+    Thread.detachNewThread {
+        let bytes = ChildProcess.readAll(errors.read)
+        errorBytes.withLock { $0 = bytes }
+        drained.signal()
+    }
+    if let stdin {
+        ChildProcess.writeAll(input.write, Array(stdin.utf8))
+    }
+    close(input.write)
+    let stdout = ChildProcess.readAll(output.read)
+    close(output.read)
+    drained.wait()
+    close(errors.read)
+    let status = process.terminationStatus
+    return (status, String(decoding: stdout, as: UTF8.self), String(decoding: errorBytes.withLock { $0 }, as: UTF8.self))
 }
+
+/// A write to a child that already exited must fail with EPIPE, not end the test process.
+private let ignoreSIGPIPE: Void = {
+    signal(SIGPIPE, SIG_IGN)
+}()
