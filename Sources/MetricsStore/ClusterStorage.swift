@@ -74,12 +74,17 @@ public struct ClusterView: Sendable, Equatable {
     public var held: Set<String>
     /// App-wide pauses in force, by platform.
     public var appPauses: [Platform: Timestamp]
+    /// The fewest accounts any live member holds (0 for one that holds none); nil when the store cannot say.
+    public var fewestHeld: Int?
 
-    public init(liveMembers: Int, connectedAccounts: Int, held: Set<String>, appPauses: [Platform: Timestamp] = [:]) {
+    public init(
+        liveMembers: Int, connectedAccounts: Int, held: Set<String>, appPauses: [Platform: Timestamp] = [:], fewestHeld: Int? = nil
+    ) {
         self.liveMembers = liveMembers
         self.connectedAccounts = connectedAccounts
         self.held = held
         self.appPauses = appPauses
+        self.fewestHeld = fewestHeld
     }
 }
 

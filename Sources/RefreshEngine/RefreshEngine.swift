@@ -22,10 +22,19 @@ public final class RefreshEngine: Sendable {
         let cluster = (store as? any ClusterStorage).flatMap { shared in
             member.map { ClusterMembership(member: $0, store: shared, leaseMilliseconds: configuration.leaseMilliseconds) }
         }
+        // Metrics a platform retired, learnt from its errors before. A shared database not reachable yet is no
+        // reason not to start: they are learnt again from the next errors.
+        let retired: [Platform: [String: Set<String>]]
+        do {
+            retired = try await store.retiredMetrics()
+        } catch let error where MetricsStore.unavailability(of: error) != nil {
+            logger.warning("cannot read retired metrics yet", metadata: ["error": "\(error)"])
+            retired = [:]
+        }
         context = EngineContext(
             store: store, clients: clients,
             coordinator: RefreshCoordinator(
-                configuration: configuration, clock: clock, retired: try await store.retiredMetrics(), telemetry: telemetry),
+                configuration: configuration, clock: clock, retired: retired, telemetry: telemetry),
             clock: clock, configuration: configuration, logger: logger, random: random,
             callSlots: Dictionary(uniqueKeysWithValues: Platform.allCases.map {
                 ($0, AsyncSemaphore(permits: max(1, configuration.maximumCallsInFlight)))
@@ -81,6 +90,12 @@ public final class RefreshEngine: Sendable {
                         do {
                             try await membership.tick(context: context)
                             try await SharedRun.sweepOrphans(cluster: membership.store, context: context)
+                            // Runs of daemons that died (their members gone): nobody else will finish them.
+                            let interrupted = try await context.store.markRunningRunsInterrupted()
+                            if interrupted > 0 {
+                                context.logger.warning(
+                                    "marked runs of daemons that left the cluster as interrupted", metadata: ["count": "\(interrupted)"])
+                            }
                         } catch is CancellationError {
                             throw CancellationError()
                         } catch {

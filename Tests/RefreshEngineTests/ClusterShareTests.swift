@@ -37,6 +37,31 @@ import Testing
         #expect(ClusterShare(view: view(members: 2, accounts: 10, held: all), busy: Set(all)).release == [])
     }
 
+    func view(members: Int, accounts: Int, held: Int, fewest: Int) -> ClusterView {
+        ClusterView(
+            liveMembers: members, connectedAccounts: accounts, held: Set((0..<held).map { "acc\($0)" }), fewestHeld: fewest)
+    }
+
+    @Test func aMemberShortOfTheFloorGetsItsShareFromTheOthers() {
+        // 3 accounts, 3 members, held 2/1/0: the one with two gives one back, and nobody claims over one meanwhile.
+        #expect(ClusterShare(view: view(members: 3, accounts: 3, held: 2, fewest: 0), busy: []).release == ["acc0"])
+        #expect(ClusterShare(view: view(members: 3, accounts: 3, held: 1, fewest: 0), busy: []).claim == 0)
+        #expect(ClusterShare(view: view(members: 3, accounts: 3, held: 0, fewest: 0), busy: []).claim == 1)
+        // 4 accounts, 3 members, held 2/2/0: both give down to ⌊4/3⌋ = 1; the third claims one; then, nobody short,
+        // the free one goes to whoever claims first (up to ⌈4/3⌉ = 2), and 2/1/1 stays.
+        #expect(ClusterShare(view: view(members: 3, accounts: 4, held: 2, fewest: 0), busy: []).release.count == 1)
+        #expect(ClusterShare(view: view(members: 3, accounts: 4, held: 0, fewest: 0), busy: []).claim == 1)
+        #expect(ClusterShare(view: view(members: 3, accounts: 4, held: 1, fewest: 1), busy: []).claim == 1)
+        let settled = ClusterShare(view: view(members: 3, accounts: 4, held: 2, fewest: 1), busy: [])
+        #expect(settled.release == [] && settled.claim == 0)
+        // Nobody short: over the ceiling goes back, down to it.
+        #expect(ClusterShare(view: view(members: 3, accounts: 5, held: 3, fewest: 1), busy: []).release == ["acc0"])
+        // Fewer accounts than members: the floor is 0, so nobody is short; two on one member of three: one goes back.
+        #expect(ClusterShare(view: view(members: 3, accounts: 2, held: 2, fewest: 0), busy: []).release == ["acc0"])
+        // Busy accounts stay even then.
+        #expect(ClusterShare(view: view(members: 3, accounts: 3, held: 2, fewest: 0), busy: ["acc0", "acc1"]).release == [])
+    }
+
     @Test func theAppBudgetIsDividedByTheMembersAlive() {
         #expect(ClusterShare(view: view(members: 3, accounts: 0, held: []), busy: []).appFraction == 1.0 / 3)
         #expect(ClusterShare(view: view(members: 1, accounts: 0, held: []), busy: []).appFraction == 1)
