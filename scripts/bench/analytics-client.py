@@ -22,39 +22,17 @@ import statistics
 import sys
 import time
 
+from benchrpc import RPC, RPCFailure, http_json
+
 DAY = 86_400_000
 HOUR = 3_600_000
 WORKSPACES = 100
 POSTS_PER_WORKSPACE = 1000
 SNAPSHOTS_PER_POST = 100
 BIG_POSTS = 100_000
-BATCH = 20_000
+BATCH = 10_000  # importMetrics takes at most 10,000 a call
 ZONES = ["UTC", "Europe/Paris", "America/New_York"]
 PLATFORMS = ["instagram", "tiktok", "facebook"]
-
-
-class RPC:
-    def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.connect(path)
-        self.reader = self.sock.makefile("rb")
-        self.next_id = 0
-
-    def call(self, method, params=None):
-        self.next_id += 1
-        message = {"jsonrpc": "2.0", "id": self.next_id, "method": method}
-        if params is not None:
-            message["params"] = params
-        self.sock.sendall(json.dumps(message, separators=(",", ":")).encode() + b"\n")
-        answer = json.loads(self.reader.readline())
-        if "error" in answer:
-            sys.exit(f"analytics-client: {method}: {answer['error']}")
-        return answer["result"]
-
-    def timed(self, method, params):
-        started = time.perf_counter()
-        result = self.call(method, params)
-        return (time.perf_counter() - started) * 1000, result
 
 
 def iso(ms):

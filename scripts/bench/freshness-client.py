@@ -24,6 +24,8 @@ import threading
 import time
 import urllib.request
 
+from benchrpc import RPC, RPCFailure, http_json
+
 HOUR = 3_600_000
 DAY = 24 * HOUR
 # The standard ladder (metricsd --cadence standard): the bands both daemons are judged on.
@@ -34,35 +36,6 @@ POSTS_PER_ACCOUNT = 20           # live in the 30-day window, on average: 10,000
 WORKSPACES = 10
 DISCOVERY_ENDPOINTS = {"instagram.mediaList", "facebook.posts", "tiktok.videoList"}
 TOKEN_ENDPOINTS = {"instagram.refreshToken", "tiktok.oauthToken"}
-
-
-def http_json(method, url, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=120) as response:
-        return json.loads(response.read())
-
-
-class RPC:
-    def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.connect(path)
-        self.reader = self.sock.makefile("rb")
-        self.next_id = 0
-
-    def call(self, method, params=None):
-        self.next_id += 1
-        message = {"jsonrpc": "2.0", "id": self.next_id, "method": method}
-        if params is not None:
-            message["params"] = params
-        self.sock.sendall(json.dumps(message, separators=(",", ":")).encode() + b"\n")
-        while True:
-            answer = json.loads(self.reader.readline())
-            if answer.get("id") == self.next_id:
-                break  # skip notifications
-        if "error" in answer:
-            raise RuntimeError(f"{method}: {answer['error']}")
-        return answer["result"]
 
 
 # --- Setup -----------------------------------------------------------------------------------------------------

@@ -41,38 +41,11 @@ import time
 import urllib.parse
 import urllib.request
 
+from benchrpc import RPC, RPCFailure, http_json
+
 ACCOUNTS = {"instagram": 34, "facebook": 33, "tiktok": 33}  # 100 accounts
 POSTS_PER_ACCOUNT = 100                                     # 10,000 posts
 WORKSPACES = 10
-
-
-def http_json(method, url, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
-
-
-class RPC:
-    def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX)
-        self.sock.connect(path)
-        self.reader = self.sock.makefile("rb")
-        self.next_id = 0
-
-    def call(self, method, params=None):
-        self.next_id += 1
-        message = {"jsonrpc": "2.0", "id": self.next_id, "method": method}
-        if params is not None:
-            message["params"] = params
-        self.sock.sendall(json.dumps(message, separators=(",", ":")).encode() + b"\n")
-        while True:
-            answer = json.loads(self.reader.readline())
-            if answer.get("id") == self.next_id:
-                break  # skip notifications
-        if "error" in answer:
-            sys.exit(f"refresh-client: {method}: {answer['error']}")
-        return answer["result"]
 
 
 def seed(sim_url, out):
