@@ -150,13 +150,13 @@ final class ProgressBar {
 /// per platform, one per account, then every error line.
 enum RefreshReportText {
     static let platformTable = TableRenderer([
-        .init("platform"), .init("processed", .right), .init("updated", .right), .init("errors", .right),
-        .init("skipped", .right),
+        .init("platform"), .init("processed", .right), .init("updated", .right), .init("no-data", .right),
+        .init("errors", .right), .init("skipped", .right),
     ])
 
     static let accountTable = TableRenderer([
         .init("account"), .init("workspace"), .init("platform"), .init("processed", .right), .init("updated", .right),
-        .init("errors", .right), .init("skipped", .right),
+        .init("no-data", .right), .init("errors", .right), .init("skipped", .right),
     ])
 
     static func render(_ value: JSON, path: String = "result") throws(CommandFailure) -> String {
@@ -174,12 +174,12 @@ enum RefreshReportText {
             let tally = try ReplyFields(member.value, path: "\(byPlatform.path).\(member.key)")
             platformRows.append([
                 HumanFormat.singleLine(member.key), count(tally["processed"]), count(tally["updated"]),
-                count(tally["errors"]), count(tally["skipped"]),
+                count(tally["withoutData"]), count(tally["errors"]), count(tally["skipped"]),
             ])
         }
         platformRows.append([
             "total", count(summary["totalPostsProcessed"]), count(summary["totalMetricsUpdated"]),
-            count(summary["totalErrors"]), count(summary["totalSkipped"]),
+            count(summary["totalWithoutData"]), count(summary["totalErrors"]), count(summary["totalSkipped"]),
         ])
         sections.append(platformTable.render(platformRows))
 
@@ -194,8 +194,8 @@ enum RefreshReportText {
                 let errors = try detail.array("errors")
                 accountRows.append([
                     accountId, HumanFormat.text(detail["workspaceId"]), HumanFormat.text(detail["platform"]),
-                    count(detail["postsProcessed"]), count(detail["metricsUpdated"]), HumanFormat.grouped(Int64(errors.count)),
-                    count(detail["postsSkipped"]),
+                    count(detail["postsProcessed"]), count(detail["metricsUpdated"]), count(detail["postsWithoutData"]),
+                    HumanFormat.grouped(Int64(errors.count)), count(detail["postsSkipped"]),
                 ])
                 for error in errors {
                     errorLines.append("\(accountId): \(HumanFormat.text(error))")

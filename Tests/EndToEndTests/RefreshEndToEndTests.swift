@@ -421,16 +421,16 @@ import Testing
         #expect(header.hasPrefix("run \(firstRun + 1): Refreshed metrics for "))
         #expect(header.hasSuffix(" posts across 3 platform connections"))
         let platformHeader = try #require(lines.first { $0.hasPrefix("PLATFORM ") })
-        #expect(platformHeader.split(separator: " ") == ["PLATFORM", "PROCESSED", "UPDATED", "ERRORS", "SKIPPED"])
+        #expect(platformHeader.split(separator: " ") == ["PLATFORM", "PROCESSED", "UPDATED", "NO-DATA", "ERRORS", "SKIPPED"])
         for row in ["facebook", "instagram", "tiktok", "total"] {
             let cells = try #require(lines.first { $0.hasPrefix(row + " ") }, "no \(row) row").split(separator: " ")
-            #expect(cells.count == 5, "\(row): \(cells)")
+            #expect(cells.count == 6, "\(row): \(cells)")
         }
         let accountHeader = try #require(lines.first { $0.hasPrefix("ACCOUNT ") })
-        #expect(accountHeader.split(separator: " ") == ["ACCOUNT", "WORKSPACE", "PLATFORM", "PROCESSED", "UPDATED", "ERRORS", "SKIPPED"])
+        #expect(accountHeader.split(separator: " ") == ["ACCOUNT", "WORKSPACE", "PLATFORM", "PROCESSED", "UPDATED", "NO-DATA", "ERRORS", "SKIPPED"])
         for account in ["demo-instagram-0", "demo-tiktok-2", "demo-facebook-4"] {
             let cells = try #require(lines.first { $0.hasPrefix(account + " ") }, "no \(account) row").split(separator: " ")
-            #expect(cells.count == 7)
+            #expect(cells.count == 8)
             #expect(cells.dropFirst().first == Substring(Self.workspaceA))
         }
         #expect(!lines.contains { $0.hasPrefix("demo-instagram-1 ") }, "an account of the other workspace is listed")
