@@ -50,6 +50,9 @@ public protocol MetricsStorage: Sendable {
     // MARK: History reads
 
     func readings(postIds: [String], at bound: MetricsStore.ReadingBound) async throws -> [MetricsStore.PostReading]
+    /// Each post read at its own bound (`bounds[i]` for `postIds[i]`) in one go: `deltas` reads each post's
+    /// snapshot of a period before its own latest. (A default reads them one by one.)
+    func readings(postIds: [String], at bounds: [MetricsStore.ReadingBound]) async throws -> [MetricsStore.PostReading]
     func readings(
         workspaceId: String, platform: Platform?, at bound: MetricsStore.ReadingBound, limit: Int?, cursor: String?
     ) async throws -> (readings: [MetricsStore.PostReading], nextCursor: String?)
@@ -129,6 +132,16 @@ public struct StorageTraits: Sendable, Hashable {
 }
 
 extension MetricsStorage {
+    public func readings(postIds: [String], at bounds: [MetricsStore.ReadingBound]) async throws -> [MetricsStore.PostReading] {
+        precondition(postIds.count == bounds.count, "a bound for each post")
+        var readings: [MetricsStore.PostReading] = []
+        readings.reserveCapacity(postIds.count)
+        for (postId, bound) in zip(postIds, bounds) {
+            readings += try await self.readings(postIds: [postId], at: bound)
+        }
+        return readings
+    }
+
     /// Every post's reading of a workspace, in one piece.
     public func readings(
         workspaceId: String, platform: Platform?, at bound: MetricsStore.ReadingBound

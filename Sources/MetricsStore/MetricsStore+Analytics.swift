@@ -52,11 +52,18 @@ extension MetricsStore {
 
     /// The posts asked, in order, each read at `bound`; an unknown post is an error naming its position.
     public func readings(postIds: [String], at bound: ReadingBound) async throws -> [PostReading] {
-        try await pool.read { db in
-            let (sql, boundArguments) = Self.readingsSQL(bound, from: "posts p", where: "p.id = ?")
-            let statement = try db.cachedStatement(sql: sql)
-            return try postIds.enumerated().map { index, postId in
-                guard let row = try Row.fetchOne(statement, arguments: boundArguments + [postId]) else {
+        try await readings(postIds: postIds, at: Array(repeating: bound, count: postIds.count))
+    }
+
+    /// The posts asked, in order, each read at its own bound, in one read transaction (500 posts' separate reads
+    /// made `deltas` of a page 6× slower: 57 ms against 10, measured by scripts/bench/analytics).
+    public func readings(postIds: [String], at bounds: [ReadingBound]) async throws -> [PostReading] {
+        precondition(postIds.count == bounds.count, "a bound for each post")
+        return try await pool.read { db in
+            try zip(postIds, bounds).enumerated().map { index, request in
+                let (postId, bound) = request
+                let (sql, boundArguments) = Self.readingsSQL(bound, from: "posts p", where: "p.id = ?")
+                guard let row = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: boundArguments + [postId]) else {
                     throw StoreError.notFound(.post, id: postId, input: .postId, index: index)
                 }
                 return try Self.reading(row)

@@ -121,13 +121,15 @@ enum HistoryMethods {
             now = page.readings
             nextCursor = page.nextCursor
         }
+        // Each post's "before" at its own latest capture minus the period, all in one read.
+        let asked = now.compactMap { reading in
+            reading.capturedAt.map { (reading.postId, MetricsStore.ReadingBound.atOrBefore($0.adding(milliseconds: -period.milliseconds))) }
+        }
+        let befores = try await store.readings(postIds: asked.map(\.0), at: asked.map(\.1))
+        let beforeOf = Dictionary(zip(asked.map(\.0), befores), uniquingKeysWith: { first, _ in first })
         var entries: [JSON] = []
         for reading in now {
-            var before: MetricsStore.PostReading?
-            if let capturedAt = reading.capturedAt {
-                before = try await store.readings(
-                    postIds: [reading.postId], at: .atOrBefore(capturedAt.adding(milliseconds: -period.milliseconds))).first
-            }
+            let before = reading.capturedAt == nil ? nil : beforeOf[reading.postId]
             var changes = JSONObject()
             for name in MetricValues.names {
                 let change = MetricChange(
