@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // MARK: Pure layers
@@ -43,6 +44,18 @@ let package = Package(
             dependencies: [
                 "MetricsCore", "JSONRPC", "Telemetry", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+        // One PostgreSQL database shared by several daemons; MetricsStore (SQLite) knows nothing of it.
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "MetricsStore", "MetricsCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                // Only for the pool's error type (its circuit breaker), which postgres-nio throws as it is.
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -138,6 +151,13 @@ let package = Package(
             dependencies: ["PlatformSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
+        // MARK: Benchmarks (scripts/bench/store builds it in release)
+        .executableTarget(
+            name: "store-bench",
+            dependencies: ["MetricsStore", "MetricsCore", "PostgresStore", "PostgresTestSupport"],
+            path: "scripts/bench/store-bench"
+        ),
+
         // MARK: Tests
         .testTarget(name: "MetricsCoreTests", dependencies: ["MetricsCore"]),
         .testTarget(
@@ -160,11 +180,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A throwaway PostgreSQL cluster (initdb, a private Unix socket, one database per test), for the tests and the
+        // store benchmark. A plain target because SwiftPM test targets cannot share files.
+        .target(
+            name: "PostgresTestSupport",
+            dependencies: [
+                "PostgresStore", "MetricsStore", "MetricsCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/PostgresTestSupport"
+        ),
         .testTarget(
             name: "MetricsStoreTests",
             dependencies: [
-                "MetricsStore", "MetricsCore", .product(name: "GRDB", package: "GRDB.swift"),
+                "MetricsStore", "MetricsCore", "PostgresStore", "PostgresTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .testTarget(

@@ -8,6 +8,15 @@ import MetricsCore
 extension MetricsStore {
     /// One post's newest snapshot at or before a moment (`capturedAt` nil when it has none by then).
     public struct PostReading: Sendable, Hashable {
+        /// Also for the other backends of this package (the memberwise one would be internal).
+        package init(postId: String, platform: Platform, postedAt: Timestamp, capturedAt: Timestamp?, values: MetricValues) {
+            self.postId = postId
+            self.platform = platform
+            self.postedAt = postedAt
+            self.capturedAt = capturedAt
+            self.values = values
+        }
+
         public var postId: String
         public var platform: Platform
         public var postedAt: Timestamp
@@ -127,6 +136,16 @@ extension MetricsStore {
 
     /// A day's point of a post: its rollup (the day's last snapshot).
     public struct DayPoint: Sendable, Hashable {
+        /// Also for the other backends of this package (the memberwise one would be internal).
+        package init(postId: String, platform: Platform, postedAt: Timestamp, day: Int64, capturedAt: Timestamp, values: MetricValues) {
+            self.postId = postId
+            self.platform = platform
+            self.postedAt = postedAt
+            self.day = day
+            self.capturedAt = capturedAt
+            self.values = values
+        }
+
         public var postId: String
         public var platform: Platform
         public var postedAt: Timestamp
@@ -219,6 +238,15 @@ extension MetricsStore {
 
     /// One exported row: a snapshot, or a daily rollup (then `day` is set).
     public struct ExportRow: Sendable, Hashable {
+        /// Also for the other backends of this package (the memberwise one would be internal).
+        package init(postId: String, platform: Platform, day: Int64?, capturedAt: Timestamp, values: MetricValues) {
+            self.postId = postId
+            self.platform = platform
+            self.day = day
+            self.capturedAt = capturedAt
+            self.values = values
+        }
+
         public var postId: String
         public var platform: Platform
         public var day: Int64?
@@ -264,16 +292,22 @@ extension MetricsStore {
     }
 }
 
-/// Where an export page ends: (post key, time or day) of its last row, opaque to the caller.
-struct ExportCursor {
-    var postKey: Int64
-    var position: Int64
+/// Where an export page ends: (post key, time or day) of its last row, opaque to the caller. Shared (`package`) with
+/// the PostgreSQL store.
+package struct ExportCursor {
+    package var postKey: Int64
+    package var position: Int64
 
-    static func token(_ text: String) -> String {
+    package init(postKey: Int64, position: Int64) {
+        self.postKey = postKey
+        self.position = position
+    }
+
+    package static func token(_ text: String) -> String {
         "x" + text
     }
 
-    static func parse(_ token: String) throws -> ExportCursor {
+    package static func parse(_ token: String) throws -> ExportCursor {
         let parts = token.dropFirst().split(separator: ":")
         guard token.hasPrefix("x"), parts.count == 2, let key = Int64(parts[0]), let position = Int64(parts[1]) else {
             throw StoreError(.notFound(.cursor, id: token), input: .cursor, message: "not a cursor returned by export")

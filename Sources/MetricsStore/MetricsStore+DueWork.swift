@@ -40,6 +40,13 @@ extension MetricsStore {
 
     /// A connected account and the earliest due time among its posts.
     public struct DueAccount: Sendable, Hashable {
+        /// Also for the other backends of this package (the memberwise one would be internal).
+        package init(accountId: String, platform: Platform, earliestDue: Timestamp) {
+            self.accountId = accountId
+            self.platform = platform
+            self.earliestDue = earliestDue
+        }
+
         public var accountId: String
         public var platform: Platform
         public var earliestDue: Timestamp

@@ -5,6 +5,19 @@ import MetricsCore
 /// The facts `health` reports about the database, and the run records.
 extension MetricsStore {
     public struct HealthFacts: Sendable, Equatable {
+        /// Also for the other backends of this package (the memberwise one would be internal).
+        package init(
+            sizeBytes: Int64, accountsByStatus: [AccountStatus: Int], lastRun: RefreshRunInfo?, failingPosts: Int, snapshotRows: Int64,
+            lastRetention: MetricsStore.RetentionPass?
+        ) {
+            self.sizeBytes = sizeBytes
+            self.accountsByStatus = accountsByStatus
+            self.lastRun = lastRun
+            self.failingPosts = failingPosts
+            self.snapshotRows = snapshotRows
+            self.lastRetention = lastRetention
+        }
+
         /// On disk: the database's pages plus its write-ahead log, which between checkpoints can be the
         /// larger part (a big import lands there first).
         public var sizeBytes: Int64

@@ -46,6 +46,12 @@ extension MetricsStore {
     }
 
     public struct PostPage: Sendable, Equatable {
+        /// Also for the other backends of this package (the memberwise one would be internal).
+        package init(posts: [PostSummary], nextCursor: String?) {
+            self.posts = posts
+            self.nextCursor = nextCursor
+        }
+
         public var posts: [PostSummary]
         /// Pass back as `cursor` for the next page; nil on the last page.
         public var nextCursor: String?

@@ -94,6 +94,12 @@ extension MetricsStore {
     }
 
     public struct UpsertPostsResult: Sendable, Equatable {
+        /// Also for the other backends of this package (the memberwise one would be internal).
+        package init(created: Int, updated: Int) {
+            self.created = created
+            self.updated = updated
+        }
+
         public var created: Int
         public var updated: Int
     }

@@ -23,6 +23,14 @@ extension MetricsStore {
     }
 
     public struct RetentionPass: Sendable, Hashable {
+        /// Also for the other backends of this package (the memberwise one would be internal).
+        package init(startedAt: Timestamp, finishedAt: Timestamp, deletedSnapshots: Int64, transactions: Int) {
+            self.startedAt = startedAt
+            self.finishedAt = finishedAt
+            self.deletedSnapshots = deletedSnapshots
+            self.transactions = transactions
+        }
+
         public var startedAt: Timestamp
         public var finishedAt: Timestamp
         public var deletedSnapshots: Int64
@@ -30,8 +38,8 @@ extension MetricsStore {
     }
 
     /// Posts handled per transaction, and deleted rows after which a transaction ends early.
-    static let retentionPostsPerTransaction = 200
-    static let retentionRowsPerTransaction = 5_000
+    package static let retentionPostsPerTransaction = 200
+    package static let retentionRowsPerTransaction = 5_000
 
     /// One pass over every workspace. Returns what it did, and records it for `health`.
     @discardableResult

@@ -89,6 +89,12 @@ extension MetricsStore {
     }
 
     public struct HistoryPage: Sendable, Equatable {
+        /// Also for the other backends of this package (the memberwise one would be internal).
+        package init(points: [(capturedAt: Timestamp, values: MetricValues)], hasMore: Bool) {
+            self.points = points
+            self.hasMore = hasMore
+        }
+
         public var points: [(capturedAt: Timestamp, values: MetricValues)]
         /// More points exist after the last one within the asked range.
         public var hasMore: Bool

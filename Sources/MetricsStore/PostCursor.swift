@@ -5,19 +5,20 @@ import GRDB
 /// page (posted_at, id). Both list posts newest first by that key, so a cursor means the same to either.
 ///
 /// Keyset paging, not OFFSET, so a page costs the same however deep it is and posts registered between two
-/// calls neither repeat nor vanish. Base64url so it is a plain token to the caller.
-struct PostCursor: Equatable {
-    var postedAt: Int64
-    var id: String
+/// calls neither repeat nor vanish. Base64url so it is a plain token to the caller. Shared (`package`) with the
+/// PostgreSQL store, so a cursor is the same token whichever backend issued it.
+package struct PostCursor: Equatable {
+    package var postedAt: Int64
+    package var id: String
 
-    var token: String {
+    package var token: String {
         Data("\(postedAt):\(id)".utf8).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 
-    init(postedAt: Int64, id: String) {
+    package init(postedAt: Int64, id: String) {
         self.postedAt = postedAt
         self.id = id
     }
@@ -25,7 +26,7 @@ struct PostCursor: Equatable {
     /// The cursor a caller sent, or an error naming its field. A token the store never issued is a reference
     /// to nothing, like an unknown run id: not found (-32001), not invalid params, since no schema can tell a
     /// client which strings are cursors.
-    static func parse(_ token: String) throws -> PostCursor {
+    package static func parse(_ token: String) throws -> PostCursor {
         guard let cursor = PostCursor(token: token) else {
             throw StoreError(.notFound(.cursor, id: token), input: .cursor, message: "not a cursor returned by listPosts or latestMetrics")
         }
@@ -37,7 +38,7 @@ struct PostCursor: Equatable {
     static let afterSQL = "(p.posted_at < ? OR (p.posted_at = ? AND p.id > ?))"
     var afterArguments: StatementArguments { [postedAt, postedAt, id] }
 
-    init?(token: String) {
+    package init?(token: String) {
         var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),

@@ -19,3 +19,10 @@ extension MetadataValue {
         .object(JSONObject(members: members.sorted { $0.key < $1.key }.map { JSONObject.Member(key: $0.key, value: $0.value.json) }))
     }
 }
+
+extension Snapshot {
+    /// The metadata as its daily rollup stores it (nil when there is none), the same text for either backend.
+    package var metadataJSON: String? {
+        metadata.isEmpty ? nil : JSONWriter.string(MetadataValue.object(metadata))
+    }
+}

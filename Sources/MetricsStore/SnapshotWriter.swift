@@ -119,7 +119,7 @@ struct SnapshotWriter {
             guard snapshot.capturedAt.milliseconds >= capturedAt else { return }
             old = try Self.values(existing, from: 1)
         }
-        let metadata = snapshot.metadata.isEmpty ? nil : JSONWriter.string(MetadataValue.object(snapshot.metadata))
+        let metadata = snapshot.metadataJSON
         let values = snapshot.values
         try db.cachedStatement(sql: """
             INSERT INTO daily_rollups (post_key, day, captured_at, impressions, views, reach, likes, comments, shares, saves, metadata)

@@ -4,7 +4,8 @@ import MetricsCore
 @testable import MetricsStore
 import Testing
 
-/// Daily rollups and totals, kept in the same transaction as the snapshots, in the workspace's time zone.
+/// Daily rollups on SQLite: the upgrade of a version-4 file, the workspace index. The rules every backend keeps are in
+/// `Backends/StoreDailyRollupTests`.
 @Suite struct DailyRollupTests {
     struct Rollup: Equatable {
         var post: String
@@ -22,72 +23,6 @@ import Testing
                     post: row[0], day: LocalCalendar.iso8601(day: row[1]), capturedAt: Timestamp(milliseconds: row[2]).iso8601,
                     views: row[3])
             }
-        }
-    }
-
-    func totals(_ store: MetricsStore) throws -> [String: (posts: Int, views: Int64?, saves: Int64?)] {
-        try store.read { db in
-            var result: [String: (Int, Int64?, Int64?)] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT platform, day, posts, views, views_n, saves, saves_n FROM daily_totals") {
-                let key = "\(row[0] as String) \(LocalCalendar.iso8601(day: row[1]))"
-                result[key] = (row[2], (row[4] as Int) > 0 ? row[3] : nil, (row[6] as Int) > 0 ? row[5] : nil)
-            }
-            return result
-        }
-    }
-
-    func snapshot(_ post: String, _ at: String, views: Int64?, saves: Int64? = nil) -> Snapshot {
-        Snapshot(postId: post, capturedAt: Timestamp(iso8601: at)!, values: MetricValues(views: views, saves: saves))
-    }
-
-    @Test func theLastPointOfEachLocalDayInTheWorkspacesTimeZone() async throws {
-        let temporary = try TemporaryStore()
-        try await temporary.seed()
-        _ = try await temporary.store.upsertWorkspace(Workspace(id: "w1", name: "Studio", timeZone: "America/New_York"))
-        _ = try await temporary.store.importSnapshots([
-            snapshot("instagram-0", "2026-11-24T14:00:00Z", views: 100),
-            // 23:30 in New York on the 24th: still the 24th there.
-            snapshot("instagram-0", "2026-11-25T04:30:00Z", views: 180),
-            // 00:30 on the 25th in New York: a new day, and the counter dropped (the platform corrected it).
-            snapshot("instagram-0", "2026-11-25T05:30:00Z", views: 170),
-            snapshot("tiktok-0", "2026-11-25T06:00:00Z", views: 40),
-        ])
-        #expect(try rollups(temporary.store) == [
-            Rollup(post: "instagram-0", day: "2026-11-24", capturedAt: "2026-11-25T04:30:00.000Z", views: 180),
-            Rollup(post: "instagram-0", day: "2026-11-25", capturedAt: "2026-11-25T05:30:00.000Z", views: 170),
-            Rollup(post: "tiktok-0", day: "2026-11-25", capturedAt: "2026-11-25T06:00:00.000Z", views: 40),
-        ])
-        // A point backfilled earlier in a day changes nothing; a later one replaces the day's last, and the totals follow.
-        _ = try await temporary.store.importSnapshots([
-            snapshot("instagram-0", "2026-11-24T12:00:00Z", views: 90),
-            snapshot("instagram-0", "2026-11-25T20:00:00Z", views: 210, saves: 3),
-        ])
-        let totals = try totals(temporary.store)
-        #expect(totals["instagram 2026-11-24"]?.views == 180)
-        #expect(totals["instagram 2026-11-25"]?.views == 210)
-        #expect(totals["instagram 2026-11-25"]?.saves == 3)
-        #expect(totals["tiktok 2026-11-25"]?.views == 40)
-        #expect(totals["tiktok 2026-11-25"]?.saves == nil)  // no TikTok post reported saves: null, not 0
-        #expect(totals["instagram 2026-11-25"]?.posts == 1)
-        #expect(try temporary.store.healthFacts().snapshotRows == 6)
-    }
-
-    @Test func aNewTimeZoneRebuildsTheDaysFromTheSnapshots() async throws {
-        let temporary = try TemporaryStore()
-        try await temporary.seed()
-        _ = try await temporary.store.importSnapshots([
-            snapshot("instagram-0", "2026-11-25T03:00:00Z", views: 100),
-            snapshot("instagram-0", "2026-11-25T06:00:00Z", views: 120),
-        ])
-        #expect(try rollups(temporary.store).map(\.day) == ["2026-11-25"])  // both the 25th in UTC
-        _ = try await temporary.store.upsertWorkspace(Workspace(id: "w1", name: "Studio", timeZone: "America/New_York"))
-        #expect(try rollups(temporary.store) == [
-            Rollup(post: "instagram-0", day: "2026-11-24", capturedAt: "2026-11-25T03:00:00.000Z", views: 100),
-            Rollup(post: "instagram-0", day: "2026-11-25", capturedAt: "2026-11-25T06:00:00.000Z", views: 120),
-        ])
-        #expect(try totals(temporary.store)["instagram 2026-11-24"]?.views == 100)
-        await #expect(throws: StoreError.self) {
-            try await temporary.store.upsertWorkspace(Workspace(id: "w1", name: "Studio", timeZone: "Mars/Base"))
         }
     }
 

@@ -2,10 +2,10 @@ import Foundation
 import GRDB
 import MetricsCore
 @testable import MetricsStore
-import Synchronization
 import Testing
 
-/// Retention thins old raw snapshots to each local day's last and leaves the rollups as they were.
+/// Retention on SQLite: the emptied pages go back to the file system. The rules every backend keeps are in
+/// `Backends/StoreRetentionTests`.
 @Suite struct RetentionTests {
     let hour: Int64 = 3_600_000
 
@@ -27,38 +27,6 @@ import Testing
 
     func rollups(_ store: MetricsStore) throws -> [Row] {
         try store.read { try Row.fetchAll($0, sql: "SELECT * FROM daily_rollups ORDER BY post_key, day") }
-    }
-
-    @Test func oldDaysKeepExactlyTheirLastPointAndRollupsStayAsTheyWere() async throws {
-        let temporary = try TemporaryStore()  // now: 2026-11-24T12:00:00Z
-        try await temporary.seed()
-        _ = try await temporary.store.upsertWorkspace(Workspace(id: "w1", name: "Studio", timeZone: "America/New_York"))
-        try await hourly(temporary, "instagram-0", days: 20)
-        let before = try points(temporary.store, "instagram-0")
-        let rollupsBefore = try rollups(temporary.store)
-        #expect(try temporary.store.healthFacts().snapshotRows == 480)
-
-        let pass = try await temporary.store.retentionPass(.init(keepRawDays: 14, keepDays: 0))
-
-        let calendar = LocalCalendar(identifier: "America/New_York")!
-        let today = calendar.day(of: temporary.clock.now)
-        let cutoff = calendar.start(ofDay: today - 13)
-        let after = try points(temporary.store, "instagram-0")
-        // Recent days untouched; each older local day down to its last point.
-        #expect(after.filter { $0.0 >= cutoff }.map(\.1) == before.filter { $0.0 >= cutoff }.map(\.1))
-        let old = after.filter { $0.0 < cutoff }
-        let expectedOld = Dictionary(grouping: before.filter { $0.0 < cutoff }) { calendar.day(of: $0.0) }
-            .values.map { day in day.max { $0.0 < $1.0 }! }.sorted { $0.0 < $1.0 }
-        #expect(old.map(\.0) == expectedOld.map(\.0))
-        #expect(old.map(\.1) == expectedOld.map(\.1))
-        #expect(Set(old.map { calendar.day(of: $0.0) }).count == old.count)  // one a day
-        #expect(pass.deletedSnapshots == Int64(before.count - after.count))
-        #expect(try temporary.store.healthFacts().snapshotRows == Int64(after.count))
-        #expect(try temporary.store.healthFacts().lastRetention?.deletedSnapshots == pass.deletedSnapshots)
-        #expect(try rollups(temporary.store) == rollupsBefore)
-
-        // A second pass finds nothing more to do.
-        #expect(try await temporary.store.retentionPass(.init(keepRawDays: 14, keepDays: 0)).deletedSnapshots == 0)
     }
 
     @Test func keepDaysDeletesOlderHistoryWholeAndTheFileShrinks() async throws {
@@ -87,44 +55,4 @@ import Testing
         #expect(try size() < before / 2)  // 21,600 snapshots down to 2,040: the emptied pages went back to the file system
         #expect(try temporary.store.read { try Int.fetchOne($0, sql: "PRAGMA freelist_count") } == 0)
     }
-
-    @Test func readsAndRefreshWritesGoOnDuringAPass() async throws {
-        let temporary = try TemporaryStore()
-        try await temporary.seed(postsPerAccount: 20)
-        for platform in ["instagram", "tiktok", "facebook"] {
-            for index in 0..<20 { try await hourly(temporary, "\(platform)-\(index)", days: 20) }
-        }
-        let store = temporary.store
-        let run = try await store.startRun(trigger: .rpc, scope: "{}", at: temporary.clock.now)
-        let finished = Finished()
-        let pass = Task {
-            defer { finished.mark() }
-            return try await store.retentionPass(.init(keepRawDays: 2, keepDays: 0))
-        }
-        var reads = 0
-        var writes = 0
-        var written = temporary.clock.now
-        // While the pass runs: reads answer, and a refresh's batches are written between its transactions.
-        while !finished.value || writes == 0 {
-            #expect(try store.latestMetrics(postIds: ["instagram-3"]).first?.capturedAt != nil)
-            reads += 1
-            written = written.adding(milliseconds: 1)
-            try await store.recordAttempts(runId: run, [MetricsStore.RefreshAttempt(
-                postId: "tiktok-7", accountId: "tiktok-acct", platform: .tiktok, at: written,
-                outcome: .fetched(Snapshot(postId: "tiktok-7", capturedAt: written, values: MetricValues(views: 10_000 + Int64(writes)))),
-                nextDueAt: nil)])
-            writes += 1
-        }
-        let result = try await pass.value
-        #expect(result.deletedSnapshots > 0)
-        #expect(result.transactions > 1)  // small transactions, not one long one
-        #expect(reads > 0 && writes > 0)
-        #expect(try store.latestMetrics(postIds: ["tiktok-7"]).first?.values.views == 10_000 + Int64(writes - 1))
-    }
-}
-
-private final class Finished: Sendable {
-    private let flag = Mutex(false)
-    func mark() { flag.withLock { $0 = true } }
-    var value: Bool { flag.withLock { $0 } }
 }

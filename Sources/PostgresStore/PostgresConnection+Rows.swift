@@ -1,0 +1,31 @@
+import Logging
+import PostgresNIO
+
+extension PostgresConnection {
+    /// Every row of `query`, read through (an error anywhere in the result is thrown here).
+    func rows(_ query: PostgresQuery, _ logger: Logger) async throws -> [PostgresRow] {
+        try await self.query(query, logger: logger).collect()
+    }
+
+    /// Runs a statement whose rows, if any, are not wanted.
+    func run(_ query: PostgresQuery, _ logger: Logger) async throws {
+        _ = try await self.query(query, logger: logger).collect()
+    }
+
+    /// The first row of `query`, if any, read through a `RowReader`.
+    func first<T>(_ query: PostgresQuery, _ logger: Logger, _ read: (inout RowReader) throws -> T) async throws -> T? {
+        guard let row = try await rows(query, logger).first else { return nil }
+        var reader = RowReader(row)
+        return try read(&reader)
+    }
+
+    /// Every row of `query`, each read through a `RowReader`.
+    func all<T>(_ query: PostgresQuery, _ logger: Logger, _ read: (inout RowReader) throws -> T) async throws -> [T] {
+        var result: [T] = []
+        for try await row in try await self.query(query, logger: logger) {
+            var reader = RowReader(row)
+            result.append(try read(&reader))
+        }
+        return result
+    }
+}

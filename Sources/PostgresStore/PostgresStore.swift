@@ -1,0 +1,327 @@
+import Foundation
+import Logging
+import MetricsCore
+import MetricsStore
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+
+/// The store in one PostgreSQL database shared by several daemons: the same `MetricsStorage` as the SQLite store,
+/// with the same results, pages, errors and rollups (the store tests run every case against both).
+///
+/// Opening never fails because the server is down: the daemon must start, say so in `health` and answer -32003.
+/// `run()` (a `Service`, for the daemon's ServiceGroup) keeps the connection pool and applies the schema's
+/// migrations, retrying with backoff until the database lets it; until then, and whenever no connection can be had
+/// within `Options.unavailableAfter`, every operation throws `StorageUnavailable` promptly. When the server comes
+/// back, the pool reconnects and everything works again without a restart.
+public final class PostgresStore: MetricsStorage, Service, Sendable {
+    public struct Options: Sendable {
+        /// When posts are due: a new post's first due time, and what `health` counts as failing.
+        public var schedule = RefreshSchedule(cadence: .standard(windowDays: 30))
+        /// How long an operation waits for a connection before answering `StorageUnavailable`: long enough for a
+        /// reconnect to a live server (a few ms), short enough that a caller hears about an outage within it.
+        public var unavailableAfter: Duration = .seconds(3)
+        /// How long one connection attempt may take (a server that does not answer at all).
+        public var connectTimeout: Duration = .seconds(3)
+        /// Connections of this daemon's pool (each is a server process: several daemons multiply it).
+        public var maximumConnections = 10
+        /// Waits between attempts to apply the migrations while the database cannot be reached: 0.1 s doubling to
+        /// 5 s (each up to half shorter, so daemons started together do not knock in step).
+        public var migrationRetry = Backoff(initialMilliseconds: 100, maximumMilliseconds: 5_000, maximumRetries: .max)
+
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    let options: Options
+    let client: PostgresClient
+    let clock: any WallClock
+    let logger: Logger
+    private let state = Mutex(State())
+    private let closeSignal: AsyncStream<Void>
+    private let closeContinuation: AsyncStream<Void>.Continuation
+
+    private enum Readiness {
+        /// Migrations not applied yet; the last reason they could not be.
+        case starting(lastError: String?)
+        case ready
+        case closed
+    }
+
+    private struct State {
+        var readiness = Readiness.starting(lastError: nil)
+        var readyWaiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
+        var nextWaiter: UInt64 = 0
+        var running = false
+        var stoppedWaiters: [CheckedContinuation<Void, Never>] = []
+        var stopped = false
+    }
+
+    /// A store for `configuration`; connects only once `run()` runs. Never fails: a wrong URL was refused when the
+    /// configuration was made, and an unreachable server is a state, not an error.
+    public init(
+        configuration: Configuration, clock: any WallClock = SystemClock(), options: Options = Options(),
+        logger: Logger = Logger(label: "metricsd.postgres")
+    ) {
+        self.configuration = configuration
+        self.options = options
+        self.clock = clock
+        self.logger = logger
+        self.client = PostgresClient(configuration: configuration.clientConfiguration(options), backgroundLogger: logger)
+        (closeSignal, closeContinuation) = AsyncStream<Void>.makeStream()
+    }
+
+    public var synchronousReads: MetricsStore? { nil }
+
+    /// The URL without its password.
+    public var location: String { configuration.url.redacted }
+
+    public var traits: StorageTraits { StorageTraits(isShared: true) }
+
+    var schedule: RefreshSchedule { options.schedule }
+
+    // MARK: Lifecycle
+
+    /// Runs the connection pool and applies the migrations (retried until they succeed); returns when the store is
+    /// closed, the task is cancelled, or the service group shuts down gracefully.
+    public func run() async throws {
+        let alreadyRunning = state.withLock { state in
+            defer { state.running = true }
+            return state.running
+        }
+        precondition(!alreadyRunning, "PostgresStore.run() runs once")
+        enum Ending { case pool, closed, migrated }
+        await withTaskGroup(of: Ending.self) { group in
+            group.addTask {
+                await self.client.run()
+                return .pool
+            }
+            group.addTask {
+                await self.migrateUntilApplied()
+                return .migrated
+            }
+            group.addTask {
+                for await _ in self.closeSignal {}
+                return .closed
+            }
+            while let ending = await group.next() {
+                if ending != .migrated {
+                    group.cancelAll()
+                }
+            }
+        }
+        let (readyWaiters, stoppedWaiters) = state.withLock { state in
+            state.readiness = .closed
+            state.stopped = true
+            defer {
+                state.readyWaiters = [:]
+                state.stoppedWaiters = []
+            }
+            return (Array(state.readyWaiters.values), state.stoppedWaiters)
+        }
+        readyWaiters.forEach { $0.resume(returning: false) }
+        stoppedWaiters.forEach { $0.resume() }
+    }
+
+    /// Closes every connection (waiting for `run()` to end when it runs); operations afterwards throw
+    /// `StorageUnavailable`.
+    public func close() async throws {
+        let running = state.withLock { state in
+            state.readiness = .closed
+            return state.running && !state.stopped
+        }
+        closeContinuation.finish()
+        guard running else { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let stopped = state.withLock { state in
+                if !state.stopped { state.stoppedWaiters.append(continuation) }
+                return state.stopped
+            }
+            if stopped { continuation.resume() }
+        }
+    }
+
+    /// Waits until the migrations are applied (true), or `timeout` passes or the store closes (false): for tests and
+    /// tools that must not start before the schema is there. The daemon does not wait: it answers -32003 meanwhile.
+    public func waitUntilReady(timeout: Duration) async -> Bool {
+        let id = state.withLock { state in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                    let answer: Bool? = self.state.withLock { state in
+                        switch state.readiness {
+                        case .ready: return true
+                        case .closed: return false
+                        case .starting:
+                            state.readyWaiters[id] = continuation
+                            return nil
+                        }
+                    }
+                    if let answer { continuation.resume(returning: answer) }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                let waiter = self.state.withLock { $0.readyWaiters.removeValue(forKey: id) }
+                waiter?.resume(returning: false)
+                return false
+            }
+            _ = await group.next()
+            group.cancelAll()
+            // Whichever answered first, the truth is the state now (the timer may end just after the waiter was told).
+            let waiter = state.withLock { $0.readyWaiters.removeValue(forKey: id) }
+            waiter?.resume(returning: false)
+            return state.withLock { if case .ready = $0.readiness { true } else { false } }
+        }
+    }
+
+    private func migrateUntilApplied() async {
+        var attempt = 0
+        while !Task.isCancelled {
+            do {
+                let applied = try await PostgresMigrations.apply(configuration.connectionConfiguration(options), logger: logger)
+                if !applied.isEmpty { logger.info("applied migrations", metadata: ["migrations": "\(applied.joined(separator: ", "))"]) }
+                let waiters = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
+                    guard case .starting = state.readiness else { return [] }
+                    state.readiness = .ready
+                    defer { state.readyWaiters = [:] }
+                    return Array(state.readyWaiters.values)
+                }
+                waiters.forEach { $0.resume(returning: true) }
+                return
+            } catch {
+                if Task.isCancelled { return }
+                let reason = PostgresUnavailability.reason(error) ?? "\(String(reflecting: error))"
+                state.withLock { state in
+                    if case .starting = state.readiness { state.readiness = .starting(lastError: reason) }
+                }
+                if attempt == 0 || attempt % 20 == 0 {
+                    logger.warning("database not ready; retrying", metadata: ["database": "\(location)", "reason": "\(reason)"])
+                }
+                let delay = options.migrationRetry.delay(beforeRetry: attempt, unitRandom: Double.random(in: 0..<1)) ?? 5_000
+                attempt += 1
+                try? await Task.sleep(for: .milliseconds(delay))
+            }
+        }
+    }
+
+    // MARK: Connections
+
+    /// Throws `StorageUnavailable` unless the schema is in place and the store open.
+    private func requireReady() throws(StorageUnavailable) {
+        let readiness = state.withLock { $0.readiness }
+        switch readiness {
+        case .ready:
+            return
+        case .starting(let lastError):
+            throw StorageUnavailable(reason: "database not ready: " + (lastError ?? "connecting and applying the schema"))
+        case .closed:
+            throw StorageUnavailable(reason: "the store is closed")
+        }
+    }
+
+    /// Runs `body` on a connection of the pool, outside a transaction (each statement commits on its own: reads).
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try requireReady()
+        do {
+            return try await leased(body)
+        } catch {
+            throw mapped(error)
+        }
+    }
+
+    /// Runs `body` in one transaction, run again (up to 4 times) when it met a transient conflict with another
+    /// daemon's transaction (deadlock, serialization failure, a key inserted by both at once).
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try requireReady()
+        var attempt = 0
+        while true {
+            do {
+                return try await leased { connection in
+                    try await connection.withTransaction(logger: self.logger) { connection in try await body(connection) }
+                }
+            } catch {
+                let inner = PostgresUnavailability.unwrap(error)
+                if attempt < 4, PostgresUnavailability.isRetryable(inner) {
+                    attempt += 1
+                    continue
+                }
+                throw mapped(inner)
+            }
+        }
+    }
+
+    /// Leases a connection within `unavailableAfter`, then runs `body` on it without a deadline (a statement that
+    /// started is not cut off halfway; a server that dies under it closes the connection, which is an error).
+    private func leased<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let lease = LeaseRace()
+        return try await withThrowingTaskGroup(of: LeaseOutcome<T>.self) { group in
+            group.addTask {
+                .done(try await self.client.withConnection { connection in
+                    guard lease.claim() else { throw CancellationError() }
+                    return try await body(connection)
+                })
+            }
+            group.addTask {
+                try? await Task.sleep(for: self.options.unavailableAfter)
+                return .timer(expired: !Task.isCancelled && lease.expire())
+            }
+            while let outcome = try await group.next() {
+                switch outcome {
+                case .done(let value):
+                    group.cancelAll()
+                    return value
+                case .timer(expired: true):
+                    group.cancelAll()
+                    throw StorageUnavailable(reason: "no database connection within \(self.options.unavailableAfter)")
+                case .timer(expired: false):
+                    continue
+                }
+            }
+            throw CancellationError()
+        }
+    }
+
+    private func mapped(_ error: any Error) -> any Error {
+        let error = PostgresUnavailability.unwrap(error)
+        guard !(error is StorageUnavailable), let reason = PostgresUnavailability.reason(error) else { return error }
+        // Each failed call is answered -32003 and `health` reports the outage: a line per call would only flood the log.
+        logger.debug("database unavailable", metadata: ["reason": "\(reason)"])
+        return StorageUnavailable(reason: reason)
+    }
+
+    /// Now, in the store's clock's milliseconds: `created_at`, `updated_at` and the like.
+    var nowMilliseconds: Int64 { clock.now.milliseconds }
+}
+
+/// What finished first in `leased`: the operation, or the lease's deadline (expired: the lease had not come yet).
+private enum LeaseOutcome<T: Sendable>: Sendable {
+    case done(T)
+    case timer(expired: Bool)
+}
+
+/// Who wins between a lease and its deadline: the body runs only if the connection came first, and the deadline
+/// fires only if it did not, so an operation is either never started or never cut off by the deadline.
+private final class LeaseRace: Sendable {
+    private enum State { case waiting, leased, expired }
+    private let state = Mutex(State.waiting)
+
+    func claim() -> Bool {
+        state.withLock { state in
+            guard state == .waiting else { return false }
+            state = .leased
+            return true
+        }
+    }
+
+    func expire() -> Bool {
+        state.withLock { state in
+            guard state == .waiting else { return false }
+            state = .expired
+            return true
+        }
+    }
+}
