@@ -287,7 +287,8 @@ public final class PostgresStore: MetricsStorage, Service, Sendable {
 
     private func mapped(_ error: any Error) -> any Error {
         let error = PostgresUnavailability.unwrap(error)
-        guard !(error is StorageUnavailable), let reason = PostgresUnavailability.reason(error) else { return error }
+        if error is StorageUnavailable { return error }
+        guard let reason = PostgresUnavailability.reason(error) else { return PostgresFailure.wrapping(error) }
         // Each failed call is answered -32003 and `health` reports the outage: a line per call would only flood the log.
         logger.debug("database unavailable", metadata: ["reason": "\(reason)"])
         return StorageUnavailable(reason: reason)

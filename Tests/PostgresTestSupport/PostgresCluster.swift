@@ -78,19 +78,19 @@ public final class PostgresCluster: Sendable {
 
     private static let sharedCluster = SharedCluster()
 
-    private actor SharedCluster {
-        var cluster: Result<PostgresCluster, any Error>?
+    /// The start is one task every caller awaits: an actor method that awaited the start itself would let a second
+    /// caller in while the first waits (actor reentrancy), and every parallel test would initdb its own cluster.
+    private final class SharedCluster: Sendable {
+        private let start = Mutex<Task<PostgresCluster, any Error>?>(nil)
 
         func get() async throws -> PostgresCluster {
-            if let cluster { return try cluster.get() }
-            let result: Result<PostgresCluster, any Error>
-            do {
-                result = .success(try await PostgresCluster.start())
-            } catch {
-                result = .failure(error)
+            let task = start.withLock { start in
+                if let start { return start }
+                let task = Task { try await PostgresCluster.start() }
+                start = task
+                return task
             }
-            cluster = result
-            return try result.get()
+            return try await task.value
         }
     }
 
@@ -199,7 +199,7 @@ public final class PostgresCluster: Sendable {
     /// Creates a fresh database with a unique name and returns its name.
     public func createDatabase(prefix: String = "t") async throws -> String {
         let name = "\(prefix)_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
-        try await withAdminConnection { connection in
+        _ = try await withAdminConnection { connection in
             try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \"\(name)\""), logger: Self.logger).collect()
         }
         return name
@@ -207,7 +207,7 @@ public final class PostgresCluster: Sendable {
 
     /// Drops a database, disconnecting whoever is still in it.
     public func dropDatabase(_ name: String) async throws {
-        try await withAdminConnection { connection in
+        _ = try await withAdminConnection { connection in
             try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \"\(name)\" WITH (FORCE)"), logger: Self.logger).collect()
         }
     }
@@ -251,103 +251,51 @@ public final class PostgresCluster: Sendable {
     /// Runs a PostgreSQL binary (as `nobody` when root), failing with its output when it fails.
     private func run(_ arguments: [String]) async throws {
         let command = owner.map { ["/usr/sbin/runuser", "-u", $0, "--"] + arguments } ?? arguments
-        let (status, output) = try await Self.spawn(command)
+        let (status, output) = try await ChildProcess.run(command)
         guard status == 0 else {
             let log = (try? String(contentsOfFile: logFile, encoding: .utf8)).map { "\nserver log:\n" + $0.suffix(2000) } ?? ""
             throw Unavailable(description: "\(arguments.prefix(2).joined(separator: " ")) failed (\(status)): \(output)\(log)")
         }
     }
-
-    private static func spawn(_ arguments: [String]) async throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        return try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { process in
-                let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                continuation.resume(returning: (process.terminationStatus, text))
-            }
-            do {
-                try process.run()
-            } catch {
-                continuation.resume(throwing: error)
-            }
-        }
-    }
-
 }
 
 /// A shell that waits for end-of-file on a pipe only this process holds, then stops the cluster and deletes its
-/// folder: it runs when this process ends however it ends, or when `finish()` closes the pipe.
-private final class Watchdog: @unchecked Sendable {
+/// folder: it runs when this process ends however it ends, or when `finish()` closes the pipe. It has a process
+/// group of its own, so a Ctrl-C or a `kill` of the test's group leaves it to clean up.
+private final class Watchdog: Sendable {
     private let writeEnd: Int32
-    private let exited = ExitSignal()
-    // Kept alive with the watchdog (its termination handler reports the exit).
-    private let process = Process()
+    private let exited: Task<Int32, Never>
 
     init(directory: String, binaries: PostgresCluster.Binaries, owner: String?) throws {
         var fds: [Int32] = [0, 0]
-        // Close-on-exec, so no child of this process (postgres included) keeps the pipe open.
-        guard pipe(&fds) == 0 else {
-            throw PostgresCluster.Unavailable(description: "pipe: \(String(cString: strerror(errno)))")
+        // Close-on-exec from the start, so no child of this process (postgres included) keeps the pipe open: a socket
+        // pair made with SOCK_CLOEXEC rather than pipe() then fcntl(), where a process another thread spawned in
+        // between would inherit the write end (Glibc's module does not export pipe2).
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
+            throw PostgresCluster.Unavailable(description: "socketpair: \(String(cString: strerror(errno)))")
         }
-        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
-        writeEnd = fds[1]
         let asOwner = owner.map { "/usr/sbin/runuser -u \($0) -- " } ?? ""
         let script = """
             read _ignored
             if [ -f '\(directory)/data/postmaster.pid' ]; then \(asOwner)'\(binaries.pgCtl)' stop -m immediate -D '\(directory)/data' >/dev/null 2>&1; fi
             rm -rf '\(directory)'
             """
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        process.standardInput = FileHandle(fileDescriptor: fds[0], closeOnDealloc: false)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.terminationHandler = { [exited] _ in exited.fire() }
+        let child: ChildProcess
         do {
-            try process.run()
+            child = try ChildProcess.spawn(["/bin/sh", "-c", script], input: fds[0], ownGroup: true)
         } catch {
             close(fds[0])
             close(fds[1])
-            throw error
+            throw PostgresCluster.Unavailable(description: error.description)
         }
         close(fds[0])
+        writeEnd = fds[1]
+        exited = Task { await child.wait() }
     }
 
     /// Closes the pipe and waits for the watchdog to have stopped the cluster and deleted its folder.
     func finish() async {
         close(writeEnd)
-        await exited.wait()
-    }
-}
-
-/// Fired once; waiters before or after the firing all return.
-private final class ExitSignal: Sendable {
-    private let state = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func fire() {
-        let waiters = state.withLock { state in
-            state.done = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        waiters.forEach { $0.resume() }
-    }
-
-    func wait() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let done = state.withLock { state in
-                if !state.done { state.waiters.append(continuation) }
-                return state.done
-            }
-            if done { continuation.resume() }
-        }
+        _ = await exited.value
     }
 }
