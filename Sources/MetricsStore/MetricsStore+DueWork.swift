@@ -148,12 +148,14 @@ extension MetricsStore {
                 band += " WHEN p.posted_at > ? THEN \(index)"
                 arguments += [now.milliseconds - bound]
             }
-            band += " ELSE \(bandBounds.count) END"
+            band += " ELSE \(bandBounds.count) END, "
+            // One band only (no bounds): no band term, as SQLite has no `CASE ELSE … END` without a WHEN.
+            if bandBounds.isEmpty { band = "" }
             arguments += [limit]
             return try Row.fetchAll(db, sql: """
                 SELECT \(Self.duePostColumns) FROM posts p INDEXED BY posts_due_by_account JOIN accounts a ON a.id = p.account_id
                 WHERE p.account_id = ? AND p.next_due_at <= ?
-                ORDER BY \(band), p.next_due_at, p.id LIMIT ?
+                ORDER BY \(band)p.next_due_at, p.id LIMIT ?
                 """, arguments: arguments).map(Self.duePost)
         }
     }

@@ -65,7 +65,7 @@ extension PostgresStore {
 
     static func runs(_ connection: PostgresConnection, _ logger: Logger, limit: Int, before: Int64?) async throws -> [RefreshRunInfo] {
         try await connection.all("""
-            SELECT \(unescaped: runColumns) FROM refresh_runs WHERE \(before) IS NULL OR id < \(before)
+            SELECT \(unescaped: runColumns) FROM refresh_runs WHERE \(before)::bigint IS NULL OR id < \(before)
             ORDER BY id DESC LIMIT \(Int64(limit))
             """, logger) { try runInfo(&$0) }
     }

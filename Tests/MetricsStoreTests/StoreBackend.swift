@@ -149,3 +149,12 @@ struct StoreHarness: Sendable {
         }
     }
 }
+
+extension StoreHarness {
+    /// Raw SQL on a PostgreSQL store opened elsewhere (the cluster tests open several on one database). In an
+    /// extension, so the memberwise initializer it calls stays.
+    init(postgres: PostgresStore) {
+        self.init(
+            backend: .postgres, store: postgres, clock: ManualClock(now: Timestamp(milliseconds: 0)), sqlite: nil, postgres: postgres)
+    }
+}

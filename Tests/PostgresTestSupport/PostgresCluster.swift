@@ -8,7 +8,8 @@ import Glibc
 #endif
 
 /// A throwaway PostgreSQL cluster for tests and benchmarks: `initdb` into a temporary folder, `pg_ctl start`
-/// listening only on a Unix socket in that folder (no TCP), fsync off (nothing here needs to survive a crash), run
+/// listening only on a Unix socket in that folder (no TCP), fsync off (nothing here needs to survive a crash of the
+/// machine; commits stay synchronous, so a test that stops the server at once loses nothing it was told is written), run
 /// as `nobody` when the process is root (PostgreSQL refuses to run as root), and one fresh database per caller so
 /// tests run in parallel.
 ///
@@ -153,7 +154,7 @@ public final class PostgresCluster: Sendable {
             listen_addresses = ''
             unix_socket_directories = '\(socketDirectory)'
             fsync = off
-            synchronous_commit = off
+            synchronous_commit = on
             full_page_writes = off
             max_connections = 200
             shared_buffers = 64MB
