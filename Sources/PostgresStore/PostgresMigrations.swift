@@ -25,6 +25,7 @@ enum PostgresMigrations {
     static let all: [Migration] = [
         Migration(name: "pg1-registry-snapshots-rollups", statements: registryAndSnapshots),
         Migration(name: "pg2-studio-social-post-metrics", statements: StudioMetricsView.statements),
+        Migration(name: "pg3-cluster", statements: ClusterSchema.statements),
     ]
 
     static let createLedger = """

@@ -4,24 +4,34 @@ import PostgresNIO
 
 /// Refresh run records.
 extension PostgresStore {
-    /// Runs left `running` by a daemon that died are `interrupted`: nothing will finish them.
+    /// Runs left `running` by a daemon that died are `interrupted`: nothing will finish them. Several daemons share
+    /// this table, so only runs whose member is not alive (left, or silent past its lease) or that name no member
+    /// (a daemon outside any cluster) are theirs to mark: a live daemon's runs are left running. Shared runs are
+    /// not marked either, even when their starter is gone: the other members finish their work and write their
+    /// report (`orphanedSharedRuns`).
     @discardableResult
     public func markRunningRunsInterrupted() async throws -> Int {
         let now = nowMilliseconds
         let logger = self.logger
         return try await transaction { connection in
-            try await connection.rows(
-                "UPDATE refresh_runs SET status = 'interrupted', finished_at = \(now) WHERE status = 'running' RETURNING 1", logger
-            ).count
+            try await connection.rows("""
+                UPDATE refresh_runs r SET status = 'interrupted', finished_at = \(now)
+                WHERE r.status = 'running' AND r.scope_key IS NULL AND (r.member_id IS NULL OR NOT EXISTS (
+                    SELECT 1 FROM cluster_members m WHERE m.id = r.member_id AND \(unescaped: ClusterSchema.alive("m"))))
+                RETURNING 1
+                """, logger).count
         }
     }
 
+    /// A run of this daemon alone (the planner's, or any run outside a cluster), recorded with the member this store
+    /// serves, if any, so other daemons know whose it is.
     public func startRun(trigger: RefreshTrigger, scope: String, at startedAt: Timestamp) async throws -> Int64 {
         let logger = self.logger
+        let member = memberId
         return try await transaction { connection in
             guard let id = try await connection.first("""
-                INSERT INTO refresh_runs (trigger, scope, status, started_at) VALUES (\(trigger.rawValue), \(scope), 'running',
-                \(startedAt.milliseconds)) RETURNING id
+                INSERT INTO refresh_runs (trigger, scope, status, started_at, member_id) VALUES (\(trigger.rawValue), \(scope), 'running',
+                \(startedAt.milliseconds), \(member)) RETURNING id
                 """, logger, { try $0.next(Int64.self) })
             else { throw UndecodableColumn(column: "id", expected: "the new run's id", found: "no row") }
             return id

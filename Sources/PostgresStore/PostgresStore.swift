@@ -55,6 +55,8 @@ public final class PostgresStore: MetricsStorage, Service, Sendable {
         var running = false
         var stoppedWaiters: [CheckedContinuation<Void, Never>] = []
         var stopped = false
+        /// The cluster member this store serves: the last to tick through it (`clusterTick`), until it leaves.
+        var member: String?
     }
 
     /// A store for `configuration`; connects only once `run()` runs. Never fails: a wrong URL was refused when the
@@ -205,6 +207,23 @@ public final class PostgresStore: MetricsStorage, Service, Sendable {
                 attempt += 1
                 try? await Task.sleep(for: .milliseconds(delay))
             }
+        }
+    }
+
+    // MARK: The member this store serves
+
+    /// The member whose runs this store records: a daemon ticks as one member through its one store, so the runs it
+    /// starts (`startRun`) carry that member, and another daemon's `markRunningRunsInterrupted` leaves them alone
+    /// while it lives. nil before the first tick and after leaving.
+    var memberId: String? { state.withLock { $0.member } }
+
+    func serve(member id: String) {
+        state.withLock { $0.member = id }
+    }
+
+    func stopServing(member id: String) {
+        state.withLock { state in
+            if state.member == id { state.member = nil }
         }
     }
 
