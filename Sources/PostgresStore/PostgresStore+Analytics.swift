@@ -56,6 +56,51 @@ extension PostgresStore {
         }
     }
 
+    /// The posts asked, in order, each read at its own bound, in one statement (`deltas` reads each post of a page
+    /// at a period before its own latest): each post's bound becomes one upper limit on `captured_at`, so each is
+    /// still one backward step down the snapshots' primary key. An unknown post is an error naming its position.
+    public func readings(postIds: [String], at bounds: [MetricsStore.ReadingBound]) async throws -> [MetricsStore.PostReading] {
+        precondition(postIds.count == bounds.count, "a bound for each post")
+        guard !postIds.isEmpty else { return [] }
+        // (kind, value): 0 the newest, 1 at or before a moment, 2 at or before an age of the post.
+        let kinds: [Int64] = bounds.map { bound in
+            switch bound {
+            case .latest: 0
+            case .atOrBefore: 1
+            case .atAge: 2
+            }
+        }
+        let values: [Int64] = bounds.map { bound in
+            switch bound {
+            case .latest: 0
+            case .atOrBefore(let moment): moment.milliseconds
+            case .atAge(let age): age
+            }
+        }
+        let logger = self.logger
+        return try await withConnection { connection in
+            let rows = try await connection.all("""
+                SELECT p.id, p.platform, p.posted_at, s.captured_at, s.impressions, s.views, s.reach, s.likes, s.comments, s.shares, s.saves
+                FROM unnest(\(postIds)::text[], \(kinds)::int8[], \(values)::int8[]) WITH ORDINALITY AS q(id, kind, v, n)
+                LEFT JOIN posts p ON p.id = q.id
+                LEFT JOIN LATERAL (
+                    SELECT captured_at, impressions, views, reach, likes, comments, shares, saves FROM snapshots
+                    WHERE post_key = p.key AND captured_at <= CASE q.kind WHEN 1 THEN q.v WHEN 2 THEN p.posted_at + q.v
+                                                                          ELSE 9223372036854775807 END
+                    ORDER BY captured_at DESC LIMIT 1) s ON true
+                ORDER BY q.n
+                """, logger) { row -> MetricsStore.PostReading? in
+                var probe = row
+                guard try probe.next(String?.self) != nil else { return nil }
+                return try Self.reading(&row)
+            }
+            return try rows.enumerated().map { index, reading in
+                guard let reading else { throw StoreError.notFound(.post, id: postIds[index], input: .postId, index: index) }
+                return reading
+            }
+        }
+    }
+
     /// A workspace's posts (of `platform`, when given), read at `bound`: a page in `listPosts`' order when `limit` is
     /// given (then with the cursor of the next page), all of them otherwise.
     public func readings(

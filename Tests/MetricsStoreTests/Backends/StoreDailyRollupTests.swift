@@ -121,6 +121,16 @@ import Testing
             #expect(try await h.store.readings(postIds: ["tiktok-0"], at: .atAge(-3 * 86_400_000)).first?.capturedAt == nil)
             let missing = try await #require(throws: StoreError.self) { try await h.store.readings(postIds: ["tiktok-0", "ghost"], at: .latest) }
             #expect(missing.index == 1)
+            // Each post at its own bound, in one call (what `deltas` reads).
+            let mixed = try await h.store.readings(
+                postIds: ["tiktok-0", "tiktok-0", "facebook-1", "tiktok-0"],
+                at: [.atOrBefore(middle), .latest, .atOrBefore(middle), .atAge(-3 * 86_400_000)])
+            #expect(mixed.map(\.postId) == ["tiktok-0", "tiktok-0", "facebook-1", "tiktok-0"])
+            #expect(mixed.map(\.values.views) == [10, 21, nil, nil])
+            let missingOfMany = try await #require(throws: StoreError.self) {
+                try await h.store.readings(postIds: ["tiktok-0", "ghost"], at: [.latest, .latest])
+            }
+            #expect(missingOfMany.index == 1)
 
             let page = try await h.store.readings(workspaceId: "w1", platform: .instagram, at: .latest, limit: 1, cursor: nil)
             #expect(page.readings.map(\.postId) == ["instagram-0"])
