@@ -31,6 +31,14 @@ struct ChildProcess: Sendable {
         }
         posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of this process's: a long-lived child (the server, the watchdog) holding a descriptor of it
+        // would keep that open, such as the socket by which Foundation's `Process` learns that another child ended.
+        // glibc has had the call since 2.34; Glibc's module does not export it, so it is looked up (and skipped on an
+        // older glibc, where only close-on-exec descriptors are closed).
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
+            typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+            _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, 3)
+        }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
