@@ -160,7 +160,8 @@ _ = try? await running.value
 await cluster.stop()
 
 func row(_ name: String, _ sqlite: String, _ postgres: String, _ ratio: String) -> String {
-    name.padding(toLength: 34, withPad: " ", startingAt: 0) + sqlite.padding(toLength: 14, withPad: " ", startingAt: 0)
+    // Wide enough for the longest label ("load (importSnapshots, 5,000 a call)") and a space.
+    name.padding(toLength: 40, withPad: " ", startingAt: 0) + sqlite.padding(toLength: 14, withPad: " ", startingAt: 0)
         + postgres.padding(toLength: 14, withPad: " ", startingAt: 0) + ratio
 }
 func ratio(_ postgres: Duration, _ sqlite: Duration) -> String { String(format: "%.1fx", seconds(postgres) / seconds(sqlite)) }
