@@ -110,6 +110,11 @@ public final class PostgresCluster: Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("metricsd-pg-\(UUID().uuidString.prefix(8))").path
         // The socket path must stay under the 107 bytes a Unix socket address holds: keep the folder short.
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // Owner-only and traversable, whatever the process umask is now: another test may have it at 0o177 for a
+        // moment (RPCServer binds its socket so), and a folder made then has no x bit, which its owner needs.
+        guard chmod(directory, 0o700) == 0 else {
+            throw Unavailable(description: "cannot chmod \(directory): \(String(cString: strerror(errno)))")
+        }
         let owner = geteuid() == 0 ? "nobody" : nil
         if let owner {
             guard let entry = getpwnam(owner) else { throw Unavailable(description: "no user \(owner) to run PostgreSQL as") }
