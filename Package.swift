@@ -103,7 +103,8 @@ let package = Package(
         .target(
             name: "MetricsDaemon",
             dependencies: [
-                "MetricsCore", "JSONRPC", "RPCServer", "MetricsStore", "RefreshEngine", "PlatformClients", "Telemetry",
+                "MetricsCore", "JSONRPC", "RPCServer", "MetricsStore", "PostgresStore", "RefreshEngine", "PlatformClients",
+                "Telemetry",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -135,7 +136,7 @@ let package = Package(
         .executableTarget(
             name: "metricsd",
             dependencies: [
-                "MetricsDaemon", "MetricsDemo", "MetricsCore", "MetricsStore", "RefreshEngine",
+                "MetricsDaemon", "MetricsDemo", "MetricsCore", "MetricsStore", "PostgresStore", "RefreshEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -221,7 +222,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["JSONRPC", "RPCClient", "MetricsCore"]
+            dependencies: [
+                "JSONRPC", "RPCClient", "MetricsCore", "PostgresTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
     ]
 )

@@ -1,6 +1,7 @@
 import MetricsCore
 import MetricsStore
 import NIOCore
+import PostgresStore
 import RefreshEngine
 import RPCServer
 
@@ -20,8 +21,13 @@ public struct DaemonConfiguration: Sendable {
     }
 
     public var server: RPCServerConfiguration
+    /// The SQLite database file, unless `postgres` is set.
     public var databasePath: String
     public var store = MetricsStore.Options()
+    /// A PostgreSQL database shared with other daemons (`--database postgres://…`), instead of the SQLite file:
+    /// the daemons divide the accounts between them by leases (`RefreshConfiguration.leaseMilliseconds`).
+    public var postgres: PostgresStore.Configuration?
+    public var postgresOptions = PostgresStore.Options()
     public var endpoints = Endpoints()
     public var refresh = RefreshConfiguration()
     /// `--access FILE`: who may call what (see `AccessPolicy`); nil: whoever can open the socket may call everything.

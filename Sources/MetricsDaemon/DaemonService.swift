@@ -16,6 +16,8 @@ import ServiceLifecycle
 struct DaemonService: Service, CustomStringConvertible {
     let configuration: DaemonConfiguration
     let store: any MetricsStorage
+    /// This daemon among others sharing the database (PostgreSQL); nil alone.
+    let member: ClusterMember?
     let health: HealthMonitor
     let access: AccessControl
     let metrics: DaemonMetrics
@@ -34,8 +36,14 @@ struct DaemonService: Service, CustomStringConvertible {
                 clients: MetricsDaemon.clients(
                     endpoints, httpClient: httpClient, clock: configuration.clock, telemetry: telemetry.platforms),
                 configuration: configuration.refresh, clock: configuration.clock, logger: Logger(label: "metricsd.refresh"),
-                telemetry: telemetry.refresh)
-            try await engine.recoverInterruptedRuns()
+                telemetry: telemetry.refresh, member: member)
+            do {
+                try await engine.recoverInterruptedRuns()
+            } catch let error where MetricsStore.unavailability(of: error) != nil {
+                // A shared database not reachable yet: the cluster's ticks recover the runs of daemons that died
+                // once it is (and this daemon's runs cannot be left over: it has not started any).
+                logger.warning("cannot recover interrupted runs yet", metadata: ["error": "\(error)"])
+            }
             try await companion?.daemonReady(store: store, engine: engine)
 
             let dispatcher = MetricsDaemon.dispatcher(
@@ -83,6 +91,10 @@ struct DaemonService: Service, CustomStringConvertible {
             if let policy = configuration.retention {
                 services.append(.init(
                     service: RetentionService(store: store, policy: policy, clock: configuration.clock, logger: logger)))
+            }
+            if engine.cluster != nil {
+                // Before the engine's service: the engine stops its runs first, then the daemon leaves the cluster.
+                services.append(.init(service: ClusterService(engine: engine, logger: logger)))
             }
             services.append(.init(service: RefreshEngineService(engine: engine)))
             if let notifier {

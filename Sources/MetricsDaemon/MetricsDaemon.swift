@@ -83,7 +83,7 @@ public enum MetricsDaemon {
                 try Directories.makeParents(of: configuration.server.socketPath)
                 try UnixSocketPath.prepare(configuration.server.socketPath)
             }
-            try Directories.makeParents(of: configuration.databasePath)
+            if configuration.postgres == nil { try Directories.makeParents(of: configuration.databasePath) }
         } catch {
             throw StartupError(description: "\(error)")
         }
@@ -94,35 +94,41 @@ public enum MetricsDaemon {
                 throw StartupError(description: "cannot set up the clock from \(configuration.databasePath): \(error)")
             }
         }
-        // The event loops read synchronously (the inline methods): give them a reader each, and a few to spare
-        // for the engine, so a loop never waits for a free connection.
-        var options = configuration.store
-        options.maximumReaderCount = max(options.maximumReaderCount, System.coreCount + 4)
-        options.schedule = configuration.refresh.schedule
-        options.telemetry = metrics.telemetry.store
-        let store: MetricsStore
+        let opened: OpenedStore
         do {
-            store = try MetricsStore.open(path: configuration.databasePath, clock: configuration.clock, options: options)
+            opened = try openStore(configuration, metrics: metrics, logger: logger)
         } catch {
-            throw StartupError(description: "cannot open database \(configuration.databasePath): \(error)")
+            throw StartupError(description: error.description)
         }
-        defer { try? store.close() }
-        logger.info("database open", metadata: ["path": "\(configuration.databasePath)"])
-
-        let companion = try await makeCompanion?(store, configuration.clock)
+        var companion: (any DaemonCompanion)?
+        if let sqlite = opened.sqlite, let makeCompanion {
+            do {
+                companion = try await makeCompanion(sqlite, configuration.clock)
+            } catch {
+                try? await opened.store.close()
+                throw error
+            }
+        }
+        let store = opened.store
         let daemon = DaemonService(
-            configuration: configuration, store: store, health: HealthMonitor(store: store), access: access, metrics: metrics,
-            companion: companion, logger: logger)
-        // The companion first: graceful shutdown goes in reverse order, so it stops after the daemon.
-        let services: [any Service] = (companion.map { [$0] } ?? []) + [daemon]
+            configuration: configuration, store: store, member: opened.member, health: HealthMonitor(store: store), access: access,
+            metrics: metrics, companion: companion, logger: logger)
+        // The companion first, then a network store's connections: graceful shutdown goes in reverse order, so they
+        // stop after the daemon.
+        let services: [any Service] = (companion.map { [$0] } ?? []) + opened.services + [daemon]
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch let error as RPCServer.StartError {
+            try? await store.close()
             throw StartupError(description: error.description)
+        } catch {
+            try? await store.close()
+            throw error
         }
+        try? await store.close()
         logger.info("stopped")
     }
 

@@ -11,6 +11,7 @@ import MetricsDaemon
 import MetricsDemo
 import MetricsStore
 import NIOCore
+import PostgresStore
 import RefreshEngine
 
 /// `metricsd`: parses flags, then hands over to `MetricsDaemon.run`. Nothing else lives here.
@@ -24,8 +25,14 @@ struct MetricsdCommand: AsyncParsableCommand {
     @Option(help: "Unix socket to listen on. (default: $METRICSD_SOCKET, /run/metricsd/metricsd.sock as root, else $XDG_RUNTIME_DIR/metricsd/metricsd.sock)")
     var socket: String?
 
-    @Option(help: "SQLite database file. (default: $METRICSD_DATABASE, /var/lib/metricsd/metrics.sqlite as root, else ~/.local/share/metricsd/metrics.sqlite; demo.sqlite in the same folder with --demo)")
+    @Option(help: ArgumentHelp(
+        "SQLite database file, or a PostgreSQL URL (postgres://USER@HOST:PORT/DB or postgresql://...) shared by several daemons. (default: $METRICSD_DATABASE, /var/lib/metricsd/metrics.sqlite as root, else ~/.local/share/metricsd/metrics.sqlite; demo.sqlite in the same folder with --demo)",
+        discussion: "A PostgreSQL password comes from the URL, $PGPASSWORD or ~/.pgpass ($PGPASSFILE), and is never logged. Daemons on one PostgreSQL database divide the accounts between them by leases (--lease-ttl).",
+        valueName: "path-or-url"))
     var database: String?
+
+    @Option(help: "With a PostgreSQL database: seconds an account's lease lasts unless renewed; a daemon that dies loses its accounts to the others after this long.")
+    var leaseTtl: Int64 = 60
 
     @Flag(help: "Create the socket mode 0660 instead of 0600, so the daemon's group may connect.")
     var groupAccess = false
@@ -128,6 +135,12 @@ struct MetricsdCommand: AsyncParsableCommand {
     @Option(help: "Seconds a run may keep waiting out rate limits before deferring the rest to the next run.")
     var runDeadline: Int64 = 3600
 
+    /// The text when it is a PostgreSQL URL rather than a SQLite file's path.
+    static func postgresURL(_ text: String?) -> String? {
+        guard let text, text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") else { return nil }
+        return text
+    }
+
     /// The demo keeps its simulated accounts out of the real database: `demo.sqlite` beside it.
     static func defaultDatabase(environment: [String: String], demo: Bool) -> String {
         let path = DefaultLocations.databasePath(environment: environment)
@@ -190,6 +203,15 @@ struct MetricsdCommand: AsyncParsableCommand {
             }
         }
         if let clockSpeed { try Self.validateClockSpeed(clockSpeed) }
+        guard leaseTtl >= 1 else { throw ValidationError("--lease-ttl must be at least 1 second") }
+        if let url = Self.postgresURL(database ?? ProcessInfo.processInfo.environment["METRICSD_DATABASE"]) {
+            guard !demo else { throw ValidationError("--demo keeps its own SQLite file; it does not run on a PostgreSQL --database") }
+            do {
+                _ = try PostgresStore.Configuration(url: url)
+            } catch {
+                throw ValidationError("--database: \(error.description)")
+            }
+        }
         if let socketGroup { _ = try Self.groupID(socketGroup) }
         if let clockAnchor {
             guard Timestamp(iso8601: clockAnchor) != nil else {
@@ -251,6 +273,14 @@ struct MetricsdCommand: AsyncParsableCommand {
             } catch {
                 throw ValidationError(error.description)
             }
+        }
+        if let url = Self.postgresURL(configuration.databasePath) {
+            do {
+                configuration.postgres = try PostgresStore.Configuration(url: url, environment: environment)
+            } catch {
+                throw ValidationError("--database: \(error.description)")
+            }
+            configuration.refresh.leaseMilliseconds = leaseTtl * 1000
         }
         configuration.server.socketMode = groupAccess || socketGroup != nil ? 0o660 : 0o600
         configuration.server.socketGroup = try socketGroup.map(Self.groupID)

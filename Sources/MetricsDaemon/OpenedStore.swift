@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import MetricsCore
+import MetricsStore
+import NIOCore
+import PostgresStore
+import RefreshEngine
+import ServiceLifecycle
+
+/// The store the configuration names, open: the SQLite file (the default), or a PostgreSQL database shared with
+/// other daemons, with this daemon's place in their cluster.
+struct OpenedStore {
+    let store: any MetricsStorage
+    /// The SQLite store itself, for what only it offers (the demo's companion).
+    let sqlite: MetricsStore?
+    /// This daemon among the others on the same database; nil alone.
+    let member: ClusterMember?
+    /// Services the store needs running for as long as the daemon (PostgreSQL's connection pool and migrations).
+    let services: [any Service]
+}
+
+struct OpenStoreError: Error, CustomStringConvertible {
+    var description: String
+}
+
+extension MetricsDaemon {
+    /// Opens SQLite at once (a file that cannot be opened stops start-up), or makes the PostgreSQL store, which
+    /// connects in its own service: a database that cannot be reached at start is reported by `health` and
+    /// answered with -32003 until it can, never a failed start.
+    static func openStore(_ configuration: DaemonConfiguration, metrics: DaemonMetrics, logger: Logger) throws(OpenStoreError) -> OpenedStore {
+        if let postgres = configuration.postgres {
+            let member = ClusterMember(id: UUID().uuidString.lowercased(), host: ProcessInfo.processInfo.hostName, pid: getpid())
+            var options = configuration.postgresOptions
+            options.schedule = configuration.refresh.schedule
+            let store = PostgresStore(
+                configuration: postgres, clock: configuration.clock, options: options, logger: Logger(label: "metricsd.postgres"))
+            logger.info("database: PostgreSQL, shared", metadata: ["url": "\(postgres)", "member": "\(member.id)"])
+            return OpenedStore(store: store, sqlite: nil, member: member, services: [store])
+        }
+        // The event loops read synchronously (the inline methods): give them a reader each, and a few to spare
+        // for the engine, so a loop never waits for a free connection.
+        var options = configuration.store
+        options.maximumReaderCount = max(options.maximumReaderCount, System.coreCount + 4)
+        options.schedule = configuration.refresh.schedule
+        options.telemetry = metrics.telemetry.store
+        let store: MetricsStore
+        do {
+            store = try MetricsStore.open(path: configuration.databasePath, clock: configuration.clock, options: options)
+        } catch {
+            throw OpenStoreError(description: "cannot open database \(configuration.databasePath): \(error)")
+        }
+        logger.info("database open", metadata: ["path": "\(configuration.databasePath)"])
+        return OpenedStore(store: store, sqlite: store, member: nil, services: [])
+    }
+}
