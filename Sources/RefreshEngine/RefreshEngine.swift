@@ -86,6 +86,7 @@ public final class RefreshEngine: Sendable {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
+                    var failing = false  // said once when ticks start failing, once when they work again
                     while !Task.isCancelled {
                         do {
                             try await membership.tick(context: context)
@@ -96,10 +97,15 @@ public final class RefreshEngine: Sendable {
                                 context.logger.warning(
                                     "marked runs of daemons that left the cluster as interrupted", metadata: ["count": "\(interrupted)"])
                             }
+                            if failing {
+                                context.logger.info("cluster ticks work again")
+                                failing = false
+                            }
                         } catch is CancellationError {
                             throw CancellationError()
                         } catch {
-                            context.logger.warning("cluster tick failed", metadata: ["error": "\(error)"])
+                            context.logger.log(level: failing ? .debug : .warning, "cluster tick failed", metadata: ["error": "\(error)"])
+                            failing = true
                         }
                         try await Task.sleep(for: membership.tickInterval)
                     }

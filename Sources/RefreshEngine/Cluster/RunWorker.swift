@@ -16,6 +16,9 @@ struct RunWorker {
 
     func run() async throws {
         let capacity = max(1, context.configuration.maximumAccountsInFlight)
+        // A database away for a while fails every poll: said once when it starts and once when it ends, not four
+        // times a second.
+        var failing = false
         try await withThrowingDiscardingTaskGroup { group in
             while !Task.isCancelled {
                 // The same window as any run's (the planner's runs and these share it).
@@ -25,8 +28,14 @@ struct RunWorker {
                     do {
                         work = try await membership.store.claimRunWork(
                             memberId: membership.member.id, limit: min(room, 64), leaseMilliseconds: membership.leaseMilliseconds)
+                        if failing {
+                            context.logger.info("claiming shared run work again")
+                            failing = false
+                        }
                     } catch {
-                        context.logger.warning("could not claim shared run work", metadata: ["error": "\(error)"])
+                        context.logger.log(
+                            level: failing ? .debug : .warning, "could not claim shared run work", metadata: ["error": "\(error)"])
+                        failing = true
                         work = []
                     }
                     for item in work {
