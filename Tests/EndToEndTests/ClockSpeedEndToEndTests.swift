@@ -35,7 +35,10 @@ import Testing
 
     @Test func timeRunsAnHourPerSecondAndPostsPublishedAfterStartAreDiscovered() throws {
         let launched = Self.realNow()
-        let daemon = try DaemonProcess(arguments: ["--demo", "--no-schedule", "--clock-speed", String(Self.speed)])
+        // A run may wait out a rate limit for a simulated day (24 real seconds): at an hour a second the default
+        // hour is one real second, and a loaded machine made a usage-header pause outlast it (4 accounts deferred).
+        let daemon = try DaemonProcess(
+            arguments: ["--demo", "--no-schedule", "--clock-speed", String(Self.speed), "--run-deadline", "86400"])
         let initial = Set(try Self.posts(daemon).compactMap { RefreshEndToEndTests.string($0["id"]) })
         try #require(!initial.isEmpty)
 
