@@ -157,7 +157,9 @@ struct ClusterTests {
 
     @Test func oneRefreshAllAcrossThreeDaemonsFetchesEveryPostOnceAndConcurrentCallsJoin() async throws {
         let studio = try await Self.studio(tiktokExpired: false)
-        let daemons = try (0..<3).map { _ in try Self.daemon(studio) }
+        // Two calls a second per Meta account: the run lasts about three seconds, so the calls below all find it running.
+        let paced = ["--account-rate", "instagram=2:1", "--account-rate", "facebook=2:1"]
+        let daemons = try (0..<3).map { _ in try Self.daemon(studio, paced) }
         try Self.register(studio, through: daemons[0])
         try await Self.waitUntilAllHeld(studio, by: daemons)
         _ = try studio.simulator.control("POST", "/_sim/reset-stats")

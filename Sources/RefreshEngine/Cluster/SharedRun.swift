@@ -47,9 +47,13 @@ enum SharedRun {
             let details = try details(of: state)
             let done = details.reduce(0) { $0 + $1.postsProcessed + $1.postsSkipped }
             progress.update(runId: runId, done: done, total: max(total, done), force: state.isComplete)
-            if state.isComplete || state.status != .running {
+            // The starter records the run once every account is done; a call that joined answers once it is
+            // recorded (by the starter, or by a sweep if the starter died), so `runStatus` on any daemon agrees with
+            // the answer it got.
+            let recorded = state.status != .running
+            if recorded || (!start.isJoined && state.isComplete) {
                 let report = RefreshReport.make(runId: runId, ok: true, details: details)
-                if case .started = start, state.status == .running {
+                if !recorded {
                     try await context.store.finishRun(id: runId, status: .completed, summary: RunExecution.encode(report), at: context.clock.now)
                     context.logger.info("refresh run finished", metadata: [
                         "run": "\(runId)", "updated": "\(report.summary.totalMetricsUpdated)", "errors": "\(report.summary.totalErrors)",
