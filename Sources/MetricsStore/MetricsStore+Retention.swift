@@ -20,6 +20,18 @@ extension MetricsStore {
             self.keepRawDays = keepRawDays
             self.keepDays = keepDays
         }
+
+        /// Where a pass cuts a workspace's history now, in its local days (every backend cuts the same):
+        /// raw snapshots before `rawCutoff` are thinned to each day's last, everything before `cutoff` (the start of
+        /// `oldestDay`, the oldest day kept) is deleted. Nil when the policy keeps everything.
+        package func cutoffs(calendar: LocalCalendar, now: Timestamp) -> (rawCutoff: Timestamp?, cutoff: Timestamp?, oldestDay: Int64?)? {
+            let today = calendar.day(of: now)
+            let rawCutoff = keepRawDays > 0 ? calendar.start(ofDay: today - Int64(keepRawDays) + 1) : nil
+            let oldestDay = keepDays > 0 ? today - Int64(keepDays) + 1 : nil
+            let cutoff = oldestDay.map { calendar.start(ofDay: $0) }
+            guard rawCutoff != nil || cutoff != nil else { return nil }
+            return (rawCutoff, cutoff, oldestDay)
+        }
     }
 
     public struct RetentionPass: Sendable, Hashable {
@@ -53,11 +65,7 @@ extension MetricsStore {
             }
         }
         for workspace in workspaces {
-            let today = workspace.calendar.day(of: clock.now)
-            let rawCutoff = policy.keepRawDays > 0 ? workspace.calendar.start(ofDay: today - Int64(policy.keepRawDays) + 1) : nil
-            let oldestDay = policy.keepDays > 0 ? today - Int64(policy.keepDays) + 1 : nil
-            let cutoff = oldestDay.map { workspace.calendar.start(ofDay: $0) }
-            guard rawCutoff != nil || cutoff != nil else { continue }
+            guard let (rawCutoff, cutoff, oldestDay) = policy.cutoffs(calendar: workspace.calendar, now: clock.now) else { continue }
             var after: Int64 = .min
             while true {
                 try Task.checkCancellation()

@@ -43,16 +43,22 @@ extension PostgresStore {
             let ids = sql.bind(postIds)
             Self.appendReadings(&sql, bound, from: "unnest(\(ids)) WITH ORDINALITY AS q(id, n) LEFT JOIN posts p ON p.id = q.id")
             sql += " ORDER BY q.n"
-            let rows = try await connection.all(sql.query, logger) { row -> MetricsStore.PostReading? in
-                // An unknown post has no id here (the LEFT JOIN found none).
-                var probe = row
-                guard try probe.next(String?.self) != nil else { return nil }
-                return try Self.reading(&row)
-            }
-            return try rows.enumerated().map { index, reading in
-                guard let reading else { throw StoreError.notFound(.post, id: postIds[index], input: .postId, index: index) }
-                return reading
-            }
+            return try Self.inOrder(try await connection.all(sql.query, logger, Self.optionalReading), postIds: postIds)
+        }
+    }
+
+    /// A reading row, or nil for a post asked that is unknown (the LEFT JOIN found none, so no id).
+    private static func optionalReading(_ row: inout RowReader) throws -> MetricsStore.PostReading? {
+        var probe = row
+        guard try probe.next(String?.self) != nil else { return nil }
+        return try reading(&row)
+    }
+
+    /// The readings in the order asked; an unknown post is an error naming its position.
+    private static func inOrder(_ rows: [MetricsStore.PostReading?], postIds: [String]) throws -> [MetricsStore.PostReading] {
+        try rows.enumerated().map { index, reading in
+            guard let reading else { throw StoreError.notFound(.post, id: postIds[index], input: .postId, index: index) }
+            return reading
         }
     }
 
@@ -89,15 +95,8 @@ extension PostgresStore {
                                                                           ELSE 9223372036854775807 END
                     ORDER BY captured_at DESC LIMIT 1) s ON true
                 ORDER BY q.n
-                """, logger) { row -> MetricsStore.PostReading? in
-                var probe = row
-                guard try probe.next(String?.self) != nil else { return nil }
-                return try Self.reading(&row)
-            }
-            return try rows.enumerated().map { index, reading in
-                guard let reading else { throw StoreError.notFound(.post, id: postIds[index], input: .postId, index: index) }
-                return reading
-            }
+                """, logger, Self.optionalReading)
+            return try Self.inOrder(rows, postIds: postIds)
         }
     }
 

@@ -23,11 +23,7 @@ extension PostgresStore {
             }
         }
         for workspace in workspaces {
-            let today = workspace.calendar.day(of: clock.now)
-            let rawCutoff = policy.keepRawDays > 0 ? workspace.calendar.start(ofDay: today - Int64(policy.keepRawDays) + 1) : nil
-            let oldestDay = policy.keepDays > 0 ? today - Int64(policy.keepDays) + 1 : nil
-            let cutoff = oldestDay.map { workspace.calendar.start(ofDay: $0) }
-            guard rawCutoff != nil || cutoff != nil else { continue }
+            guard let (rawCutoff, cutoff, oldestDay) = policy.cutoffs(calendar: workspace.calendar, now: clock.now) else { continue }
             var after: Int64 = .min
             while true {
                 try Task.checkCancellation()
