@@ -7,7 +7,6 @@
 #   pg_stop          stops the cluster at once (call it from the bench's EXIT trap)
 # Needs `say` and `die` from the sourcing script.
 PG_DIR=""
-PG_N=0
 pg_bin() {
     local initdb
     initdb=$(command -v initdb 2>/dev/null || ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1)
@@ -30,9 +29,10 @@ pg_start() {
 }
 pg_sql() { "$PG_PSQL" -h "$PG_DIR/pgsock" -U postgres -X -q -t -A -d "$1" -c "$2"; }
 pg_database() {
-    PG_N=$((PG_N + 1))
-    pg_sql postgres "CREATE DATABASE bench$PG_N" >/dev/null
-    echo "postgresql://postgres@/bench$PG_N?host=$PG_DIR/pgsock"
+    # Named by the clock, not a counter: it is called in $(…), a subshell whose counter would not carry over.
+    local name="bench_$(date +%s%N)"
+    pg_sql postgres "CREATE DATABASE $name" >/dev/null
+    echo "postgresql://postgres@/$name?host=$PG_DIR/pgsock"
 }
 pg_stop() {
     [[ -n "$PG_DIR" && -d "$PG_DIR/pg" ]] && pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/pg" -m immediate stop >/dev/null 2>&1
