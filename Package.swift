@@ -170,7 +170,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC"]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "MetricsCore"]),
         .testTarget(
             name: "RPCServerTests",
             dependencies: [

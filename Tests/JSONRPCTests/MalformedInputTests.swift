@@ -1,22 +1,11 @@
 import JSONRPC
+import MetricsCore
 import Testing
 
 /// Whatever a client sends, the dispatcher answers with one well-formed JSON-RPC line or (for notifications
 /// and blank lines) nothing, and never traps: the daemon must not die of a client's mistake. Seeded mutations
 /// of valid requests, so a failure names an input that reproduces.
 @Suite struct MalformedInputTests {
-    /// SplitMix64: a few lines, and the same sequence on every run and machine.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-    }
 
     let dispatcher = RPCDispatcher(
         methods: [
@@ -84,7 +73,7 @@ import Testing
     /// of what the seeded run gives (20,000 lines; 20,238 reply entries, of which 17,672 -32700, 1,605 -32600,
     /// 293 -32601, 81 -32602 and 587 results; 120 lines, not blank, answered with nothing: notifications).
     @Test func mutatedRequestsAlwaysGetAWellFormedReplyOrNone() async {
-        var random = Random(state: 2026)
+        var random = SplitMix64(seed: 2026)
         var outcomes: [String: Int] = [:]
         var silent = 0
         for round in 0..<20_000 {
