@@ -13,6 +13,41 @@ struct PlatformSimExecutableTests {
         return nil
     }
 
+    /// A `platform-sim` running with `arguments`, and the first line it printed.
+    struct Running {
+        let process: Process
+        /// Held while it runs: a closed pipe would end it with SIGPIPE on its next line.
+        let output: Pipe
+        /// `listening on http://…`, printed as soon as it accepts connections; empty if it died first.
+        let firstLine: String
+
+        var base: String { String(firstLine.dropFirst("listening on ".count)) }
+
+        func stop() {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    static func launch(_ binary: URL, _ arguments: [String]) throws -> Running {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        // Read up to the first newline; EOF (an empty chunk) means it died.
+        var line = Data()
+        let handle = output.fileHandleForReading
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let first = String(decoding: line, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+        return Running(process: process, output: output, firstLine: first)
+    }
+
     @Test("prints `listening on http://127.0.0.1:PORT` first and serves the control and platform routes",
           .enabled(if: binary != nil, "platform-sim is built by `swift build`"))
     func runsStandalone() async throws {
@@ -22,27 +57,10 @@ struct PlatformSimExecutableTests {
             .write(to: config, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: config) }
 
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["--port", "0", "--config", config.path]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        // Read the first line (the process prints it as soon as it accepts connections); EOF would mean it died.
-        var line = Data()
-        let handle = output.fileHandleForReading
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let first = String(decoding: line, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
-        #expect(first.hasPrefix("listening on http://127.0.0.1:"))
-        let base = String(first.dropFirst("listening on ".count))
+        let simulator = try Self.launch(binary, ["--port", "0", "--config", config.path])
+        defer { simulator.stop() }
+        #expect(simulator.firstLine.hasPrefix("listening on http://127.0.0.1:"))
+        let base = simulator.base
 
         let insights = try await HTTPProbe.get("\(base)/v25.0/17900000000000009/insights?metric=reach&access_token=IGX")
         #expect(insights.status == 200)
@@ -55,26 +73,10 @@ struct PlatformSimExecutableTests {
           .enabled(if: binary != nil, "platform-sim is built by `swift build`"))
     func clockSpeed() async throws {
         let binary = try #require(Self.binary)
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["--port", "0", "--clock-speed", "3600", "--start-time", "2026-01-01T00:00:00Z"]
-        let output = Pipe()
-        process.standardOutput = output
         let launched = Date()
-        try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        var line = Data()
-        let handle = output.fileHandleForReading
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let first = String(decoding: line, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
-        let base = String(first.dropFirst("listening on ".count))
+        let simulator = try Self.launch(binary, ["--port", "0", "--clock-speed", "3600", "--start-time", "2026-01-01T00:00:00Z"])
+        defer { simulator.stop() }
+        let base = simulator.base
         let reply = try await HTTPProbe.get("\(base)/_sim/clock")
         let elapsed = Date().timeIntervalSince(launched)
         let clock = try JSONSerialization.jsonObject(with: Data(reply.body.utf8)) as? [String: Any]
@@ -93,25 +95,9 @@ struct PlatformSimExecutableTests {
         // An anchor a real minute ago at speed 60: an hour of scaled time has passed, whenever the process started.
         let anchor = Int64(Date().timeIntervalSince1970) * 1000 - 60_000
         let anchorText = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(anchor) / 1000))
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["--port", "0", "--clock-speed", "60", "--clock-anchor", anchorText]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
-        }
-        var line = Data()
-        let handle = output.fileHandleForReading
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let first = String(decoding: line, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
-        let base = String(first.dropFirst("listening on ".count))
+        let simulator = try Self.launch(binary, ["--port", "0", "--clock-speed", "60", "--clock-anchor", anchorText])
+        defer { simulator.stop() }
+        let base = simulator.base
         let before = Int64(Date().timeIntervalSince1970 * 1000)
         let reply = try await HTTPProbe.get("\(base)/_sim/clock")
         let after = Int64(Date().timeIntervalSince1970 * 1000) + 1
