@@ -12,25 +12,7 @@ import Testing
 /// about one item of a bulk call lands in the request, which only the method layer can tell.
 @Suite struct MethodDispatchTests {
     private func withDispatcher(_ body: (RPCDispatcher) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dispatch-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try MetricsStore.open(path: directory.appendingPathComponent("m.sqlite").path)
-        defer { try? store.close() }
-        try await withPlatformHTTPClient { http in
-            // Nothing listens on port 9: no test here calls a platform.
-            var endpoints = DaemonConfiguration.Endpoints()
-            endpoints.instagram = "http://127.0.0.1:9"
-            endpoints.facebook = "http://127.0.0.1:9"
-            endpoints.tiktok = "http://127.0.0.1:9"
-            let engine = try await RefreshEngine(store: store, clients: MetricsDaemon.clients(endpoints, httpClient: http))
-            var logger = Logger(label: "test")
-            logger.logLevel = .critical
-            let dispatcher = MetricsDaemon.dispatcher(
-                store: store, engine: engine, health: HealthMonitor(store: store), openRPC: [:], logger: logger,
-                access: .unrestricted(logger: logger))
-            try await body(dispatcher)
-        }
+        try await DispatcherFixture.with { dispatcher, _, _ in try await body(dispatcher) }
     }
 
     private func call(_ dispatcher: RPCDispatcher, _ method: String, _ params: JSON) async throws -> Result<JSON, RPCError> {

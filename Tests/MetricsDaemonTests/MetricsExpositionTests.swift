@@ -16,29 +16,7 @@ import Testing
 /// MetricsEndpointTests.)
 @Suite struct MetricsExpositionTests {
     private func withDaemon(_ body: (RPCDispatcher, RefreshEngine, DaemonMetrics) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("exposition-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let metrics = DaemonMetrics()
-        var options = MetricsStore.Options()
-        options.telemetry = metrics.telemetry.store
-        let store = try MetricsStore.open(path: directory.appendingPathComponent("m.sqlite").path, options: options)
-        defer { try? store.close() }
-        try await withPlatformHTTPClient { http in
-            var endpoints = DaemonConfiguration.Endpoints()
-            endpoints.instagram = "http://127.0.0.1:9"
-            endpoints.facebook = "http://127.0.0.1:9"
-            endpoints.tiktok = "http://127.0.0.1:9"
-            let engine = try await RefreshEngine(
-                store: store, clients: MetricsDaemon.clients(endpoints, httpClient: http, telemetry: metrics.telemetry.platforms),
-                telemetry: metrics.telemetry.refresh)
-            var logger = Logger(label: "test")
-            logger.logLevel = .critical
-            let dispatcher = MetricsDaemon.dispatcher(
-                store: store, engine: engine, health: HealthMonitor(store: store), openRPC: [:], logger: logger,
-                access: .unrestricted(logger: logger), metrics: metrics)
-            try await body(dispatcher, engine, metrics)
-        }
+        try await DispatcherFixture.with(body)
     }
 
     private func answer(_ dispatcher: RPCDispatcher, _ line: String) async -> JSON? {

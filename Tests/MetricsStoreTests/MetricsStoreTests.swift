@@ -24,17 +24,7 @@ struct TemporaryStore: ~Copyable {
 
     /// One workspace, one account per platform, and `postsPerAccount` posts each.
     func seed(postsPerAccount: Int = 2) async throws {
-        _ = try await store.upsertWorkspace(Workspace(id: "w1", name: "Studio"))
-        for platform in Platform.allCases {
-            _ = try await store.upsertAccount(AccountRegistration(
-                id: "\(platform.rawValue)-acct", workspaceId: "w1", platform: platform,
-                externalAccountId: "ext-\(platform.rawValue)", accessToken: "secret-\(platform.rawValue)"))
-            _ = try await store.upsertPosts((0..<postsPerAccount).map { index in
-                PostRegistration(
-                    id: "\(platform.rawValue)-\(index)", accountId: "\(platform.rawValue)-acct", externalPostId: "x\(index)",
-                    postedAt: clock.now.adding(days: -index), mediaProductType: platform == .instagram ? .feed : nil)
-            })
-        }
+        try await store.seedStudio(postsPerAccount: postsPerAccount, now: clock.now)
     }
 }
 

@@ -136,17 +136,7 @@ struct StoreHarness: Sendable {
 
     /// One workspace, one account per platform, and `postsPerAccount` posts each (posted one a day back from now).
     func seed(postsPerAccount: Int = 2) async throws {
-        _ = try await store.upsertWorkspace(Workspace(id: "w1", name: "Studio"))
-        for platform in Platform.allCases {
-            _ = try await store.upsertAccount(AccountRegistration(
-                id: "\(platform.rawValue)-acct", workspaceId: "w1", platform: platform,
-                externalAccountId: "ext-\(platform.rawValue)", accessToken: "secret-\(platform.rawValue)"))
-            _ = try await store.upsertPosts((0..<postsPerAccount).map { index in
-                PostRegistration(
-                    id: "\(platform.rawValue)-\(index)", accountId: "\(platform.rawValue)-acct", externalPostId: "x\(index)",
-                    postedAt: clock.now.adding(days: -index), mediaProductType: platform == .instagram ? .feed : nil)
-            })
-        }
+        try await store.seedStudio(postsPerAccount: postsPerAccount, now: clock.now)
     }
 }
 
@@ -156,5 +146,23 @@ extension StoreHarness {
     init(postgres: PostgresStore) {
         self.init(
             backend: .postgres, store: postgres, clock: ManualClock(now: Timestamp(milliseconds: 0)), sqlite: nil, postgres: postgres)
+    }
+}
+
+extension MetricsStorage {
+    /// One workspace (w1), one account per platform (`PLATFORM-acct`), and `postsPerAccount` posts each
+    /// (`PLATFORM-N`, posted N days before `now`): what the store tests of either backend start from.
+    func seedStudio(postsPerAccount: Int, now: Timestamp) async throws {
+        _ = try await upsertWorkspace(Workspace(id: "w1", name: "Studio"))
+        for platform in Platform.allCases {
+            _ = try await upsertAccount(AccountRegistration(
+                id: "\(platform.rawValue)-acct", workspaceId: "w1", platform: platform,
+                externalAccountId: "ext-\(platform.rawValue)", accessToken: "secret-\(platform.rawValue)"))
+            _ = try await upsertPosts((0..<postsPerAccount).map { index in
+                PostRegistration(
+                    id: "\(platform.rawValue)-\(index)", accountId: "\(platform.rawValue)-acct", externalPostId: "x\(index)",
+                    postedAt: now.adding(days: -index), mediaProductType: platform == .instagram ? .feed : nil)
+            })
+        }
     }
 }
