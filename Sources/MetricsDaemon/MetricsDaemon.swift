@@ -94,27 +94,34 @@ public enum MetricsDaemon {
                 throw StartupError(description: "cannot set up the clock from \(configuration.databasePath): \(error)")
             }
         }
-        let opened: OpenedStore
+        let opened = try openStore(configuration, metrics: metrics, logger: logger)
+        var failure: (any Error)?
         do {
-            opened = try openStore(configuration, metrics: metrics, logger: logger)
+            try await serve(opened, configuration, access: access, metrics: metrics, logger: logger, companion: makeCompanion)
         } catch {
-            throw StartupError(description: error.description)
+            failure = error
         }
+        // Closed on every path, the one place it is: SQLite's readers, or PostgreSQL's pool.
+        try? await opened.store.close()
+        if let failure { throw failure }
+        logger.info("stopped")
+    }
+
+    /// The daemon's services on an open store, until graceful shutdown: the companion (SQLite only: the demo's
+    /// simulator) first, then a network store's connections, then the daemon, so shutdown, in reverse order, stops
+    /// the daemon before what it needs.
+    private static func serve(
+        _ opened: OpenedStore, _ configuration: DaemonConfiguration, access: AccessControl, metrics: DaemonMetrics, logger: Logger,
+        companion makeCompanion: (@Sendable (MetricsStore, any WallClock) async throws -> any DaemonCompanion)?
+    ) async throws {
         var companion: (any DaemonCompanion)?
         if let sqlite = opened.sqlite, let makeCompanion {
-            do {
-                companion = try await makeCompanion(sqlite, configuration.clock)
-            } catch {
-                try? await opened.store.close()
-                throw error
-            }
+            companion = try await makeCompanion(sqlite, configuration.clock)
         }
         let store = opened.store
         let daemon = DaemonService(
             configuration: configuration, store: store, member: opened.member, health: HealthMonitor(store: store), access: access,
             metrics: metrics, companion: companion, logger: logger)
-        // The companion first, then a network store's connections: graceful shutdown goes in reverse order, so they
-        // stop after the daemon.
         let services: [any Service] = (companion.map { [$0] } ?? []) + opened.services + [daemon]
         let group = ServiceGroup(
             configuration: .init(
@@ -122,14 +129,8 @@ public enum MetricsDaemon {
         do {
             try await group.run()
         } catch let error as RPCServer.StartError {
-            try? await store.close()
             throw StartupError(description: error.description)
-        } catch {
-            try? await store.close()
-            throw error
         }
-        try? await store.close()
-        logger.info("stopped")
     }
 
     /// The platform clients, on `clock` where they read the time (token expiries).

@@ -19,15 +19,11 @@ struct OpenedStore {
     let services: [any Service]
 }
 
-struct OpenStoreError: Error, CustomStringConvertible {
-    var description: String
-}
-
 extension MetricsDaemon {
     /// Opens SQLite at once (a file that cannot be opened stops start-up), or makes the PostgreSQL store, which
     /// connects in its own service: a database that cannot be reached at start is reported by `health` and
     /// answered with -32003 until it can, never a failed start.
-    static func openStore(_ configuration: DaemonConfiguration, metrics: DaemonMetrics, logger: Logger) throws(OpenStoreError) -> OpenedStore {
+    static func openStore(_ configuration: DaemonConfiguration, metrics: DaemonMetrics, logger: Logger) throws(MetricsDaemon.StartupError) -> OpenedStore {
         if let postgres = configuration.postgres {
             let member = ClusterMember(id: UUID().uuidString.lowercased(), host: ProcessInfo.processInfo.hostName, pid: getpid())
             var options = configuration.postgresOptions
@@ -47,7 +43,7 @@ extension MetricsDaemon {
         do {
             store = try MetricsStore.open(path: configuration.databasePath, clock: configuration.clock, options: options)
         } catch {
-            throw OpenStoreError(description: "cannot open database \(configuration.databasePath): \(error)")
+            throw MetricsDaemon.StartupError(description: "cannot open database \(configuration.databasePath): \(error)")
         }
         logger.info("database open", metadata: ["path": "\(configuration.databasePath)"])
         return OpenedStore(store: store, sqlite: store, member: nil, services: [])
