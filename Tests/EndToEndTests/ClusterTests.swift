@@ -215,10 +215,21 @@ struct ClusterTests {
         let victimsAccounts = Set(try await Self.holders(studio).filter { $0.value == victim.process.processIdentifier }.keys)
         try #require(!victimsAccounts.isEmpty)
         let started = try daemons[0].result("refreshAll", ["wait": false])
-        // Kill it once it is inside its part of the run: the simulator has seen calls for one of its accounts.
+        // Kill it inside its part of the run: the simulator has seen calls for one of its accounts, and each of its
+        // TikTok accounts' rotated pair is committed (the refresh token in the database is no longer the seeded
+        // one). A kill between TikTok's answer to a grant and that commit loses the pair on one daemon as on
+        // many (the old refresh token is dead); what a cluster must not lose is an account whose new pair is stored.
         let victimsExternal = Set(studio.accounts.filter { victimsAccounts.contains($0.id) }.map(\.external))
-        try waitUntil("the victim is refreshing", timeout: 30) {
-            try Self.requestsByAccount(studio).contains { victimsExternal.contains($0.key) && $0.value > 0 }
+        let victimsTikTok = studio.accounts.filter { victimsAccounts.contains($0.id) && $0.platform == .tiktok }.map(\.id)
+        let deadline = Date().addingTimeInterval(30)
+        while true {
+            let calling = try Self.requestsByAccount(studio).contains { victimsExternal.contains($0.key) && $0.value > 0 }
+            let rotated = try await Self.rows(
+                studio, "SELECT count(*)::int8 FROM accounts WHERE id = ANY(\(victimsTikTok)) AND refresh_token NOT LIKE 'rt-%'",
+                as: Int64.self)
+            if calling, rotated.first == Int64(victimsTikTok.count) { break }
+            guard Date() < deadline else { throw TestFailure("the victim did not start its part of the run") }
+            try await Task.sleep(for: .milliseconds(20))
         }
         try victim.kill()
         let killedAt = Date()
