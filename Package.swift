@@ -6,9 +6,11 @@
 //   MetricsDemo                               (the demo: the simulator composed beside the daemon)
 //   MetricsDaemon                             (methods, config, wiring, lifecycle)
 //   RefreshEngine                             (planner, limiter, runs on a Dispatch queue)
-//   RPCServer   RPCClient   MetricsStore   PlatformClients   PlatformSimulator
+//   SQLiteStore   PostgresStore                (one backend each, behind the contract)
+//   RPCServer   RPCClient   PlatformClients   PlatformSimulator
+//   StorageContract (MetricsStorage, ClusterStorage, their values, StoreError, the latest-snapshot cache)
 //   Telemetry (every instrument, named once; swift-metrics, no exporter)
-//   JSONRPC (pure codec, framing, params)     MetricsCore (pure domain values)
+//   JSONRPC (pure codec, framing, params)     JSON (value, parser, writer)     MetricsCore (pure domain values)
 import PackageDescription
 
 let package = Package(
@@ -30,28 +32,36 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        // Already in the graph through postgres-nio; named because PostgresStore imports NIOSSL (its TLS modes).
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // MARK: Pure layers
         .target(name: "MetricsCore", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
-        .target(name: "JSONRPC"),
+        .target(name: "JSON"),
+        .target(name: "JSONRPC", dependencies: ["JSON"]),
         // The instruments every layer records into, through swift-metrics' API; the exporter is the daemon's.
-        .target(name: "Telemetry", dependencies: ["MetricsCore", "JSONRPC", .product(name: "CoreMetrics", package: "swift-metrics")]),
+        .target(name: "Telemetry", dependencies: ["MetricsCore", .product(name: "CoreMetrics", package: "swift-metrics")]),
+        // What every store keeps, whichever database: the protocols the engine and the methods call, their values
+        // and errors, and what both backends share. No database driver.
+        .target(name: "StorageContract", dependencies: ["MetricsCore", "JSON"]),
 
         // MARK: I/O layers
         .target(
-            name: "MetricsStore",
+            name: "SQLiteStore",
             dependencies: [
-                "MetricsCore", "JSONRPC", "Telemetry", .product(name: "GRDB", package: "GRDB.swift"),
+                "StorageContract", "MetricsCore", "JSON", "Telemetry", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
-        // One PostgreSQL database shared by several daemons; MetricsStore (SQLite) knows nothing of it.
+        // One PostgreSQL database shared by several daemons; SQLiteStore knows nothing of it, nor it of SQLiteStore.
         .target(
             name: "PostgresStore",
             dependencies: [
-                "MetricsStore", "MetricsCore",
+                "StorageContract", "MetricsCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 // Only for the pool's error type (its circuit breaker), which postgres-nio throws as it is.
                 .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -61,13 +71,13 @@ let package = Package(
         .target(
             name: "RPCServer",
             dependencies: [
-                "JSONRPC", "Telemetry",
+                "JSON", "JSONRPC", "Telemetry",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "RPCClient", dependencies: ["JSONRPC"]),
+        .target(name: "RPCClient", dependencies: ["JSON", "JSONRPC"]),
         .target(
             name: "PlatformClients",
             dependencies: [
@@ -82,7 +92,7 @@ let package = Package(
         .target(
             name: "PlatformSimulator",
             dependencies: [
-                "MetricsCore", "JSONRPC",
+                "MetricsCore", "JSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -93,7 +103,7 @@ let package = Package(
         .target(
             name: "RefreshEngine",
             dependencies: [
-                "MetricsCore", "MetricsStore", "PlatformClients", "JSONRPC", "Telemetry",
+                "MetricsCore", "StorageContract", "PlatformClients", "JSON", "Telemetry",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -103,8 +113,8 @@ let package = Package(
         .target(
             name: "MetricsDaemon",
             dependencies: [
-                "MetricsCore", "JSONRPC", "RPCServer", "MetricsStore", "PostgresStore", "RefreshEngine", "PlatformClients",
-                "Telemetry",
+                "MetricsCore", "JSON", "JSONRPC", "RPCServer", "StorageContract", "SQLiteStore", "PostgresStore", "RefreshEngine",
+                "PlatformClients", "Telemetry",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -125,7 +135,7 @@ let package = Package(
         .target(
             name: "MetricsDemo",
             dependencies: [
-                "MetricsDaemon", "MetricsCore", "MetricsStore", "RefreshEngine", "PlatformSimulator",
+                "MetricsDaemon", "MetricsCore", "StorageContract", "RefreshEngine", "PlatformSimulator",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -136,14 +146,14 @@ let package = Package(
         .executableTarget(
             name: "metricsd",
             dependencies: [
-                "MetricsDaemon", "MetricsDemo", "MetricsCore", "MetricsStore", "PostgresStore", "RefreshEngine",
+                "MetricsDaemon", "MetricsDemo", "MetricsCore", "StorageContract", "PostgresStore", "RefreshEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "metricsctl",
             dependencies: [
-                "MetricsCore", "JSONRPC", "RPCClient",
+                "MetricsCore", "JSON", "JSONRPC", "RPCClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -155,7 +165,7 @@ let package = Package(
         // MARK: Benchmarks (scripts/bench/store builds it in release)
         .executableTarget(
             name: "store-bench",
-            dependencies: ["MetricsStore", "MetricsCore", "PostgresStore", "PostgresTestSupport"],
+            dependencies: ["SQLiteStore", "StorageContract", "MetricsCore", "PostgresStore", "PostgresTestSupport"],
             path: "scripts/bench/store-bench"
         ),
 
@@ -164,17 +174,18 @@ let package = Package(
         .testTarget(
             name: "RefreshEngineTests",
             dependencies: [
-                "RefreshEngine", "MetricsCore", "JSONRPC", "MetricsStore", "PlatformClients", "PlatformSimulator",
+                // The engine against a real store (EngineFixture); its pure machines' tests import only the contract.
+                "RefreshEngine", "MetricsCore", "JSON", "StorageContract", "SQLiteStore", "PlatformClients", "PlatformSimulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "MetricsCore"]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC", "MetricsCore"]),
         .testTarget(
             name: "RPCServerTests",
             dependencies: [
-                "RPCServer", "JSONRPC",
+                "RPCServer", "JSON", "JSONRPC",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -186,16 +197,16 @@ let package = Package(
         .target(
             name: "PostgresTestSupport",
             dependencies: [
-                "PostgresStore", "MetricsStore", "MetricsCore",
+                "PostgresStore", "StorageContract", "MetricsCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/PostgresTestSupport"
         ),
         .testTarget(
-            name: "MetricsStoreTests",
+            name: "StorageTests",
             dependencies: [
-                "MetricsStore", "MetricsCore", "PostgresStore", "PostgresTestSupport",
+                "StorageContract", "SQLiteStore", "MetricsCore", "PostgresStore", "PostgresTestSupport", "Telemetry",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -214,7 +225,8 @@ let package = Package(
         .testTarget(
             name: "MetricsDaemonTests",
             dependencies: [
-                "MetricsDaemon", "MetricsStore", "MetricsCore", "JSONRPC", "RefreshEngine", "PlatformClients", "Telemetry",
+                "MetricsDaemon", "StorageContract", "SQLiteStore", "MetricsCore", "JSON", "JSONRPC", "RefreshEngine", "PlatformClients",
+                "Telemetry",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -223,7 +235,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "JSONRPC", "RPCClient", "MetricsCore", "PostgresTestSupport",
+                "JSON", "JSONRPC", "RPCClient", "MetricsCore", "PostgresTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),

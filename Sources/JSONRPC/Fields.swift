@@ -1,3 +1,5 @@
+import JSON
+
 /// Reads typed values out of a params object, naming the exact field in every error.
 ///
 /// `path` is where this object sits in the params (`""` at the top, `posts[3]` for an element), so a

@@ -1,3 +1,5 @@
+import JSON
+
 /// What the transport must do with one line.
 public enum RPCDispatchResult: Sendable {
     /// Nothing to send: notifications only, or a blank line.

@@ -1,3 +1,5 @@
+import JSON
+
 /// A JSON-RPC error object: what a failed call answers with.
 ///
 /// Only the protocol layer and the daemon's error mapping create these; domain code throws its own typed
@@ -66,33 +68,5 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
             code: serverBusyCode,
             message: "Server busy: more than \(maximumConnections) connections; try again later",
             data: ["maximumConnections": .int(maximumConnections)])
-    }
-}
-
-extension JSON: ExpressibleByDictionaryLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,
-    ExpressibleByBooleanLiteral, ExpressibleByNilLiteral, ExpressibleByIntegerLiteral
-{
-    public init(dictionaryLiteral elements: (String, JSON)...) {
-        self = .object(JSONObject(members: elements.map { JSONObject.Member(key: $0.0, value: $0.1) }))
-    }
-
-    public init(stringLiteral value: String) {
-        self = .string(value)
-    }
-
-    public init(arrayLiteral elements: JSON...) {
-        self = .array(elements)
-    }
-
-    public init(booleanLiteral value: Bool) {
-        self = .bool(value)
-    }
-
-    public init(nilLiteral: ()) {
-        self = .null
-    }
-
-    public init(integerLiteral value: Int) {
-        self = .int(value)
     }
 }

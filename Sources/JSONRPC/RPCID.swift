@@ -1,3 +1,5 @@
+import JSON
+
 /// A request id as the client sent it. Numbers keep their literal text, so the reply echoes the same bytes.
 public enum RPCID: Sendable, Hashable, CustomStringConvertible {
     case string(String)

@@ -1,3 +1,5 @@
+import JSON
+
 /// Turns one line into requests, applying every rule of the JSON-RPC 2.0 spec about message shape.
 public enum RPCMessageDecoder {
     public static func decode(line: UnsafeRawBufferPointer, maximumDepth: Int = JSONParser.defaultMaximumDepth) -> RPCMessage {

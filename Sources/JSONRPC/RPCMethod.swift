@@ -1,3 +1,5 @@
+import JSON
+
 /// What a handler can do besides returning: talk back on the caller's connection before the reply.
 public struct CallContext: Sendable {
     public let requestID: RPCID?

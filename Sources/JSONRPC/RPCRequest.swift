@@ -1,3 +1,5 @@
+import JSON
+
 /// A well-formed request. `id == nil` marks a notification: it is executed but never answered.
 public struct RPCRequest: Sendable, Equatable {
     public var id: RPCID?

@@ -1,3 +1,5 @@
+import JSON
+
 /// Writes response objects and notifications as NDJSON lines (terminated by `\n`).
 public enum RPCResponseEncoder {
     public static func success(id: RPCID, result: JSON, into writer: inout JSONWriter) {

@@ -1,8 +1,9 @@
+import JSON
 import JSONRPC
 import Logging
-import MetricsStore
 import PlatformClients
 import RefreshEngine
+import StorageContract
 
 /// The daemon's own JSON-RPC error codes (-32000…-32099), each documented in Schemas/openrpc.json.
 enum ApplicationErrorCode {
@@ -67,12 +68,12 @@ struct RPCErrorMapping: Sendable {
                 code: ApplicationErrorCode.platformError, message: "Platform error: \(error)",
                 data: ["platform": .string(error.platform.rawValue)])
         default:
-            if let reason = MetricsStore.unavailability(of: error) {
-                logger.error("storage unavailable", metadata: ["method": "\(method)", "error": "\(error)"])
+            if let reason = StorageUnavailable.reason(of: error) {
+                logger.error("storage unavailable", metadata: ["method": "\(method)", "error": "\(failureSentence(error))"])
                 return RPCError(
                     code: ApplicationErrorCode.storageUnavailable, message: "Storage unavailable: \(reason); retry later")
             }
-            logger.error("internal error", metadata: ["method": "\(method)", "error": "\(error)"])
+            logger.error("internal error", metadata: ["method": "\(method)", "error": "\(failureSentence(error))"])
             return .internalError
         }
     }

@@ -1,6 +1,6 @@
-import MetricsStore
 import RefreshEngine
 import ServiceLifecycle
+import StorageContract
 
 /// A service the daemon runs beside itself for its whole life: the demo's platform simulator.
 ///

@@ -1,9 +1,10 @@
 import MetricsCore
-import MetricsStore
 import NIOCore
 import PostgresStore
 import RefreshEngine
 import RPCServer
+import SQLiteStore
+import StorageContract
 
 /// Everything `metricsd` is told on its command line, with the defaults documented in the README.
 public struct DaemonConfiguration: Sendable {
@@ -23,7 +24,7 @@ public struct DaemonConfiguration: Sendable {
     public var server: RPCServerConfiguration
     /// The SQLite database file, unless `postgres` is set.
     public var databasePath: String
-    public var store = MetricsStore.Options()
+    public var store = SQLiteOptions()
     /// A PostgreSQL database shared with other daemons (`--database postgres://…`), instead of the SQLite file:
     /// the daemons divide the accounts between them by leases (`RefreshConfiguration.leaseMilliseconds`).
     public var postgres: PostgresStore.Configuration?
@@ -33,7 +34,7 @@ public struct DaemonConfiguration: Sendable {
     /// `--access FILE`: who may call what (see `AccessPolicy`); nil: whoever can open the socket may call everything.
     public var accessFile: String?
     /// How long raw snapshots and history are kept (`--keep-raw-days`, `--keep-days`); nil: no retention at all.
-    public var retention: MetricsStore.RetentionPolicy? = MetricsStore.RetentionPolicy()
+    public var retention: RetentionPolicy? = RetentionPolicy()
     /// Refresh each post when it is due (`refresh.schedule`); off: refreshes run only when asked (cron).
     public var planner = true
     /// Also discover new posts (syncPosts) of every connected account, at most this often (ms), before the

@@ -1,11 +1,11 @@
 import AsyncHTTPClient
 import Logging
 import MetricsCore
-import MetricsStore
 import NIOPosix
 import PlatformClients
 import RefreshEngine
 import ServiceLifecycle
+import StorageContract
 
 /// The daemon proper, as one service: the refresh engine, the schedule, the socket, the metrics listener and
 /// systemd's notifications, run as a group of their own inside the HTTP client's lifetime.
@@ -39,7 +39,7 @@ struct DaemonService: Service, CustomStringConvertible {
                 telemetry: telemetry.refresh, member: member)
             do {
                 try await engine.recoverInterruptedRuns()
-            } catch let error where MetricsStore.unavailability(of: error) != nil {
+            } catch let error where StorageUnavailable.reason(of: error) != nil {
                 // A shared database not reachable yet: the cluster's ticks recover the runs of daemons that died
                 // once it is (and this daemon's runs cannot be left over: it has not started any).
                 logger.warning("cannot recover interrupted runs yet", metadata: ["error": "\(error)"])

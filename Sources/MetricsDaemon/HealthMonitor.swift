@@ -1,6 +1,7 @@
+import JSON
 import JSONRPC
 import MetricsCore
-import MetricsStore
+import StorageContract
 import Synchronization
 
 /// Answers `health` without touching the database on every call.
@@ -11,7 +12,7 @@ import Synchronization
 /// facts or the uptime's second change, so a poll costs a clock read and a lock.
 final class HealthMonitor: Sendable {
     private struct Cached {
-        var facts: Result<MetricsStore.HealthFacts, any Error>
+        var facts: Result<HealthFacts, any Error>
         var readAt: ContinuousClock.Instant
         var report: JSON
         var uptimeSeconds: Int64
@@ -33,7 +34,7 @@ final class HealthMonitor: Sendable {
 
     /// On SQLite: the facts, when stale, are read on the caller's thread, under the lock, so a burst of polls
     /// reads them once.
-    func report(reads: MetricsStore) -> JSON {
+    func report(reads: any SynchronousReads) -> JSON {
         let now = ContinuousClock.now
         return cache.withLock { cached -> JSON in
             if let report = Self.fresh(&cached, now: now, startedAt: startedAt, maximumAge: maximumAge) { return report }
@@ -45,7 +46,7 @@ final class HealthMonitor: Sendable {
     func report() async -> JSON {
         let now = ContinuousClock.now
         if let report = cache.withLock({ Self.fresh(&$0, now: now, startedAt: startedAt, maximumAge: maximumAge) }) { return report }
-        let facts: Result<MetricsStore.HealthFacts, any Error>
+        let facts: Result<HealthFacts, any Error>
         do {
             facts = .success(try await store.healthFacts())
         } catch {
@@ -67,7 +68,7 @@ final class HealthMonitor: Sendable {
     }
 
     private static func record(
-        _ facts: Result<MetricsStore.HealthFacts, any Error>, in cached: inout Cached?, now: ContinuousClock.Instant, startedAt: ContinuousClock.Instant
+        _ facts: Result<HealthFacts, any Error>, in cached: inout Cached?, now: ContinuousClock.Instant, startedAt: ContinuousClock.Instant
     ) -> JSON {
         let uptimeSeconds = Int64((now - startedAt).components.seconds)
         let report = render(facts, uptimeSeconds: uptimeSeconds)
@@ -75,7 +76,7 @@ final class HealthMonitor: Sendable {
         return report
     }
 
-    private static func render(_ read: Result<MetricsStore.HealthFacts, any Error>, uptimeSeconds: Int64) -> JSON {
+    private static func render(_ read: Result<HealthFacts, any Error>, uptimeSeconds: Int64) -> JSON {
         // A last run that cannot be rendered is a database that cannot be read, as far as a monitor cares.
         let facts = read.flatMap { facts in Result { (facts, try facts.lastRun.map { run throws(WireFormat.UnreadableRecord) in try WireFormat.run(run) }) } }
         var report: JSONObject = [
@@ -105,7 +106,7 @@ final class HealthMonitor: Sendable {
             report["posts"] = ["failing": .int(facts.failingPosts)]
         case .failure(let error):
             report["status"] = "failing"
-            report["database"] = ["ok": false, "sizeBytes": nil, "error": .string(MetricsStore.unavailability(of: error) ?? "\(error)")]
+            report["database"] = ["ok": false, "sizeBytes": nil, "error": .string(StorageUnavailable.reason(of: error) ?? "\(error)")]
             // Unknown, not zero: "0 expired" would read as a fact a monitor could act on.
             report["accounts"] = ["connected": nil, "expired": nil, "needsReconnect": nil, "disconnected": nil]
             report["lastRun"] = .null

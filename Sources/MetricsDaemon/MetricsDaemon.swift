@@ -1,13 +1,14 @@
 import AsyncHTTPClient
+import JSON
 import JSONRPC
 import Logging
 import MetricsCore
-import MetricsStore
 import NIOCore
 import PlatformClients
 import RefreshEngine
 import RPCServer
 import ServiceLifecycle
+import StorageContract
 import Telemetry
 
 /// The daemon: opens the store, serves the methods on the socket, and shuts down cleanly on SIGTERM/SIGINT.
@@ -34,7 +35,7 @@ public enum MetricsDaemon {
             + MetricsMethods.all(scrape: scrape)
         return RPCDispatcher(
             methods: methods.map { guarded($0, by: access) },
-            observer: metrics.telemetry.rpc,
+            observer: RPCTelemetryObserver(telemetry: metrics.telemetry.rpc),
             mapError: { error, method in mapping.map(error, method: method) })
     }
 
@@ -64,7 +65,7 @@ public enum MetricsDaemon {
     public static func run(
         _ configuration: DaemonConfiguration, logger: Logger,
         clock chooseClock: (@Sendable (_ databasePath: String) async throws -> any WallClock)? = nil,
-        companion makeCompanion: (@Sendable (MetricsStore, any WallClock) async throws -> any DaemonCompanion)? = nil
+        companion makeCompanion: (@Sendable (any MetricsStorage, any WallClock) async throws -> any DaemonCompanion)? = nil
     ) async throws {
         var configuration = configuration
         let metrics = DaemonMetrics()
@@ -112,11 +113,11 @@ public enum MetricsDaemon {
     /// the daemon before what it needs.
     private static func serve(
         _ opened: OpenedStore, _ configuration: DaemonConfiguration, access: AccessControl, metrics: DaemonMetrics, logger: Logger,
-        companion makeCompanion: (@Sendable (MetricsStore, any WallClock) async throws -> any DaemonCompanion)?
+        companion makeCompanion: (@Sendable (any MetricsStorage, any WallClock) async throws -> any DaemonCompanion)?
     ) async throws {
         var companion: (any DaemonCompanion)?
-        if let sqlite = opened.sqlite, let makeCompanion {
-            companion = try await makeCompanion(sqlite, configuration.clock)
+        if !opened.store.traits.isShared, let makeCompanion {
+            companion = try await makeCompanion(opened.store, configuration.clock)
         }
         let store = opened.store
         let daemon = DaemonService(
@@ -159,7 +160,7 @@ public enum MetricsDaemon {
             do {
                 _ = try await engine.syncPosts(accountId: accountId)
             } catch {
-                logger.warning("post discovery failed", metadata: ["account": "\(accountId)", "error": "\(error)"])
+                logger.warning("post discovery failed", metadata: ["account": "\(accountId)", "error": "\(failureSentence(error))"])
             }
         }
     }

@@ -1,3 +1,4 @@
+import JSON
 import JSONRPC
 
 /// The OpenRPC description of every method, served by `rpc.discover`.

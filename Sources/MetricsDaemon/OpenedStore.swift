@@ -1,18 +1,17 @@
 import Foundation
 import Logging
 import MetricsCore
-import MetricsStore
 import NIOCore
 import PostgresStore
 import RefreshEngine
 import ServiceLifecycle
+import SQLiteStore
+import StorageContract
 
 /// The store the configuration names, open: the SQLite file (the default), or a PostgreSQL database shared with
 /// other daemons, with this daemon's place in their cluster.
 struct OpenedStore {
     let store: any MetricsStorage
-    /// The SQLite store itself, for what only it offers (the demo's companion).
-    let sqlite: MetricsStore?
     /// This daemon among the others on the same database; nil alone.
     let member: ClusterMember?
     /// Services the store needs running for as long as the daemon (PostgreSQL's connection pool and migrations).
@@ -31,7 +30,7 @@ extension MetricsDaemon {
             let store = PostgresStore(
                 configuration: postgres, clock: configuration.clock, options: options, logger: Logger(label: "metricsd.postgres"))
             logger.info("database: PostgreSQL, shared", metadata: ["url": "\(postgres)", "member": "\(member.id)"])
-            return OpenedStore(store: store, sqlite: nil, member: member, services: [store])
+            return OpenedStore(store: store, member: member, services: [store])
         }
         // The event loops read synchronously (the inline methods): give them a reader each, and a few to spare
         // for the engine, so a loop never waits for a free connection.
@@ -39,13 +38,21 @@ extension MetricsDaemon {
         options.maximumReaderCount = max(options.maximumReaderCount, System.coreCount + 4)
         options.schedule = configuration.refresh.schedule
         options.telemetry = metrics.telemetry.store
-        let store: MetricsStore
+        let store: any MetricsStorage
         do {
-            store = try MetricsStore.open(path: configuration.databasePath, clock: configuration.clock, options: options)
+            store = try openSQLite(path: configuration.databasePath, clock: configuration.clock, options: options)
         } catch {
             throw MetricsDaemon.StartupError(description: "cannot open database \(configuration.databasePath): \(error)")
         }
         logger.info("database open", metadata: ["path": "\(configuration.databasePath)"])
-        return OpenedStore(store: store, sqlite: store, member: nil, services: [])
+        return OpenedStore(store: store, member: nil, services: [])
+    }
+
+    /// The SQLite file at `path` (created and migrated if new): the daemon's own store, and what must read it before
+    /// the daemon opens it (the demo's clock). The one place the SQLite implementation is named outside its module.
+    public static func openSQLite(
+        path: String, clock: any WallClock = SystemClock(), options: SQLiteOptions = SQLiteOptions()
+    ) throws -> any MetricsStorage {
+        try SQLiteStore.open(path: path, clock: clock, options: options)
     }
 }

@@ -1,13 +1,13 @@
 import Logging
 import MetricsCore
-import MetricsStore
 import ServiceLifecycle
+import StorageContract
 
 /// Runs a retention pass a minute after start, then every hour (on the daemon's clock), until graceful shutdown.
-/// A pass is small transactions end to end (`MetricsStore.retentionPass`), so it never stalls reads or refreshes.
+/// A pass is small transactions end to end (`SQLiteStore.retentionPass`), so it never stalls reads or refreshes.
 struct RetentionService: Service, CustomStringConvertible {
     let store: any MetricsStorage
-    let policy: MetricsStore.RetentionPolicy
+    let policy: RetentionPolicy
     let clock: any WallClock
     let logger: Logger
 
@@ -32,7 +32,7 @@ struct RetentionService: Service, CustomStringConvertible {
                     } catch is CancellationError {
                         throw CancellationError()
                     } catch {
-                        logger.error("retention pass failed", metadata: ["error": "\(error)"])
+                        logger.error("retention pass failed", metadata: ["error": "\(failureSentence(error))"])
                     }
                     next = clock.now.adding(milliseconds: Self.intervalMilliseconds)
                 }

@@ -1,6 +1,7 @@
+import JSON
 import JSONRPC
 import MetricsCore
-import MetricsStore
+import StorageContract
 
 /// How domain values look on the wire, in one place, so every method renders a post or a metric the same
 /// way the schema describes it.

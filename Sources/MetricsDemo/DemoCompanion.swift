@@ -1,11 +1,11 @@
 import Logging
 import MetricsCore
 import MetricsDaemon
-import MetricsStore
 import NIOPosix
 import PlatformSimulator
 import RefreshEngine
 import ServiceLifecycle
+import StorageContract
 import Synchronization
 
 /// `metricsd --demo`: the whole job against the bundled simulator, so a fresh machine shows real refreshes.
@@ -86,15 +86,24 @@ public final class DemoCompanion: DaemonCompanion {
     /// workspace was registered; a fresh database registers it here, on the real clock, so the anchor is exact.
     /// Speed 1 is the system clock itself.
     public static func clock(speed: Double, databasePath: String) async throws -> any WallClock {
-        let store = try MetricsStore.open(path: databasePath)
-        defer { try? store.close() }
-        var firstStart = try await store.workspace(id: workspaceIds[0])?.createdAt
-        if firstStart == nil {
-            _ = try await store.upsertWorkspace(Workspace(id: workspaceIds[0], name: workspaceNames[0]))
-            firstStart = try await store.workspace(id: workspaceIds[0])?.createdAt
+        let store = try MetricsDaemon.openSQLite(path: databasePath)
+        let firstStart: Timestamp?
+        do {
+            firstStart = try await Self.firstStart(of: store)
+            try await store.close()
+        } catch {
+            try? await store.close()
+            throw error
         }
         guard speed != 1, let firstStart else { return SystemClock() }
         return ScaledClock(speed: speed, anchor: .at(firstStart))
+    }
+
+    /// When the demo's first workspace was registered; a fresh database registers it now.
+    private static func firstStart(of store: any MetricsStorage) async throws -> Timestamp? {
+        if let createdAt = try await store.workspace(id: workspaceIds[0])?.createdAt { return createdAt }
+        _ = try await store.upsertWorkspace(Workspace(id: workspaceIds[0], name: workspaceNames[0]))
+        return try await store.workspace(id: workspaceIds[0])?.createdAt
     }
 
     /// Starts the simulator on an event loop of its own (on the RPC server's loops it would make demo reads

@@ -1,4 +1,4 @@
-import JSONRPC
+import JSON
 import MetricsCore
 
 /// Facebook Page post insights, post fields (with field expansion) and the Page's post listing.

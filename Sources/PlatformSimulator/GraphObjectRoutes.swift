@@ -1,4 +1,4 @@
-import JSONRPC
+import JSON
 extension SimulatorWorld {
     /// Writes one post as a Graph object with the requested fields, or says why the request fails.
     typealias GraphObjectWriter = (inout SimulatorWorld, SimulatedPost, GraphFieldList, GraphContext, inout JSONWriter) -> GraphError?

@@ -1,4 +1,4 @@
-import JSONRPC
+import JSON
 import MetricsCore
 
 /// Instagram's media insights, media fields, media listing and long-lived token refresh.

@@ -1,4 +1,4 @@
-import JSONRPC
+import JSON
 import NIOHTTP1
 
 /// A TikTok v2 error: the usual envelope with empty `data` and `error.code` other than `ok`.

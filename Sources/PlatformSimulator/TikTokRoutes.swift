@@ -1,6 +1,6 @@
 #if canImport(FoundationEssentials)
-import JSONRPC
 import FoundationEssentials
+import JSON
 #else
 import Foundation
 #endif

@@ -28,4 +28,15 @@ extension PostgresConnection {
         }
         return result
     }
+
+    /// Every row of `query` folded into `state` as it arrives, none of them kept: for reads whose rows outnumber
+    /// what they add up to (a workspace's rollups into its daily totals).
+    func fold<State>(
+        _ query: PostgresQuery, _ logger: Logger, into state: inout State, _ add: (inout State, inout RowReader) throws -> Void
+    ) async throws {
+        for try await row in try await self.query(query, logger: logger) {
+            var reader = RowReader(row)
+            try add(&state, &reader)
+        }
+    }
 }

@@ -1,4 +1,4 @@
-import MetricsStore
+import StorageContract
 
 /// The listings' cursors: the SQLite store's own tokens (`PostCursor`, `ExportCursor`), so a cursor reads the same
 /// whichever backend issued it, and the same order and page boundary in PostgreSQL terms.

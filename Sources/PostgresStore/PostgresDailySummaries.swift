@@ -36,19 +36,25 @@ enum PostgresDailySummaries {
         for start in stride(from: 0, to: postKeys.count, by: postsPerRead) {
             let keys = Array(postKeys[start..<min(start + postsPerRead, postKeys.count)])
             var rollups: [(key: Int64, day: Int64, capturedAt: Int64, values: MetricValues)] = []
-            // Rows arrive by post then time, so a day ends when the next row is of another day or post.
+            // Rows arrive by post then time: each post's points fold into its days' last ones (`DayCloses`).
+            var post: Int64?
+            var closes = DayCloses<(capturedAt: Int64, values: MetricValues)>(calendar: calendar)
+            func close(_ closed: (day: Int64, point: (capturedAt: Int64, values: MetricValues))?) {
+                guard let closed, let post else { return }
+                rollups.append((post, closed.day, closed.point.capturedAt, closed.point.values))
+            }
             for (key, capturedAt, values) in try await connection.all("""
                 SELECT post_key, captured_at, impressions, views, reach, likes, comments, shares, saves FROM snapshots
                 WHERE post_key = ANY(\(keys)) ORDER BY post_key, captured_at
                 """, logger, { row in (try row.next(Int64.self), try row.next(Int64.self), try row.values()) })
             {
-                let day = calendar.day(of: Timestamp(milliseconds: capturedAt))
-                if let last = rollups.last, last.key == key, last.day == day {
-                    rollups[rollups.count - 1] = (key, day, capturedAt, values)
-                } else {
-                    rollups.append((key, day, capturedAt, values))
+                if post != key {
+                    close(closes.finish())
+                    post = key
                 }
+                close(closes.add((capturedAt, values), at: Timestamp(milliseconds: capturedAt)))
             }
+            close(closes.finish())
             for first in stride(from: 0, to: rollups.count, by: rowsPerStatement) {
                 try await insert(Array(rollups[first..<min(first + rowsPerStatement, rollups.count)]), connection, logger)
             }
@@ -70,25 +76,30 @@ enum PostgresDailySummaries {
             """, logger)
     }
 
-    /// Recomputes a workspace's daily totals from its posts' rollups. A sum past 2^63 − 1 is held at it, as the
-    /// running totals are (`TotalsLedger`).
+    /// Recomputes a workspace's daily totals from its posts' rollups, by the rule the writes keep
+    /// (`DailyTotalsRow.apply` from zero): a rebuilt row equals the one the writes kept, at the overflow edge too.
     static func rebuildTotals(_ connection: PostgresConnection, _ logger: Logger, workspaceId: String) async throws {
         try await connection.run("DELETE FROM daily_totals WHERE workspace_id = \(workspaceId)", logger)
+        struct Key: Hashable { var platform: String; var day: Int64 }
+        var totals: [Key: DailyTotalsRow] = [:]
+        try await connection.fold("""
+            SELECT p.platform, r.day, r.impressions, r.views, r.reach, r.likes, r.comments, r.shares, r.saves
+            FROM daily_rollups r JOIN posts p ON p.key = r.post_key
+            WHERE p.workspace_id = \(workspaceId)
+            """, logger, into: &totals) { totals, row in
+                let key = Key(platform: try row.next(String.self), day: try row.next(Int64.self))
+                totals[key, default: DailyTotalsRow()].apply(removing: nil, adding: try row.values())
+            }
+        let rows = totals.sorted { ($0.key.platform, $0.key.day) < ($1.key.platform, $1.key.day) }
+        guard !rows.isEmpty else { return }
+        func sums(_ index: Int) -> [Int64] { rows.map { $0.value.sums[index] } }
+        func counts(_ index: Int) -> [Int64] { rows.map { $0.value.counts[index] } }
         try await connection.run("""
-            INSERT INTO daily_totals
-                SELECT p.workspace_id, p.platform, r.day, count(*),
-                       \(unescaped: saturatedSum("impressions")), count(r.impressions), \(unescaped: saturatedSum("views")), count(r.views),
-                       \(unescaped: saturatedSum("reach")), count(r.reach), \(unescaped: saturatedSum("likes")), count(r.likes),
-                       \(unescaped: saturatedSum("comments")), count(r.comments), \(unescaped: saturatedSum("shares")), count(r.shares),
-                       \(unescaped: saturatedSum("saves")), count(r.saves)
-                FROM daily_rollups r JOIN posts p ON p.key = r.post_key
-                WHERE p.workspace_id = \(workspaceId)
-                GROUP BY p.workspace_id, p.platform, r.day
+            INSERT INTO daily_totals (workspace_id, platform, day, posts, impressions, impressions_n, views, views_n, reach, reach_n,
+                                      likes, likes_n, comments, comments_n, shares, shares_n, saves, saves_n)
+            SELECT \(workspaceId), * FROM unnest(\(rows.map(\.key.platform)), \(rows.map(\.key.day)), \(rows.map(\.value.posts)),
+                        \(sums(0)), \(counts(0)), \(sums(1)), \(counts(1)), \(sums(2)), \(counts(2)), \(sums(3)), \(counts(3)),
+                        \(sums(4)), \(counts(4)), \(sums(5)), \(counts(5)), \(sums(6)), \(counts(6)))
             """, logger)
-    }
-
-    /// sum() of a bigint column is numeric in PostgreSQL: clamped into bigint instead of failing the statement.
-    private static func saturatedSum(_ column: String) -> String {
-        "least(greatest(coalesce(sum(r.\(column)), 0), -9223372036854775808), 9223372036854775807)::bigint"
     }
 }

@@ -1,7 +1,7 @@
 import Logging
 import MetricsCore
-import MetricsStore
 import PostgresNIO
+import StorageContract
 
 /// Writes snapshots inside the caller's transaction and keeps what summarizes them in step — each post's daily
 /// rollup (the local day's last snapshot, with its metadata), the workspace's daily totals, the snapshot row count —

@@ -1,12 +1,12 @@
 import MetricsCore
-import MetricsStore
 import PostgresNIO
+import StorageContract
 
 /// What the history reads (`deltas`, `series`, `topPosts`, `anomalies`, `bestTimes`, `export`) read: snapshots at a
 /// moment, daily rollups and daily totals; each one statement over a workspace's posts or over the posts asked.
 extension PostgresStore {
     /// The bound as SQL on the snapshots of post `p`, with its value bound.
-    private static func appendBound(_ sql: inout SQLBuilder, _ bound: MetricsStore.ReadingBound) {
+    private static func appendBound(_ sql: inout SQLBuilder, _ bound: ReadingBound) {
         switch bound {
         case .latest: break
         case .atOrBefore(let moment): sql.append(" AND captured_at <= ?", moment.milliseconds)
@@ -16,7 +16,7 @@ extension PostgresStore {
 
     /// Each post `p` of `from` with its newest snapshot at `bound` (NULLs when it has none by then): one backward
     /// step down the snapshots' primary key per post.
-    private static func appendReadings(_ sql: inout SQLBuilder, _ bound: MetricsStore.ReadingBound, from: String) {
+    private static func appendReadings(_ sql: inout SQLBuilder, _ bound: ReadingBound, from: String) {
         sql += """
             SELECT p.id, p.platform, p.posted_at, s.captured_at, s.impressions, s.views, s.reach, s.likes, s.comments, s.shares, s.saves
             FROM \(from)
@@ -28,14 +28,14 @@ extension PostgresStore {
         sql += " ORDER BY captured_at DESC LIMIT 1) s ON true"
     }
 
-    private static func reading(_ row: inout RowReader) throws -> MetricsStore.PostReading {
-        MetricsStore.PostReading(
+    private static func reading(_ row: inout RowReader) throws -> PostReading {
+        PostReading(
             postId: try row.next(), platform: try row.next(), postedAt: try row.timestamp(), capturedAt: try row.optionalTimestamp(),
             values: try row.values())
     }
 
     /// The posts asked, in order, each read at `bound`; an unknown post is an error naming its position.
-    public func readings(postIds: [String], at bound: MetricsStore.ReadingBound) async throws -> [MetricsStore.PostReading] {
+    public func readings(postIds: [String], at bound: ReadingBound) async throws -> [PostReading] {
         let logger = self.logger
         return try await withConnection { connection in
             guard !postIds.isEmpty else { return [] }
@@ -48,14 +48,14 @@ extension PostgresStore {
     }
 
     /// A reading row, or nil for a post asked that is unknown (the LEFT JOIN found none, so no id).
-    private static func optionalReading(_ row: inout RowReader) throws -> MetricsStore.PostReading? {
+    private static func optionalReading(_ row: inout RowReader) throws -> PostReading? {
         var probe = row
         guard try probe.next(String?.self) != nil else { return nil }
         return try reading(&row)
     }
 
     /// The readings in the order asked; an unknown post is an error naming its position.
-    private static func inOrder(_ rows: [MetricsStore.PostReading?], postIds: [String]) throws -> [MetricsStore.PostReading] {
+    private static func inOrder(_ rows: [PostReading?], postIds: [String]) throws -> [PostReading] {
         try rows.enumerated().map { index, reading in
             guard let reading else { throw StoreError.notFound(.post, id: postIds[index], input: .postId, index: index) }
             return reading
@@ -65,7 +65,7 @@ extension PostgresStore {
     /// The posts asked, in order, each read at its own bound, in one statement (`deltas` reads each post of a page
     /// at a period before its own latest): each post's bound becomes one upper limit on `captured_at`, so each is
     /// still one backward step down the snapshots' primary key. An unknown post is an error naming its position.
-    public func readings(postIds: [String], at bounds: [MetricsStore.ReadingBound]) async throws -> [MetricsStore.PostReading] {
+    public func readings(postIds: [String], at bounds: [ReadingBound]) async throws -> [PostReading] {
         precondition(postIds.count == bounds.count, "a bound for each post")
         guard !postIds.isEmpty else { return [] }
         // (kind, value): 0 the newest, 1 at or before a moment, 2 at or before an age of the post.
@@ -103,8 +103,8 @@ extension PostgresStore {
     /// A workspace's posts (of `platform`, when given), read at `bound`: a page in `listPosts`' order when `limit` is
     /// given (then with the cursor of the next page), all of them otherwise.
     public func readings(
-        workspaceId: String, platform: Platform?, at bound: MetricsStore.ReadingBound, limit: Int?, cursor: String?
-    ) async throws -> (readings: [MetricsStore.PostReading], nextCursor: String?) {
+        workspaceId: String, platform: Platform?, at bound: ReadingBound, limit: Int?, cursor: String?
+    ) async throws -> (readings: [PostReading], nextCursor: String?) {
         let logger = self.logger
         return try await withConnection { connection in
             try await Self.requireWorkspace(connection, logger, workspaceId)
@@ -158,15 +158,15 @@ extension PostgresStore {
         p.id, p.platform, p.posted_at, r.day, r.captured_at, r.impressions, r.views, r.reach, r.likes, r.comments, r.shares, r.saves
         """
 
-    private static func dayPoint(_ row: inout RowReader) throws -> MetricsStore.DayPoint {
-        MetricsStore.DayPoint(
+    private static func dayPoint(_ row: inout RowReader) throws -> DayPoint {
+        DayPoint(
             postId: try row.next(), platform: try row.next(), postedAt: try row.timestamp(), day: try row.next(),
             capturedAt: try row.timestamp(), values: try row.values())
     }
 
     /// These posts' daily points from `firstDay` to `lastDay`, by post (in the order asked) then day; an unknown post
     /// is an error naming its position.
-    public func dayPoints(postIds: [String], days: ClosedRange<Int64>) async throws -> [MetricsStore.DayPoint] {
+    public func dayPoints(postIds: [String], days: ClosedRange<Int64>) async throws -> [DayPoint] {
         let logger = self.logger
         return try await withConnection { connection in
             let known = try await connection.all("""
@@ -184,7 +184,7 @@ extension PostgresStore {
     }
 
     /// A workspace's posts' daily points from `firstDay` to `lastDay` (of `platform` when given), by post then day.
-    public func dayPoints(workspaceId: String, platform: Platform?, days: ClosedRange<Int64>) async throws -> [MetricsStore.DayPoint] {
+    public func dayPoints(workspaceId: String, platform: Platform?, days: ClosedRange<Int64>) async throws -> [DayPoint] {
         let logger = self.logger
         return try await withConnection { connection in
             try await Self.requireWorkspace(connection, logger, workspaceId)
@@ -200,13 +200,11 @@ extension PostgresStore {
 
     /// A workspace's daily totals (summed over platforms, or of one), from `firstDay` to `lastDay`: per day, each
     /// metric's sum over the posts with a point that day (nil when none of them reported it), and how many posts.
-    public func dailyTotals(
-        workspaceId: String, platform: Platform?, days: ClosedRange<Int64>
-    ) async throws -> [(day: Int64, posts: Int, values: MetricValues)] {
+    public func dailyTotals(workspaceId: String, platform: Platform?, days: ClosedRange<Int64>) async throws -> [DailyTotal] {
         let logger = self.logger
         let rows = try await withConnection { connection in
             try await Self.requireWorkspace(connection, logger, workspaceId)
-            // Per platform, summed here with the same saturating addition as the SQLite store.
+            // Per platform, combined by `DailyTotal.combining`, as in the SQLite store.
             var sql = SQLBuilder("""
                 SELECT day, posts, impressions, impressions_n, views, views_n, reach, reach_n, likes, likes_n, comments, comments_n,
                        shares, shares_n, saves, saves_n
@@ -218,25 +216,11 @@ extension PostgresStore {
             }
             sql += " ORDER BY day"
             return try await connection.all(sql.query, logger) { row in
-                var sums: [(sum: Int64, count: Int64)] = []
                 let day = try row.next(Int64.self)
-                let posts = try row.next(Int64.self)
-                for _ in MetricValues.names {
-                    sums.append((try row.next(Int64.self), try row.next(Int64.self)))
-                }
-                return (day, posts, sums)
+                return (day: day, row: try TotalsLedger.totalsRow(&row))
             }
         }
-        var days: [(day: Int64, posts: Int, values: MetricValues)] = []
-        for (day, posts, sums) in rows {
-            if days.last?.day != day { days.append((day, 0, MetricValues())) }
-            days[days.count - 1].posts += Int(posts)
-            for (offset, name) in MetricValues.names.enumerated() where sums[offset].count > 0 {
-                let value = sums[offset].sum
-                days[days.count - 1].values[name] = days[days.count - 1].values[name].map { $0.saturatingAdding(value) } ?? value
-            }
-        }
-        return days
+        return DailyTotal.combining(rows)
     }
 
     // MARK: Export
@@ -244,8 +228,8 @@ extension PostgresStore {
     /// A page of a workspace's snapshots (or daily rollups) with `since <= capturedAt <= until`, in (post, time) order,
     /// after `cursor`; with the cursor of the next page (the SQLite store's token: post key and time or day).
     public func export(
-        workspaceId: String, source: MetricsStore.ExportSource, since: Timestamp?, until: Timestamp?, limit: Int, cursor: String?
-    ) async throws -> (rows: [MetricsStore.ExportRow], nextCursor: String?) {
+        workspaceId: String, source: ExportSource, since: Timestamp?, until: Timestamp?, limit: Int, cursor: String?
+    ) async throws -> (rows: [ExportRow], nextCursor: String?) {
         let logger = self.logger
         return try await withConnection { connection in
             try await Self.requireWorkspace(connection, logger, workspaceId)
@@ -265,7 +249,7 @@ extension PostgresStore {
             ) { row in
                 let key = try row.next(Int64.self)
                 let position = try row.next(Int64.self)
-                let exported = MetricsStore.ExportRow(
+                let exported = ExportRow(
                     postId: try row.next(), platform: try row.next(), day: try row.next(Int64?.self), capturedAt: try row.timestamp(),
                     values: try row.values())
                 return (key, position, exported)

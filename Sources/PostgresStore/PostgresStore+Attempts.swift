@@ -1,6 +1,6 @@
 import MetricsCore
-import MetricsStore
 import PostgresNIO
+import StorageContract
 
 /// What the refresh writes: every attempt at a post, in one transaction per batch — the snapshot or the failure,
 /// the post's bookkeeping, and when it is next due.
@@ -9,7 +9,7 @@ extension PostgresStore {
     /// point), failures (kept per run in `refresh_errors` and as the post's `lastError`), and each post's due time.
     /// Returns the snapshots written. The posts are updated one statement per outcome, in the batch's order.
     @discardableResult
-    public func recordAttempts(runId: Int64, _ attempts: [MetricsStore.RefreshAttempt]) async throws -> Int {
+    public func recordAttempts(runId: Int64, _ attempts: [RefreshAttempt]) async throws -> Int {
         guard !attempts.isEmpty else { return 0 }
         let logger = self.logger
         return try await transaction { connection in

@@ -1,6 +1,6 @@
 import MetricsCore
-import MetricsStore
 import PostgresNIO
+import StorageContract
 
 /// Members, account leases and app pauses: how daemons sharing this database divide the accounts (`ClusterStorage`;
 /// the tables and the clock they use are `ClusterSchema`'s). Shared runs are in `PostgresStore+SharedRuns.swift`.

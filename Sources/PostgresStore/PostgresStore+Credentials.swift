@@ -1,10 +1,10 @@
 import MetricsCore
-import MetricsStore
 import PostgresNIO
+import StorageContract
 
 /// Account credentials for the refresh, and what the refresh learns about them: rotated tokens, lost accounts.
 extension PostgresStore {
-    public func credentials(accountId: String) async throws -> MetricsStore.AccountCredentials? {
+    public func credentials(accountId: String) async throws -> AccountCredentials? {
         let logger = self.logger
         return try await withConnection { connection in
             try await connection.first("""
@@ -12,7 +12,7 @@ extension PostgresStore {
                        refresh_token_expires_at
                 FROM accounts WHERE id = \(accountId)
                 """, logger) { row in
-                MetricsStore.AccountCredentials(
+                AccountCredentials(
                     accountId: try row.next(), workspaceId: try row.next(), platform: try row.next(), externalAccountId: try row.next(),
                     status: try row.next(), accessToken: try row.next(), refreshToken: try row.next(),
                     tokenExpiresAt: try row.optionalTimestamp(), refreshTokenExpiresAt: try row.optionalTimestamp())

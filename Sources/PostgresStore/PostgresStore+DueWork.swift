@@ -1,6 +1,6 @@
 import MetricsCore
-import MetricsStore
 import PostgresNIO
+import StorageContract
 
 /// What the refresh reads to decide what to fetch (the planner's due posts in priority order, a run's scope, when
 /// the next post falls due), each read bounded by account and by a limit, on the `posts_due` indexes.
@@ -10,7 +10,7 @@ extension PostgresStore {
         p.next_due_at, p.consecutive_failures, p.last_main_value, p.last_main_at
         """
 
-    private static func duePost(_ row: inout RowReader) throws -> MetricsStore.DuePost {
+    private static func duePost(_ row: inout RowReader) throws -> DuePost {
         let postId = try row.next(String.self)
         let accountId = try row.next(String.self)
         let workspaceId = try row.next(String.self)
@@ -22,7 +22,7 @@ extension PostgresStore {
         let failures = try row.next(Int32.self)
         let value = try row.next(Int64?.self)
         let at = try row.optionalTimestamp()
-        return MetricsStore.DuePost(
+        return DuePost(
             postId: postId, accountId: accountId, workspaceId: workspaceId, platform: platform, externalPostId: externalPostId,
             mediaProductType: mediaProductType, postedAt: postedAt, nextDueAt: nextDueAt, consecutiveFailures: Int(failures),
             lastReading: value.flatMap { value in at.map { VelocityRule.Reading(value: value, at: $0) } })
@@ -33,7 +33,7 @@ extension PostgresStore {
     }
 
     /// The connected accounts of these workspaces (all when nil) and platforms (all when nil), in a stable order.
-    public func accountsInScope(workspaceIds: Set<String>?, platforms: Set<Platform>?) async throws -> [MetricsStore.ScopedAccount] {
+    public func accountsInScope(workspaceIds: Set<String>?, platforms: Set<Platform>?) async throws -> [ScopedAccount] {
         let logger = self.logger
         return try await withConnection { connection in
             var sql = SQLBuilder("SELECT id, workspace_id, platform FROM accounts WHERE status = 'connected'")
@@ -45,14 +45,14 @@ extension PostgresStore {
             }
             sql += " ORDER BY id"
             return try await connection.all(sql.query, logger) { row in
-                MetricsStore.ScopedAccount(accountId: try row.next(), workspaceId: try row.next(), platform: try row.next())
+                ScopedAccount(accountId: try row.next(), workspaceId: try row.next(), platform: try row.next())
             }
         }
     }
 
     /// An account's posts in a run's scope: posted at or after `postedSince`, with an external id; newest first.
     /// With `dueAt`, only those due by then.
-    public func postsInScope(accountId: String, postedSince: Timestamp, dueAt: Timestamp?) async throws -> [MetricsStore.DuePost] {
+    public func postsInScope(accountId: String, postedSince: Timestamp, dueAt: Timestamp?) async throws -> [DuePost] {
         let logger = self.logger
         return try await withConnection { connection in
             var sql = SQLBuilder("SELECT \(Self.duePostColumns) FROM posts p JOIN accounts a ON a.id = p.account_id WHERE p.account_id = ")
@@ -66,7 +66,7 @@ extension PostgresStore {
     }
 
     /// Connected accounts with a post due by `now`, the most overdue first.
-    public func accountsWithDuePosts(at now: Timestamp) async throws -> [MetricsStore.DueAccount] {
+    public func accountsWithDuePosts(at now: Timestamp) async throws -> [DueAccount] {
         let logger = self.logger
         return try await withConnection { connection in
             try await connection.all("""
@@ -75,7 +75,7 @@ extension PostgresStore {
                 WHERE p.next_due_at <= \(now.milliseconds) AND a.status = 'connected'
                 GROUP BY p.account_id, a.platform ORDER BY earliest, p.account_id
                 """, logger) { row in
-                MetricsStore.DueAccount(accountId: try row.next(), platform: try row.next(), earliestDue: try row.timestamp())
+                DueAccount(accountId: try row.next(), platform: try row.next(), earliestDue: try row.timestamp())
             }
         }
     }
@@ -85,7 +85,7 @@ extension PostgresStore {
     ///
     /// A post's band is how many of the bands' oldest posting times (`now - bound`, newest first) it is at or before:
     /// the SQLite store's `CASE WHEN posted_at > … THEN 0 …` with the bounds bound as one array.
-    public func duePosts(accountId: String, at now: Timestamp, bandBounds: [Int64], limit: Int) async throws -> [MetricsStore.DuePost] {
+    public func duePosts(accountId: String, at now: Timestamp, bandBounds: [Int64], limit: Int) async throws -> [DuePost] {
         let logger = self.logger
         let oldest = bandBounds.map { now.milliseconds - $0 }
         return try await withConnection { connection in
@@ -100,7 +100,7 @@ extension PostgresStore {
 
     /// Up to `limit` of an account's posts not yet due after `now`, soonest first: a TikTok query carries 20 ids for
     /// the price of one call, so its empty places are filled with these.
-    public func soonestDuePosts(accountId: String, after now: Timestamp, limit: Int) async throws -> [MetricsStore.DuePost] {
+    public func soonestDuePosts(accountId: String, after now: Timestamp, limit: Int) async throws -> [DuePost] {
         guard limit > 0 else { return [] }
         let logger = self.logger
         return try await withConnection { connection in

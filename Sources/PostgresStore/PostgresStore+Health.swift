@@ -1,12 +1,12 @@
 import MetricsCore
-import MetricsStore
 import PostgresNIO
+import StorageContract
 
 /// The facts `health` reports about the database.
 extension PostgresStore {
     /// One connection, a handful of statements: the database's size as the server counts it (tables, indexes and
     /// their free space), accounts by status, the last run, failing posts, the snapshot row count, the last retention.
-    public func healthFacts() async throws -> MetricsStore.HealthFacts {
+    public func healthFacts() async throws -> HealthFacts {
         let logger = self.logger
         let failingAfter = Int32(clamping: schedule.failures.failingAfter)
         return try await withConnection { connection in
@@ -21,7 +21,7 @@ extension PostgresStore {
             let failing = try await connection.first("""
                 SELECT count(*) FROM posts WHERE consecutive_failures >= \(failingAfter) AND consecutive_failures > 0
                 """, logger) { try $0.next(Int64.self) } ?? 0
-            return MetricsStore.HealthFacts(
+            return HealthFacts(
                 sizeBytes: size, accountsByStatus: byStatus, lastRun: lastRun, failingPosts: Int(failing),
                 snapshotRows: try await SnapshotRowCount.total(connection, logger),
                 lastRetention: try await Self.lastRetentionPass(connection, logger))

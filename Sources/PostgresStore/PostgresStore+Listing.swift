@@ -1,6 +1,6 @@
 import MetricsCore
-import MetricsStore
 import PostgresNIO
+import StorageContract
 
 /// Listing what is registered, for admins and sibling services; which workspace a post or account belongs to (what
 /// access control checks); what discovery already knows. No query here selects a token column.
@@ -57,7 +57,7 @@ extension PostgresStore {
     /// Posts, most recently posted first, a page at a time; `workspaceIds` limits them to those workspaces.
     public func listPosts(
         workspaceId: String?, accountId: String?, limit: Int, cursor: String?, workspaceIds: Set<String>?
-    ) async throws -> MetricsStore.PostPage {
+    ) async throws -> PostPage {
         let logger = self.logger
         return try await withConnection { connection in
             var sql = SQLBuilder("""
@@ -91,7 +91,7 @@ extension PostgresStore {
             }
             let posts = Array(rows.prefix(limit))
             let next = rows.count > limit ? posts.last.map { PostCursor(postedAt: $0.postedAt.milliseconds, id: $0.id).token } : nil
-            return MetricsStore.PostPage(posts: posts, nextCursor: next)
+            return PostPage(posts: posts, nextCursor: next)
         }
     }
 

@@ -1,13 +1,13 @@
 import MetricsCore
-import MetricsStore
 import PostgresNIO
+import StorageContract
 
 /// Registration writes: workspaces, accounts (with tokens), posts. Each call is one transaction that either applies
 /// whole or not at all, with the SQLite store's checks, errors and outcomes.
 extension PostgresStore {
     /// Registers or renames a workspace, and sets its time zone. A new time zone moves its posts' days: their
     /// rollups and the workspace's totals are rebuilt from the raw snapshots, in this transaction.
-    public func upsertWorkspace(_ workspace: Workspace) async throws -> MetricsStore.Upsert {
+    public func upsertWorkspace(_ workspace: Workspace) async throws -> Upsert {
         let now = nowMilliseconds
         guard let calendar = LocalCalendar(identifier: workspace.timeZone) else {
             throw StoreError(.invalid, input: .timeZone, message: "unknown time zone \"\(workspace.timeZone)\"; expected an IANA name such as Europe/Paris")
@@ -32,7 +32,7 @@ extension PostgresStore {
 
     /// Registers or updates an account. A new access token always returns the account to `connected` and clears
     /// its last error: registering a fresh token is how a user reconnects.
-    public func upsertAccount(_ account: AccountRegistration) async throws -> MetricsStore.Upsert {
+    public func upsertAccount(_ account: AccountRegistration) async throws -> Upsert {
         let now = nowMilliseconds
         let logger = self.logger
         return try await transaction { connection in
@@ -94,7 +94,7 @@ extension PostgresStore {
     /// The checks run here, in order, against what the database holds plus what the earlier posts of the call
     /// changed (exactly what the SQLite store sees post by post), and the posts are then written by one statement per
     /// batch instead of three round trips each: 10,000 posts cost a few round trips, not 30,000.
-    public func upsertPosts(_ posts: [PostRegistration]) async throws -> MetricsStore.UpsertPostsResult {
+    public func upsertPosts(_ posts: [PostRegistration]) async throws -> UpsertPostsResult {
         let now = nowMilliseconds
         let firstDue = posts.map { post in post.externalPostId == nil ? nil : schedule.firstDue(postedAt: post.postedAt, now: clock.now) }
         let logger = self.logger
@@ -122,7 +122,7 @@ private struct PostRegistrationBatch {
         var externalPostId: String
     }
 
-    func apply(_ connection: PostgresConnection, _ logger: Logger) async throws -> MetricsStore.UpsertPostsResult {
+    func apply(_ connection: PostgresConnection, _ logger: Logger) async throws -> UpsertPostsResult {
         let accountIds = Array(Set(posts.map(\.accountId)))
         var accounts: [String: (platform: Platform, workspaceId: String)] = [:]
         for (id, platform, workspace) in try await connection.all(
@@ -150,7 +150,7 @@ private struct PostRegistrationBatch {
             if let external = post.externalPostId { holders[Pair(accountId: post.accountId, externalPostId: external)] = id }
         }
 
-        var result = MetricsStore.UpsertPostsResult(created: 0, updated: 0)
+        var result = UpsertPostsResult(created: 0, updated: 0)
         var moved: [(postId: String, from: String, to: String)] = []
         var writes: [(post: PostRegistration, platform: Platform, workspaceId: String, firstDue: Timestamp?)] = []
         for (index, post) in posts.enumerated() {

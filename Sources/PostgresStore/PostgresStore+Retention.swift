@@ -1,8 +1,8 @@
 import MetricsCore
-import MetricsStore
 import PostgresNIO
+import StorageContract
 
-/// Retention, with the SQLite store's rules (`MetricsStore+Retention`): raw snapshots older than `keepRawDays` local
+/// Retention, with the SQLite store's rules (`SQLiteStore+Retention`): raw snapshots older than `keepRawDays` local
 /// days are thinned to the last one of each local day (the point the day's rollup holds); with `keepDays`,
 /// everything older than that goes, rollups and totals included.
 ///
@@ -12,7 +12,7 @@ import PostgresNIO
 extension PostgresStore {
     /// One pass over every workspace. Returns what it did, and records it for `health`.
     @discardableResult
-    public func retentionPass(_ policy: MetricsStore.RetentionPolicy) async throws -> MetricsStore.RetentionPass {
+    public func retentionPass(_ policy: RetentionPolicy) async throws -> RetentionPass {
         let logger = self.logger
         let startedAt = clock.now
         var deleted: Int64 = 0
@@ -44,7 +44,7 @@ extension PostgresStore {
                 }
             }
         }
-        let pass = MetricsStore.RetentionPass(startedAt: startedAt, finishedAt: clock.now, deletedSnapshots: deleted, transactions: transactions)
+        let pass = RetentionPass(startedAt: startedAt, finishedAt: clock.now, deletedSnapshots: deleted, transactions: transactions)
         try await transaction { connection in
             try await connection.run("""
                 INSERT INTO store_stats (name, value)
@@ -64,7 +64,7 @@ extension PostgresStore {
     ) async throws -> (Int64?, Int64) {
         let keys = try await connection.all("""
             SELECT key FROM posts WHERE workspace_id = \(workspaceId) AND key > \(afterKey) ORDER BY key
-            LIMIT \(Int64(MetricsStore.retentionPostsPerTransaction)) FOR NO KEY UPDATE
+            LIMIT \(Int64(RetentionPolicy.postsPerTransaction)) FOR NO KEY UPDATE
             """, logger) { try $0.next(Int64.self) }
         guard let lastKey = keys.last else { return (nil, 0) }
         var deleted: Int64 = 0
@@ -87,7 +87,7 @@ extension PostgresStore {
                     SELECT count(*) FROM gone
                     """)
             }
-            if deleted >= Int64(MetricsStore.retentionRowsPerTransaction) {
+            if deleted >= Int64(RetentionPolicy.rowsPerTransaction) {
                 handled = key
                 break
             }
@@ -103,12 +103,12 @@ extension PostgresStore {
     }
 
     /// The last retention pass, if any.
-    public func lastRetentionPass() async throws -> MetricsStore.RetentionPass? {
+    public func lastRetentionPass() async throws -> RetentionPass? {
         let logger = self.logger
         return try await withConnection { connection in try await Self.lastRetentionPass(connection, logger) }
     }
 
-    static func lastRetentionPass(_ connection: PostgresConnection, _ logger: Logger) async throws -> MetricsStore.RetentionPass? {
+    static func lastRetentionPass(_ connection: PostgresConnection, _ logger: Logger) async throws -> RetentionPass? {
         var values: [String: Int64] = [:]
         for (name, value) in try await connection.all(
             "SELECT name, value FROM store_stats WHERE name LIKE 'retention\\_%'", logger, { row in (try row.next(String.self), try row.next(Int64.self)) })
@@ -116,7 +116,7 @@ extension PostgresStore {
             values[name] = value
         }
         guard let started = values["retention_started_at"], let finished = values["retention_finished_at"] else { return nil }
-        return MetricsStore.RetentionPass(
+        return RetentionPass(
             startedAt: Timestamp(milliseconds: started), finishedAt: Timestamp(milliseconds: finished),
             deletedSnapshots: values["retention_deleted"] ?? 0, transactions: 0)
     }

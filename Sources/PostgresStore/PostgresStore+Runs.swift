@@ -1,6 +1,6 @@
 import MetricsCore
-import MetricsStore
 import PostgresNIO
+import StorageContract
 
 /// Refresh run records.
 extension PostgresStore {

@@ -1,6 +1,6 @@
 import MetricsCore
-import MetricsStore
 import PostgresNIO
+import StorageContract
 
 /// Shared runs: one `refresh_runs` row per scope being refreshed and one `run_work` row per account, claimed by the
 /// members that may refresh the account (`ClusterStorage`; the tables are `ClusterSchema`'s).

@@ -1,6 +1,6 @@
 import MetricsCore
-import MetricsStore
 import PostgresNIO
+import StorageContract
 
 /// The time series: the two reads the daemon serves from it, and backfilling it.
 extension PostgresStore {
@@ -41,7 +41,7 @@ extension PostgresStore {
 
     /// The newest snapshot of a workspace's posts, most recently posted first, a page at a time (keyset paging in
     /// `listPosts`' order, on the workspace's own index).
-    public func latestMetrics(workspaceId: String, platform: Platform?, limit: Int, cursor: String?) async throws -> MetricsStore.LatestPage {
+    public func latestMetrics(workspaceId: String, platform: Platform?, limit: Int, cursor: String?) async throws -> LatestPage {
         let logger = self.logger
         return try await withConnection { connection in
             try await Self.requireWorkspace(connection, logger, workspaceId)
@@ -59,7 +59,7 @@ extension PostgresStore {
                 return PostCursor(postedAt: try row.next(Int64.self), id: id)
             }
             let posts = page.prefix(limit)
-            return MetricsStore.LatestPage(
+            return LatestPage(
                 metrics: try await Self.latest(connection, logger, postIds: posts.map(\.id)),
                 nextCursor: page.count > limit ? posts.last?.token : nil)
         }
@@ -67,7 +67,7 @@ extension PostgresStore {
 
     /// A post's snapshots with `since <= capturedAt <= until`, oldest first, at most `limit`: one range of the primary
     /// key, and whether the post exists, in one statement.
-    public func history(postId: String, since: Timestamp?, until: Timestamp?, limit: Int) async throws -> MetricsStore.HistoryPage {
+    public func history(postId: String, since: Timestamp?, until: Timestamp?, limit: Int) async throws -> HistoryPage {
         let logger = self.logger
         let rows = try await withConnection { connection in
             try await connection.all("""
@@ -83,12 +83,12 @@ extension PostgresStore {
         // No row: no such post. One row without a time: the post, with no point in the range.
         guard !rows.isEmpty else { throw StoreError.notFound(.post, id: postId, input: .postId) }
         let points = rows.compactMap { row in row.0.map { ($0, row.1) } }
-        return MetricsStore.HistoryPage(points: Array(points.prefix(limit)), hasMore: points.count > limit)
+        return HistoryPage(points: Array(points.prefix(limit)), hasMore: points.count > limit)
     }
 
     /// Backfills history. Idempotent: a point already stored at the same (post, capturedAt) is kept as it is. One
     /// unknown post aborts the whole call, named by its position.
-    public func importSnapshots(_ snapshots: [Snapshot]) async throws -> MetricsStore.ImportResult {
+    public func importSnapshots(_ snapshots: [Snapshot]) async throws -> ImportResult {
         let logger = self.logger
         return try await transaction { connection in
             var writer = PostgresSnapshotWriter(connection, logger)
@@ -113,7 +113,7 @@ extension PostgresStore {
                     WHERE p.id = v.id AND (p.last_main_at IS NULL OR p.last_main_at < v.at)
                     """, logger)
             }
-            return MetricsStore.ImportResult(imported: inserted, skipped: snapshots.count - inserted)
+            return ImportResult(imported: inserted, skipped: snapshots.count - inserted)
         }
     }
 }

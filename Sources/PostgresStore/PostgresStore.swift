@@ -1,9 +1,9 @@
 import Foundation
 import Logging
 import MetricsCore
-import MetricsStore
 import PostgresNIO
 import ServiceLifecycle
+import StorageContract
 import Synchronization
 
 /// The store in one PostgreSQL database shared by several daemons: the same `MetricsStorage` as the SQLite store,
@@ -73,7 +73,7 @@ public final class PostgresStore: MetricsStorage, Service, Sendable {
         (closeSignal, closeContinuation) = AsyncStream<Void>.makeStream()
     }
 
-    public var synchronousReads: MetricsStore? { nil }
+    public var synchronousReads: (any SynchronousReads)? { nil }
 
     /// The URL without its password.
     public var location: String { configuration.url.redacted }
@@ -196,7 +196,7 @@ public final class PostgresStore: MetricsStorage, Service, Sendable {
                 return
             } catch {
                 if Task.isCancelled { return }
-                let reason = PostgresUnavailability.reason(error) ?? "\(String(reflecting: error))"
+                let reason = PostgresUnavailability.reason(error) ?? failureSentence(PostgresFailure.wrapping(error))
                 state.withLock { state in
                     if case .starting = state.readiness { state.readiness = .starting(lastError: reason) }
                 }

@@ -1,7 +1,7 @@
-import MetricsStore
+import _ConnectionPoolModule
 import NIOCore
 import PostgresNIO
-import _ConnectionPoolModule
+import StorageContract
 
 /// Which failures mean "the database cannot serve now" (`StorageUnavailable`: -32003, `health` failing, the store
 /// reconnecting behind it) and which are errors of this code (kept as they are: -32603).

@@ -1,5 +1,6 @@
 import MetricsCore
 import PostgresNIO
+import StorageContract
 
 /// Reads a row's cells in the order the statement lists its columns. A cell that does not decode — a NULL where
 /// none may be, a type that changed, a spelling this build does not know — is an error naming its column, never a
@@ -64,10 +65,11 @@ struct RowReader {
 
 /// A stored cell this build cannot read: a bug or a database changed by hand, so an internal error (-32603), not
 /// the caller's fault and not a reason to guess.
-public struct UndecodableColumn: Error, Sendable, Hashable, CustomStringConvertible {
+public struct UndecodableColumn: Error, Sendable, Hashable, CustomStringConvertible, DescribedFailure {
     public var column: String
     public var expected: String
     public var found: String
 
     public var description: String { "column \(column): expected \(expected), found \(found)" }
+    public var sentence: String { description }
 }

@@ -3,9 +3,7 @@ import MetricsCore
 import PostgresNIO
 
 /// How a batch moves the daily totals: per (workspace, platform, day), the rollup changes in the order they
-/// happened, applied to the stored row with the SQLite store's arithmetic (`SnapshotWriter.adjustTotals`): a
-/// metric's sum moves by the new value minus the old, held at 2^63 − 1 instead of overflowing; its count by whether
-/// each reported it; `posts` by one for a day's first point of a post.
+/// happened, applied to the stored row by the one rule every backend keeps (`DailyTotalsRow.apply`).
 ///
 /// Applied in memory and written back in three statements whatever the batch's size; the rows are locked in key
 /// order, so writers of two daemons touching the same days cannot deadlock on them.
@@ -28,28 +26,15 @@ struct TotalsLedger {
         var adding: MetricValues
     }
 
-    /// A stored row of `daily_totals`: posts, then each metric's sum and count in `MetricValues.names` order.
-    struct Row: Equatable {
-        var posts: Int64 = 0
-        var sums = [Int64](repeating: 0, count: MetricValues.names.count)
-        var counts = [Int64](repeating: 0, count: MetricValues.names.count)
-
-        /// One rollup's change, exactly as SQLite's upsert computes it.
-        mutating func apply(removing old: MetricValues?, adding new: MetricValues) {
-            if old == nil { posts += 1 }
-            for (index, name) in MetricValues.names.enumerated() {
-                let (delta, overflow) = (new[name] ?? 0).subtractingReportingOverflow(old?[name] ?? 0)
-                let change = overflow ? (new[name] ?? 0 > 0 ? Int64.max : Int64.min) : delta
-                let current = sums[index]
-                if change > 0 && current > Int64.max - change {
-                    sums[index] = .max
-                } else {
-                    let (sum, below) = current.addingReportingOverflow(change)
-                    sums[index] = below ? .min : sum
-                }
-                counts[index] += (new[name] == nil ? 0 : 1) - (old?[name] == nil ? 0 : 1)
-            }
+    /// A stored row of `daily_totals` (posts, then each metric's sum and count in `MetricValues.names` order), read
+    /// from `reader`'s next columns.
+    static func totalsRow(_ reader: inout RowReader) throws -> DailyTotalsRow {
+        var row = DailyTotalsRow(posts: try reader.next())
+        for index in MetricValues.names.indices {
+            row.sums[index] = try reader.next()
+            row.counts[index] = try reader.next()
         }
+        return row
     }
 
     private var changes: [Key: [Change]] = [:]
@@ -71,7 +56,7 @@ struct TotalsLedger {
             SELECT w, p, d, 0 FROM unnest(\(workspaces), \(platforms), \(days)) WITH ORDINALITY AS v(w, p, d, n) ORDER BY n
             ON CONFLICT (workspace_id, platform, day) DO NOTHING
             """, logger)
-        var rows: [Key: Row] = [:]
+        var rows: [Key: DailyTotalsRow] = [:]
         for (key, row) in try await connection.all("""
             SELECT t.workspace_id, t.platform, t.day, t.posts, t.impressions, t.impressions_n, t.views, t.views_n, t.reach, t.reach_n,
                    t.likes, t.likes_n, t.comments, t.comments_n, t.shares, t.shares_n, t.saves, t.saves_n
@@ -81,19 +66,14 @@ struct TotalsLedger {
             FOR UPDATE OF t
             """, logger, { reader in
                 let key = Key(workspaceId: try reader.next(), platform: try reader.next(), day: try reader.next())
-                var row = Row(posts: try reader.next())
-                for index in MetricValues.names.indices {
-                    row.sums[index] = try reader.next()
-                    row.counts[index] = try reader.next()
-                }
-                return (key, row)
+                return (key, try Self.totalsRow(&reader))
             })
         {
             rows[key] = row
         }
-        var updated: [Row] = []
+        var updated: [DailyTotalsRow] = []
         for key in keys {
-            var row = rows[key] ?? Row()
+            var row = rows[key] ?? DailyTotalsRow()
             for change in changes[key] ?? [] {
                 row.apply(removing: change.removing, adding: change.adding)
             }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import JSON
 import JSONRPC
 
 /// A blocking JSON-RPC connection over a Unix socket: what a CLI, a test or a benchmark driver needs, with

@@ -1,6 +1,6 @@
 import MetricsCore
-import MetricsStore
 import PlatformClients
+import StorageContract
 
 /// Refreshes one account's posts in a run: performs what `AccountRefreshMachine` decides — sleeps on the
 /// engine's clock, asks the coordinator, calls the platform, writes to the store — and tells the machine what
@@ -9,7 +9,7 @@ struct AccountRefresh {
     typealias Action = AccountRefreshMachine.Action
 
     let accountId: String
-    let posts: [MetricsStore.DuePost]
+    let posts: [DuePost]
     let runId: Int64
     let deadline: Timestamp
     let context: EngineContext
@@ -102,7 +102,14 @@ struct AccountRefresh {
             return []
         case .loseAccount(let status, let message):
             context.logger.warning("account stops being refreshed", metadata: ["account": "\(accountId)", "status": "\(status.rawValue)"])
-            try? await context.store.setAccountStatus(accountId: accountId, status: status, lastError: message)
+            do {
+                try await context.store.setAccountStatus(accountId: accountId, status: status, lastError: message)
+            } catch {
+                // Not fatal to the run, but the account's status is what the studio acts on: say it was not kept.
+                context.logger.error("could not record the account's status", metadata: [
+                    "account": "\(accountId)", "status": "\(status.rawValue)", "error": "\(failureSentence(error))",
+                ])
+            }
             return []
         case .deferRest(let reason):
             context.logger.notice("account's remaining posts deferred to the next run", metadata: [
@@ -163,7 +170,7 @@ struct AccountRefresh {
             }
         } catch {
             context.logger.warning("token refresh failed", metadata: [
-                "account": "\(accountId)", "platform": "\(machine.platform.rawValue)", "error": "\(error)",
+                "account": "\(accountId)", "platform": "\(machine.platform.rawValue)", "error": "\(failureSentence(error))",
             ])
             return machine.tokenRequestFailed(error)
         }
@@ -185,9 +192,9 @@ struct AccountRefresh {
             }.value
         } catch {
             context.logger.critical("could not store new tokens", metadata: [
-                "account": "\(accountId)", "platform": "\(machine.platform.rawValue)", "error": "\(error)",
+                "account": "\(accountId)", "platform": "\(machine.platform.rawValue)", "error": "\(failureSentence(error))",
             ])
-            return machine.tokenStoreFailed("\(error)")
+            return machine.tokenStoreFailed(failureSentence(error))
         }
         guard stored else {
             context.logger.notice("newer tokens were stored meanwhile; using those", metadata: [

@@ -1,6 +1,6 @@
 import MetricsCore
-import MetricsStore
 import PlatformClients
+import StorageContract
 
 /// The decisions of one account's refresh in a run, as a value: events in, actions out. No clock, no I/O, no
 /// suspension: time comes in with the events and jitter through `unitRandom`, so every rule below is tested at
@@ -81,9 +81,9 @@ struct AccountRefreshMachine {
         /// This many more of the run's posts are done (processed or skipped).
         case progress(Int)
         /// Write these attempts in one transaction; answer `flushed`.
-        case flush([MetricsStore.RefreshAttempt])
+        case flush([RefreshAttempt])
         /// Write these attempts by a write cancellation cannot refuse: the drive is being abandoned.
-        case flushDetached([MetricsStore.RefreshAttempt])
+        case flushDetached([RefreshAttempt])
         /// The task was cancelled while a platform call was in flight: stop (throw `CancellationError`).
         case stop
         /// The account is done.
@@ -93,7 +93,7 @@ struct AccountRefreshMachine {
     /// One platform call: a batch of the account's posts and everything needed to ask for them.
     struct Call: Hashable {
         var platform: Platform
-        var posts: [MetricsStore.DuePost]
+        var posts: [DuePost]
         var accessToken: String
         /// The account's id on the platform (Instagram's user, Facebook's Page), for the usage headers.
         var externalAccountId: String
@@ -142,7 +142,7 @@ struct AccountRefreshMachine {
     ]
 
     /// The key retired metrics are remembered under: Instagram's metric family, or "" for other platforms.
-    static func retiredMetricsKey(_ post: MetricsStore.DuePost) -> String {
+    static func retiredMetricsKey(_ post: DuePost) -> String {
         guard post.platform == .instagram else { return "" }
         return (post.mediaProductType ?? .feed).insightsFamily.rawValue
     }
@@ -169,7 +169,7 @@ struct AccountRefreshMachine {
         case lockingTokens(TokenRefreshCause)
         case requestingTokens(TokenRefreshCause)
         case storingTokens(IssuedTokens, TokenRefreshCause)
-        case flushing([MetricsStore.RefreshAttempt])
+        case flushing([RefreshAttempt])
         /// `stop` was returned: only `interrupted()` is expected.
         case stopping
         case finished
@@ -183,7 +183,7 @@ struct AccountRefreshMachine {
     private let unitRandom: @Sendable () -> Double
     private var state = State.notStarted
 
-    private let batches: [[MetricsStore.DuePost]]
+    private let batches: [[DuePost]]
     /// The batch being called; `batches.count` once none is left.
     private var current = 0
     /// Retries of the current batch after transient failures.
@@ -198,7 +198,7 @@ struct AccountRefreshMachine {
     private var tokenRefreshTried = false
 
     /// Attempts not yet handed to `flush`.
-    private var attempts: [MetricsStore.RefreshAttempt] = []
+    private var attempts: [RefreshAttempt] = []
     private var lastFlush = Timestamp(milliseconds: 0)
 
     private var processed = 0
@@ -213,7 +213,7 @@ struct AccountRefreshMachine {
     ///   - posts: the account's posts in the run, at least one (a run groups posts by account).
     ///   - unitRandom: a number in [0, 1) for the backoff's jitter.
     init(
-        accountId: String, posts: [MetricsStore.DuePost], deadline: Timestamp, configuration: RefreshConfiguration,
+        accountId: String, posts: [DuePost], deadline: Timestamp, configuration: RefreshConfiguration,
         unitRandom: @escaping @Sendable () -> Double
     ) {
         guard let first = posts.first else {
@@ -239,7 +239,7 @@ struct AccountRefreshMachine {
     // MARK: Events
 
     /// The drive begins with the account's stored credentials (nil: the account is gone from the store).
-    mutating func started(now: Timestamp, credentials: MetricsStore.AccountCredentials?) -> [Action] {
+    mutating func started(now: Timestamp, credentials: AccountCredentials?) -> [Action] {
         expect(.notStarted, "started")
         lastFlush = now
         guard let credentials else {
@@ -298,9 +298,9 @@ struct AccountRefreshMachine {
         expect(.calling, "callAnswered")
         let batch = batches[current]
         processed += batch.count
-        var fetched: [(MetricsStore.DuePost, Snapshot)] = []
-        var noData: [MetricsStore.DuePost] = []
-        var missing: [MetricsStore.DuePost] = []
+        var fetched: [(DuePost, Snapshot)] = []
+        var noData: [DuePost] = []
+        var missing: [DuePost] = []
         for post in batch {
             guard let answer = metrics[post.externalPostId] else {
                 missing.append(post)
@@ -319,12 +319,12 @@ struct AccountRefreshMachine {
         let schedule = configuration.schedule
         for (post, snapshot) in fetched {
             let reading = snapshot.values.mainCounter.map { VelocityRule.Reading(value: $0, at: snapshot.capturedAt) }
-            attempts.append(MetricsStore.RefreshAttempt(
+            attempts.append(RefreshAttempt(
                 postId: post.postId, accountId: accountId, platform: platform, at: now, outcome: .fetched(snapshot),
                 nextDueAt: schedule.nextDue(afterSuccessAt: now, postedAt: post.postedAt, previous: post.lastReading, current: reading)))
         }
         for post in noData {
-            attempts.append(MetricsStore.RefreshAttempt(
+            attempts.append(RefreshAttempt(
                 postId: post.postId, accountId: accountId, platform: platform, at: now, outcome: .noData,
                 nextDueAt: schedule.nextDue(afterSuccessAt: now, postedAt: post.postedAt, previous: nil, current: nil)))
         }
@@ -382,7 +382,7 @@ struct AccountRefreshMachine {
     }
 
     /// The token-refresh lock is held; `stored` is what the store holds now (nil if it could not be read).
-    mutating func tokensLocked(stored: MetricsStore.AccountCredentials?) -> [Action] {
+    mutating func tokensLocked(stored: AccountCredentials?) -> [Action] {
         guard case .lockingTokens(let cause) = state else { preconditionFailure("tokensLocked while \(state)") }
         if let stored, stored.status == .connected, stored.accessToken != accessToken {
             // Another run refreshed the token since this one read it: its pair is the one that works now.
@@ -444,7 +444,7 @@ struct AccountRefreshMachine {
     /// The store refused the new tokens: another refresh (another daemon whose hold on the account lapsed, or a
     /// reconnect) stored a newer pair since this one's request spent the old refresh token. The stored pair is the
     /// live one; the one issued here is dropped.
-    mutating func tokensSuperseded(stored: MetricsStore.AccountCredentials?) -> [Action] {
+    mutating func tokensSuperseded(stored: AccountCredentials?) -> [Action] {
         guard case .storingTokens = state else { preconditionFailure("tokensSuperseded while \(state)") }
         guard let stored, stored.status == .connected else {
             return [.unlockTokens] + deferRest(reason: "newer tokens were stored for the account meanwhile, and it is no longer connected")
@@ -545,9 +545,9 @@ struct AccountRefreshMachine {
         return batchDone(now: now)
     }
 
-    private mutating func record(_ post: MetricsStore.DuePost, _ kind: RefreshFailureKind, message: String, at now: Timestamp) {
+    private mutating func record(_ post: DuePost, _ kind: RefreshFailureKind, message: String, at now: Timestamp) {
         note("Post \(post.postId): \(message)")
-        attempts.append(MetricsStore.RefreshAttempt(
+        attempts.append(RefreshAttempt(
             postId: post.postId, accountId: accountId, platform: platform, at: now, outcome: .failed(kind, message: message),
             nextDueAt: configuration.schedule.nextDue(
                 afterFailureAt: now, postedAt: post.postedAt, consecutiveFailures: post.consecutiveFailures + 1)))

@@ -3,7 +3,7 @@ import Dispatch
 /// A serial executor over a `DispatchQueue`, so the refresh engine's state lives on its own queue, never on
 /// an RPC event loop or behind the cooperative pool's other work. (`DispatchSerialQueue`, which would do
 /// this directly, does not exist on Linux.)
-final class DispatchQueueExecutor: SerialExecutor, @unchecked Sendable {
+final class DispatchQueueExecutor: SerialExecutor, Sendable {
     private let queue: DispatchQueue
 
     init(label: String) {

@@ -1,6 +1,6 @@
 import Logging
 import MetricsCore
-import MetricsStore
+import StorageContract
 import Telemetry
 
 /// What every part of a run needs, passed down as one value.

@@ -1,7 +1,7 @@
 import Logging
 import MetricsCore
-import MetricsStore
 import PlatformClients
+import StorageContract
 import Telemetry
 
 /// The refresh: runs on demand and on schedule, paced per platform and per account, recorded in the store.
@@ -27,8 +27,8 @@ public final class RefreshEngine: Sendable {
         let retired: [Platform: [String: Set<String>]]
         do {
             retired = try await store.retiredMetrics()
-        } catch let error where MetricsStore.unavailability(of: error) != nil {
-            logger.warning("cannot read retired metrics yet", metadata: ["error": "\(error)"])
+        } catch let error where StorageUnavailable.reason(of: error) != nil {
+            logger.warning("cannot read retired metrics yet", metadata: ["error": "\(failureSentence(error))"])
             retired = [:]
         }
         context = EngineContext(
@@ -104,7 +104,7 @@ public final class RefreshEngine: Sendable {
                         } catch is CancellationError {
                             throw CancellationError()
                         } catch {
-                            context.logger.log(level: failing ? .debug : .warning, "cluster tick failed", metadata: ["error": "\(error)"])
+                            context.logger.log(level: failing ? .debug : .warning, "cluster tick failed", metadata: ["error": "\(failureSentence(error))"])
                             failing = true
                         }
                         try await Task.sleep(for: membership.tickInterval)

@@ -1,4 +1,4 @@
-import JSONRPC
+import JSON
 import MetricsCore
 
 /// How a report reads on the wire and in the run record: rendered straight to the one JSON writer, in the

@@ -1,6 +1,6 @@
-import JSONRPC
+import JSON
 import MetricsCore
-import MetricsStore
+import StorageContract
 
 /// What a run covers. Two requests for the same scope share one run.
 public enum RefreshScope: Sendable, Hashable {
@@ -63,10 +63,10 @@ public enum RefreshScope: Sendable, Hashable {
 /// One pass of the planner: the accounts it chose and, for each, the due posts its budget covers.
 public struct PlannedWork: Sendable, Hashable {
     public struct Account: Sendable, Hashable {
-        public var account: MetricsStore.ScopedAccount
-        public var posts: [MetricsStore.DuePost]
+        public var account: ScopedAccount
+        public var posts: [DuePost]
 
-        public init(account: MetricsStore.ScopedAccount, posts: [MetricsStore.DuePost]) {
+        public init(account: ScopedAccount, posts: [DuePost]) {
             self.account = account
             self.posts = posts
         }

@@ -1,6 +1,6 @@
-import JSONRPC
+import JSON
 import MetricsCore
-import MetricsStore
+import StorageContract
 import Synchronization
 
 /// One refresh run: records it, plans it (the posts in scope, by account), refreshes accounts concurrently
@@ -95,7 +95,7 @@ final class RunExecution: Sendable {
     /// One account's work in a run: its posts already chosen (the planner's), or to be read when its turn comes.
     private enum AccountSource: Sendable {
         case given(PlannedWork.Account)
-        case scoped(MetricsStore.ScopedAccount)
+        case scoped(ScopedAccount)
 
         var accountId: String {
             switch self {
@@ -209,13 +209,17 @@ final class RunExecution: Sendable {
                 // Shutdown (or every caller gone): expected, and the posts left are simply due next run.
                 logger.notice("refresh run interrupted", metadata: ["run": "\(runId)"])
             } else {
-                logger.error("refresh run failed", metadata: ["run": "\(runId)", "error": "\(error)"])
+                logger.error("refresh run failed", metadata: ["run": "\(runId)", "error": "\(failureSentence(error))"])
             }
             // Recorded even though this task may be cancelled: a detached write is not.
             let store = context.store
             let at = context.clock.now
-            let summary = status == .failed ? JSONWriter.string(["error": .string("\(error)")]) : nil
-            try? await Task.detached { try await store.finishRun(id: runId, status: status, summary: summary, at: at) }.value
+            let summary = status == .failed ? JSONWriter.string(["error": .string(failureSentence(error))]) : nil
+            do {
+                try await Task.detached { try await store.finishRun(id: runId, status: status, summary: summary, at: at) }.value
+            } catch {
+                logger.error("could not record the run's end", metadata: ["run": "\(runId)", "error": "\(failureSentence(error))"])
+            }
             throw error
         }
     }

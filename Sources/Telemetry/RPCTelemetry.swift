@@ -1,10 +1,10 @@
 import CoreMetrics
-import JSONRPC
 import Synchronization
 
 /// The socket's instruments: requests and latency per method, open and refused connections, permission denials.
-/// It observes the dispatcher (`RPCCallObserver`): JSON-RPC's outcomes are known there, not on the socket.
-public final class RPCTelemetry: RPCCallObserver {
+/// The dispatcher reports to it through `RPCTelemetryObserver` (the daemon's): JSON-RPC's outcomes are known there,
+/// not on the socket, and this module stays below the codec.
+public final class RPCTelemetry: Sendable {
     private let factory: any MetricsFactory
     private let methods = Mutex<[String: RPCMethodInstruments]>([:])
     /// Requests naming no method the daemon has: counted under one label, never under the caller's text.
@@ -34,9 +34,6 @@ public final class RPCTelemetry: RPCCallObserver {
         }
     }
 
-    public func probe(forMethod name: String) -> any RPCCallProbe { method(name) }
-    public var unknownMethodProbe: any RPCCallProbe { unknownMethod }
-    public var invalidRequestProbe: any RPCCallProbe { invalidRequest }
 }
 
 /// One method's instruments. Recording an answer costs an atomic add and a histogram update under its lock: no
@@ -47,7 +44,7 @@ public final class RPCTelemetry: RPCCallObserver {
 ///
 /// The two pseudo-methods of entries that reach no method (`unknown`, `invalid`) have error counters only: they
 /// never succeed, take no time worth a histogram, and no policy sees them.
-public final class RPCMethodInstruments: RPCCallProbe {
+public final class RPCMethodInstruments: Sendable {
     public let name: String
     private let factory: any MetricsFactory
     private let succeeded: Counter?

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JSON
 import JSONRPC
 
 /// `metricsctl call`: any method, raw: for methods without a subcommand and for seeing exactly what the daemon

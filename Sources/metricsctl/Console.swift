@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import JSON
 import JSONRPC
 
 /// Where output goes, and whether it may be coloured.

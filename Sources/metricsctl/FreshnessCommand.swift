@@ -1,4 +1,5 @@
 import ArgumentParser
+import JSON
 import JSONRPC
 
 /// `metricsctl freshness`: how fresh each age band is and where the call budgets stand (`freshness`).

@@ -1,4 +1,5 @@
 import ArgumentParser
+import JSON
 import JSONRPC
 
 /// `metricsctl health`: the daemon's own report, for a person at a terminal.

@@ -1,3 +1,4 @@
+import JSON
 import JSONRPC
 
 /// How values read in human mode. Pure functions, shared by every table.

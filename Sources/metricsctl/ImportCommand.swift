@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JSON
 import JSONRPC
 
 /// `metricsctl import`: backfill history from a file of snapshots, one JSON object per line in the shape of

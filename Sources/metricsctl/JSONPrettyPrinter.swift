@@ -1,3 +1,4 @@
+import JSON
 import JSONRPC
 
 /// Indented JSON for `--json` and `call`: as machine-readable as the wire's compact form, but readable when a

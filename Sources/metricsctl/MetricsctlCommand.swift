@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JSON
 import MetricsCore
 
 /// `metricsctl`: a thin admin client for metricsd's JSON-RPC socket.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import JSON
 import JSONRPC
 
 /// The paged listings (`listPosts`, `latestMetrics` by workspace): their options, and the walk that follows

@@ -1,4 +1,5 @@
 import ArgumentParser
+import JSON
 import JSONRPC
 
 /// `metricsctl posts`: registered posts (`listPosts`), one page or, with `--all`, every page.

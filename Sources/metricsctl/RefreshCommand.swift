@@ -5,6 +5,7 @@ import Darwin
 #endif
 import ArgumentParser
 import Foundation
+import JSON
 import JSONRPC
 import MetricsCore
 import RPCClient

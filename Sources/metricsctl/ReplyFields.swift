@@ -1,3 +1,4 @@
+import JSON
 import JSONRPC
 
 /// Typed reads out of a result object. A reply that lacks what the method's schema promises is reported

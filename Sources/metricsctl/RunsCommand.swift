@@ -1,4 +1,5 @@
 import ArgumentParser
+import JSON
 import JSONRPC
 
 /// `metricsctl runs`: recent refresh runs (`listRuns`), newest first.

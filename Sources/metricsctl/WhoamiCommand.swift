@@ -1,4 +1,5 @@
 import ArgumentParser
+import JSON
 import JSONRPC
 
 /// `metricsctl whoami`: who the daemon thinks is calling, and what the access policy lets it do.

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import JSON
 import JSONRPC
 import MetricsCore
 import PostgresNIO

@@ -2,9 +2,10 @@ import Foundation
 import JSONRPC
 import Logging
 @testable import MetricsDaemon
-import MetricsStore
 import PlatformClients
 import RefreshEngine
+import SQLiteStore
+import StorageContract
 
 /// Every method behind `MetricsDaemon.dispatcher`, with no socket: a store in a temporary folder, an engine whose
 /// platforms are nowhere (nothing listens on port 9: no test here calls a platform), no access policy, and the
@@ -15,9 +16,9 @@ enum DispatcherFixture {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let metrics = DaemonMetrics()
-        var options = MetricsStore.Options()
+        var options = SQLiteStore.Options()
         options.telemetry = metrics.telemetry.store
-        let store = try MetricsStore.open(path: directory.appendingPathComponent("m.sqlite").path, options: options)
+        let store = try SQLiteStore.open(path: directory.appendingPathComponent("m.sqlite").path, options: options)
         defer { try? store.close() }
         try await withPlatformHTTPClient { http in
             var endpoints = DaemonConfiguration.Endpoints()

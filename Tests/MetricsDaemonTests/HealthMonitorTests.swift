@@ -1,18 +1,20 @@
 import Foundation
+import JSON
 import JSONRPC
 import MetricsCore
 @testable import MetricsDaemon
-import MetricsStore
+import SQLiteStore
+import StorageContract
 import Testing
 
 /// `health` when the database answers and when it does not: the failing report is what a monitor sees on a
 /// broken disk, which no end-to-end test can produce on demand.
 @Suite struct HealthMonitorTests {
-    private func withStore(_ body: (MetricsStore) async throws -> Void) async throws {
+    private func withStore(_ body: (SQLiteStore) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("health-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try MetricsStore.open(path: directory.appendingPathComponent("m.sqlite").path)
+        let store = try SQLiteStore.open(path: directory.appendingPathComponent("m.sqlite").path)
         try await body(store)
     }
 

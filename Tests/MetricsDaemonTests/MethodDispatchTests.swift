@@ -1,11 +1,12 @@
 import Foundation
+import JSON
 import JSONRPC
 import Logging
 import MetricsCore
 @testable import MetricsDaemon
-import MetricsStore
 import PlatformClients
 import RefreshEngine
+import StorageContract
 import Testing
 
 /// The methods behind the socket, driven through `MetricsDaemon.dispatcher` with no socket: where a store error

@@ -1,13 +1,14 @@
 import Foundation
+import JSON
 import JSONRPC
 import Logging
 import MetricsCore
 @testable import MetricsDaemon
-import MetricsStore
 import NIOCore
 import NIOPosix
 import PlatformClients
 import RefreshEngine
+import StorageContract
 import Telemetry
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 
 #if canImport(Glibc)
 import Glibc
+import StorageContract
 #endif
 
 /// A child process started with `posix_spawn` and reaped with `waitpid` on a thread of its own.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import StorageContract
 import Synchronization
 
 #if canImport(Glibc)

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import JSON
 import JSONRPC
 import Logging
 import NIOCore

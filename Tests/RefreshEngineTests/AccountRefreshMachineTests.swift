@@ -1,7 +1,7 @@
 import MetricsCore
-@testable import MetricsStore
 import PlatformClients
 @testable import RefreshEngine
+import StorageContract
 import Synchronization
 import Testing
 
@@ -28,35 +28,35 @@ import Testing
     func post(
         _ number: Int, _ platform: Platform = .instagram, type: MediaProductType = .feed, consecutiveFailures: Int = 0,
         lastReading: VelocityRule.Reading? = nil
-    ) -> MetricsStore.DuePost {
-        MetricsStore.DuePost(
+    ) -> DuePost {
+        DuePost(
             postId: "p\(number)", accountId: "a", workspaceId: "w1", platform: platform, externalPostId: "x\(number)",
             mediaProductType: platform == .instagram ? type : nil, postedAt: at(-2 * Self.hour), nextDueAt: t0,
             consecutiveFailures: consecutiveFailures, lastReading: lastReading)
     }
 
-    func posts(_ count: Int, _ platform: Platform = .instagram) -> [MetricsStore.DuePost] {
+    func posts(_ count: Int, _ platform: Platform = .instagram) -> [DuePost] {
         (1...count).map { post($0, platform) }
     }
 
     func credentials(
         _ platform: Platform = .instagram, token: String = "token", refreshToken: String? = nil, expiresAt: Timestamp? = nil,
         status: AccountStatus = .connected
-    ) -> MetricsStore.AccountCredentials {
-        MetricsStore.AccountCredentials(
+    ) -> AccountCredentials {
+        AccountCredentials(
             accountId: "a", workspaceId: "w1", platform: platform, externalAccountId: "ext-a", status: status, accessToken: token,
             refreshToken: refreshToken, tokenExpiresAt: expiresAt, refreshTokenExpiresAt: nil)
     }
 
     func machine(
-        _ posts: [MetricsStore.DuePost], randoms: UnitRandoms = UnitRandoms([]), _ configure: (inout RefreshConfiguration) -> Void = { _ in }
+        _ posts: [DuePost], randoms: UnitRandoms = UnitRandoms([]), _ configure: (inout RefreshConfiguration) -> Void = { _ in }
     ) -> Machine {
         var configuration = RefreshConfiguration()
         configure(&configuration)
         return Machine(accountId: "a", posts: posts, deadline: at(Self.hour), configuration: configuration, unitRandom: randoms.next)
     }
 
-    func call(_ posts: [MetricsStore.DuePost], token: String = "token", key: String? = nil) -> Machine.Call {
+    func call(_ posts: [DuePost], token: String = "token", key: String? = nil) -> Machine.Call {
         let platform = posts[0].platform
         return Machine.Call(
             platform: platform, posts: posts, accessToken: token, externalAccountId: "ext-a",
@@ -68,17 +68,17 @@ import Testing
     }
 
     func fetched(
-        _ post: MetricsStore.DuePost, views: Int64, at now: Timestamp, due: Timestamp?
-    ) -> MetricsStore.RefreshAttempt {
-        MetricsStore.RefreshAttempt(
+        _ post: DuePost, views: Int64, at now: Timestamp, due: Timestamp?
+    ) -> RefreshAttempt {
+        RefreshAttempt(
             postId: post.postId, accountId: "a", platform: post.platform, at: now,
             outcome: .fetched(Snapshot(postId: post.postId, capturedAt: now, values: MetricValues(views: views))), nextDueAt: due)
     }
 
     func failed(
-        _ post: MetricsStore.DuePost, _ kind: RefreshFailureKind, _ message: String, at now: Timestamp, due: Timestamp?
-    ) -> MetricsStore.RefreshAttempt {
-        MetricsStore.RefreshAttempt(
+        _ post: DuePost, _ kind: RefreshFailureKind, _ message: String, at now: Timestamp, due: Timestamp?
+    ) -> RefreshAttempt {
+        RefreshAttempt(
             postId: post.postId, accountId: "a", platform: post.platform, at: now, outcome: .failed(kind, message: message), nextDueAt: due)
     }
 
@@ -224,7 +224,7 @@ import Testing
         var m = machine([new])
         _ = m.started(now: t0, credentials: credentials())
         pace(&m, ready: t0, slot: t0)
-        let noData = MetricsStore.RefreshAttempt(
+        let noData = RefreshAttempt(
             postId: "p1", accountId: "a", platform: .instagram, at: at(100), outcome: .noData, nextDueAt: at(100 + Self.hour))
         #expect(m.callAnswered(["x1": PostMetrics(noDataYet: true)], now: at(100)) == [.progress(1), .flush([noData])])
         #expect(m.flushed() == [.finish(detail(processed: 1, withoutData: 1))])
@@ -689,7 +689,7 @@ import Testing
 
 extension AccountRefreshMachine {
     /// The first actions of a fresh machine.
-    fileprivate func startedWith(_ credentials: MetricsStore.AccountCredentials, now: Timestamp) -> [Action] {
+    fileprivate func startedWith(_ credentials: AccountCredentials, now: Timestamp) -> [Action] {
         var machine = self
         return machine.started(now: now, credentials: credentials)
     }

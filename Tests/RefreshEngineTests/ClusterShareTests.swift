@@ -1,7 +1,7 @@
 import MetricsCore
-import MetricsStore
 import PlatformClients
 import RefreshEngine
+import StorageContract
 import Testing
 
 /// A member's share of a cluster's work, and what it does to the limiter: pure values at exact timestamps.

@@ -3,10 +3,10 @@ import Foundation
 import GRDB
 import Logging
 import MetricsCore
-@testable import MetricsStore
 import PlatformClients
 import PlatformSimulator
 @testable import RefreshEngine
+@testable import SQLiteStore
 import Synchronization
 import Testing
 
@@ -18,7 +18,7 @@ import Testing
 struct EngineFixture {
     let clock: any WallClock
     let simulator: PlatformSimulator
-    let store: MetricsStore
+    let store: SQLiteStore
     let clients: PlatformClientSet
 
     /// A configuration that never slows a test down: generous buckets, short pauses and backoff, no jitter.
@@ -168,7 +168,7 @@ let quietLogger: Logger = {
 /// dispatch queues that share the cooperative pool's threads (two on the build machine): closed from the pool, two
 /// fixtures closing at once with a read still queued held both threads and waited on each other for good (seen
 /// twice in a full run, the whole test process stuck).
-func closeOffThePool(_ store: MetricsStore) async {
+func closeOffThePool(_ store: SQLiteStore) async {
     await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
         Thread.detachNewThread {
             try? store.close()
@@ -189,7 +189,7 @@ func withEngineFixture(
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString)")
     do {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let store = try MetricsStore.open(path: directory.appendingPathComponent("metrics.sqlite").path, clock: clock)
+        let store = try SQLiteStore.open(path: directory.appendingPathComponent("metrics.sqlite").path, clock: clock)
         let http = HTTPClient.shared
         let clients = PlatformClientSet(
             instagram: InstagramClient(

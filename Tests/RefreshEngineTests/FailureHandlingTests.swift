@@ -1,7 +1,7 @@
 import MetricsCore
-import MetricsStore
 import PlatformSimulator
 import RefreshEngine
+import StorageContract
 import Testing
 
 /// What the engine does with each kind of platform failure, end to end.

@@ -1,7 +1,7 @@
 import MetricsCore
-import MetricsStore
 import PlatformSimulator
 import RefreshEngine
+import StorageContract
 import Testing
 
 /// Pacing against the simulator's real budgets: the limiter's buckets keep the engine under them, usage headers

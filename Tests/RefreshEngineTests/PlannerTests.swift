@@ -1,7 +1,8 @@
 import MetricsCore
-@testable import MetricsStore
 import PlatformSimulator
 @testable import RefreshEngine
+@testable import SQLiteStore
+import StorageContract
 import Synchronization
 import Testing
 
@@ -160,9 +161,9 @@ extension EngineFixture {
 }
 
 @Suite struct AccountPlanTests {
-    func posts(_ count: Int, prefix: String = "p") -> [MetricsStore.DuePost] {
+    func posts(_ count: Int, prefix: String = "p") -> [DuePost] {
         (0..<count).map { index in
-            MetricsStore.DuePost(
+            DuePost(
                 postId: "\(prefix)\(index)", accountId: "a", workspaceId: "w", platform: .tiktok, externalPostId: "x\(index)",
                 mediaProductType: nil, postedAt: Timestamp(milliseconds: 0), nextDueAt: nil, consecutiveFailures: 0, lastReading: nil)
         }

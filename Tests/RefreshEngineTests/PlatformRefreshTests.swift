@@ -1,7 +1,7 @@
 import MetricsCore
-import MetricsStore
 import PlatformSimulator
 import RefreshEngine
+import StorageContract
 import Testing
 
 /// Each platform end to end: simulator over loopback → clients → engine → SQLite, checking the columns a user

@@ -1,5 +1,6 @@
-import JSONRPC
 import Foundation
+import JSON
+import JSONRPC
 import MetricsCore
 @testable import RefreshEngine
 import Testing

@@ -1,6 +1,7 @@
 // scripts/bench/json's program: metricsd's JSON parser and writer against Foundation's, on the lines metricsd
 // reads and writes most. Compiled together with Sources/JSONRPC by scripts/bench/json (one module, -O).
 import Foundation
+import JSON
 
 func measure(_ iterations: Int, _ body: () -> Void) -> Double {
     for _ in 0..<iterations / 10 { body() }  // warm-up

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import JSON
 import JSONRPC
 
 /// Reads `--access FILE`: `{"rules": [{"uid": 1001, "role": "writer"}, {"user": "studio-web", "role": "reader",

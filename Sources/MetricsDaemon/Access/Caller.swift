@@ -1,5 +1,6 @@
+import JSON
 import JSONRPC
-import MetricsStore
+import StorageContract
 
 /// One call's caller as the methods see it: what it may touch, and the checks that keep a caller limited to some
 /// workspaces inside them. Explicit workspace params outside them are -32007; posts, accounts and runs of other
@@ -40,17 +41,17 @@ struct Caller {
 
     // The same checks on SQLite's synchronous reads, for the methods answered inline.
 
-    func requireVisible(posts postIds: [String], reads: MetricsStore, parameter: ItemsParameter) throws {
+    func requireVisible(posts postIds: [String], reads: any SynchronousReads, parameter: ItemsParameter) throws {
         guard !seesAll else { return }
         try requireVisible(posts: postIds, owners: try reads.workspaceIds(ofPosts: postIds), parameter: parameter)
     }
 
-    func requireVisible(post postId: String, reads: MetricsStore) throws {
+    func requireVisible(post postId: String, reads: any SynchronousReads) throws {
         guard !seesAll else { return }
         try requireVisible(post: postId, owner: try reads.workspaceIds(ofPosts: [postId]).first ?? nil)
     }
 
-    func requireVisible(account accountId: String, reads: MetricsStore) throws {
+    func requireVisible(account accountId: String, reads: any SynchronousReads) throws {
         guard !seesAll else { return }
         try requireVisible(account: accountId, owner: try reads.workspaceId(ofAccount: accountId))
     }

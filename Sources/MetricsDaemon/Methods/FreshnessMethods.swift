@@ -1,7 +1,8 @@
+import JSON
 import JSONRPC
 import MetricsCore
-import MetricsStore
 import RefreshEngine
+import StorageContract
 
 /// `freshness`: how fresh each age band is, and where each platform and account stands against its hourly budget.
 enum FreshnessMethods {
@@ -17,7 +18,7 @@ enum FreshnessMethods {
                 var tally = tally(engine: engine)
                 let now = tally.now
                 let postedSince = configuration.window.oldestPostedAt(now: now)
-                let accounts: [MetricsStore.ScopedAccount]
+                let accounts: [ScopedAccount]
                 if workspaceId == nil, let limited = caller.workspaces {
                     // A caller limited to some workspaces sees theirs, added up.
                     for id in limited.sorted() where try await store.workspace(id: id) != nil {

@@ -1,6 +1,6 @@
 import JSONRPC
 import MetricsCore
-import MetricsStore
+import StorageContract
 
 /// `importMetrics`: backfill history from an existing store (the studio's `studio_social_post_metrics`).
 enum ImportMethods {

@@ -1,4 +1,4 @@
-import MetricsStore
+import StorageContract
 
 /// A param holding a call's many items (`posts`, `snapshots`, `postIds`): the method layer knows the request's
 /// shape, so it is where a store error about item 3 becomes the path a caller can act on (`posts[3].accountId`,

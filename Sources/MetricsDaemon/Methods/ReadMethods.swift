@@ -1,6 +1,6 @@
 import JSONRPC
 import MetricsCore
-import MetricsStore
+import StorageContract
 
 /// `listAccounts`, `listPosts`, `latestMetrics`, `history`: the reads sibling services poll.
 ///
@@ -29,7 +29,7 @@ enum ReadMethods {
                 }
             ).method(store: store),
 
-            ReadRoute<PostsRequest, MetricsStore.PostPage>(
+            ReadRoute<PostsRequest, PostPage>(
                 "listPosts", parameters: ["workspaceId", "accountId", "limit", "cursor"], access: access,
                 parse: { fields, caller in try PostsRequest(fields, caller: caller) },
                 fetchNow: { reads, request, caller in
@@ -53,7 +53,7 @@ enum ReadMethods {
                 }
             ).method(store: store),
 
-            ReadRoute<LatestRequest, MetricsStore.LatestPage>(
+            ReadRoute<LatestRequest, LatestPage>(
                 "latestMetrics", parameters: ["postIds", "workspaceId", "platform", "limit", "cursor"], access: access,
                 parse: { fields, caller in try LatestRequest(fields, caller: caller) },
                 fetchNow: { reads, request, caller in
@@ -79,7 +79,7 @@ enum ReadMethods {
                 render: { page, _ in ["metrics": .array(page.metrics.map(WireFormat.latest)), "nextCursor": .string(page.nextCursor)] }
             ).method(store: store),
 
-            ReadRoute<HistoryRequest, (postId: String, page: MetricsStore.HistoryPage)>(
+            ReadRoute<HistoryRequest, (postId: String, page: HistoryPage)>(
                 "history", parameters: ["postId", "since", "until", "limit"], access: access,
                 parse: { fields, _ in try HistoryRequest(fields) },
                 fetchNow: { reads, request, caller in

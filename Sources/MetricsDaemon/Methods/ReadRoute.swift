@@ -1,5 +1,6 @@
+import JSON
 import JSONRPC
-import MetricsStore
+import StorageContract
 
 /// A read method in three steps: its params parsed and checked against the caller, the fetch, the reply rendered.
 ///
@@ -13,14 +14,14 @@ struct ReadRoute<Request: Sendable, Answer: Sendable> {
     let parameters: [String]
     let access: AccessControl
     let parse: @Sendable (Fields, Caller) throws -> Request
-    let fetchNow: @Sendable (MetricsStore, Request, Caller) throws -> Answer
+    let fetchNow: @Sendable (any SynchronousReads, Request, Caller) throws -> Answer
     let fetch: @Sendable (any MetricsStorage, Request, Caller) async throws -> Answer
     let render: @Sendable (Answer, Caller) throws -> JSON
 
     init(
         _ name: String, parameters: [String], access: AccessControl,
         parse: @escaping @Sendable (Fields, Caller) throws -> Request,
-        fetchNow: @escaping @Sendable (MetricsStore, Request, Caller) throws -> Answer,
+        fetchNow: @escaping @Sendable (any SynchronousReads, Request, Caller) throws -> Answer,
         fetch: @escaping @Sendable (any MetricsStorage, Request, Caller) async throws -> Answer,
         render: @escaping @Sendable (Answer, Caller) throws -> JSON
     ) {

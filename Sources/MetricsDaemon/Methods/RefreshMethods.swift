@@ -1,7 +1,8 @@
+import JSON
 import JSONRPC
 import MetricsCore
-import MetricsStore
 import RefreshEngine
+import StorageContract
 
 /// `refreshAll`, `refreshWorkspace`, `runStatus`, `listRuns`, `syncPosts`: the refresh on demand.
 enum RefreshMethods {

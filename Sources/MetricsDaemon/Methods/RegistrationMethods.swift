@@ -1,6 +1,6 @@
 import JSONRPC
 import MetricsCore
-import MetricsStore
+import StorageContract
 
 /// `upsertWorkspace`, `upsertAccount`, `upsertPosts`: how sibling services tell metricsd what to refresh.
 /// Writes run as tasks so they never hold an event loop; each is one transaction.

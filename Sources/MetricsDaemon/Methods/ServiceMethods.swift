@@ -1,5 +1,6 @@
+import JSON
 import JSONRPC
-import MetricsStore
+import StorageContract
 
 /// `health`, `rpc.discover` and `whoami`: what monitors, client generators and a caller wondering what it may do ask.
 /// Open to anyone who can connect, whatever the access policy says.

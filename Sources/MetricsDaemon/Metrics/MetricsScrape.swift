@@ -1,7 +1,7 @@
 import Logging
 import MetricsCore
-import MetricsStore
 import RefreshEngine
+import StorageContract
 import Telemetry
 
 /// One scrape, from the `metrics` method or `GET /metrics`: sets the gauges of state, then renders every instrument.

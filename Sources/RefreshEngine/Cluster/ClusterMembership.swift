@@ -1,6 +1,6 @@
 import Logging
 import MetricsCore
-import MetricsStore
+import StorageContract
 import Synchronization
 
 /// This daemon's place in a cluster of daemons sharing one database: every tick it records itself alive, renews

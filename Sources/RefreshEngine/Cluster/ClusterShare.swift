@@ -1,4 +1,4 @@
-import MetricsStore
+import StorageContract
 
 /// A member's part of the cluster's work, decided from one tick's view: how many accounts to claim, which to give
 /// back, and what fraction of each platform's app budget is its own. A pure value.

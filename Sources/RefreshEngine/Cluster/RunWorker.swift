@@ -1,7 +1,7 @@
-import JSONRPC
+import JSON
 import Logging
 import MetricsCore
-import MetricsStore
+import StorageContract
 
 /// Does this daemon's part of the cluster's shared runs: claims the accounts' work it may do (accounts it holds, or
 /// that no one holds), refreshes each as any run would (`AccountRefresh`), and leaves the account's report entry on
@@ -34,7 +34,7 @@ struct RunWorker {
                         }
                     } catch {
                         context.logger.log(
-                            level: failing ? .debug : .warning, "could not claim shared run work", metadata: ["error": "\(error)"])
+                            level: failing ? .debug : .warning, "could not claim shared run work", metadata: ["error": "\(failureSentence(error))"])
                         failing = true
                         work = []
                     }
@@ -73,7 +73,7 @@ struct RunWorker {
         } catch {
             // The store failed: the work stays claimed, and is claimed again once this daemon's hold lapses.
             context.logger.error("shared run work failed", metadata: [
-                "run": "\(work.runId)", "account": "\(work.accountId)", "error": "\(error)",
+                "run": "\(work.runId)", "account": "\(work.accountId)", "error": "\(failureSentence(error))",
             ])
         }
     }

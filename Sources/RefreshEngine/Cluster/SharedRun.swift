@@ -1,6 +1,6 @@
-import JSONRPC
+import JSON
 import MetricsCore
-import MetricsStore
+import StorageContract
 
 /// A run over a scope in a cluster, as the daemon a caller asked sees it: it records the run and a work row per
 /// account (or joins the run already refreshing the same scope, on any daemon), then waits while the members that

@@ -1,6 +1,6 @@
 import MetricsCore
-import MetricsStore
 import PlatformClients
+import StorageContract
 
 /// Which of an account's due posts one pass of the planner fetches: a pure decision, tested with exact values.
 ///
@@ -12,8 +12,8 @@ import PlatformClients
 ///   the account's posts due soonest (`topUp`), whose freshness then costs nothing extra.
 enum AccountPlan {
     static func choose(
-        platform: Platform, due: [MetricsStore.DuePost], remainingCalls: Int, topUp: [MetricsStore.DuePost]
-    ) -> [MetricsStore.DuePost] {
+        platform: Platform, due: [DuePost], remainingCalls: Int, topUp: [DuePost]
+    ) -> [DuePost] {
         guard remainingCalls > 0, !due.isEmpty else { return [] }
         guard platform == .tiktok else { return Array(due.prefix(remainingCalls)) }
         let perCall = TikTokClient.maxVideoIDsPerQuery

@@ -1,6 +1,6 @@
 import Logging
 import MetricsCore
-import MetricsStore
+import StorageContract
 
 /// Refreshes each post when it is due: wakes at the next due time (and at least every minute), takes the due posts
 /// of each account in priority order within its budget, and hands them to the engine as a `schedule` run.
@@ -84,7 +84,7 @@ public final class RefreshPlanner: Sendable {
             guard let first = chosen.first else { continue }
             platformRemaining[due.platform, default: 0] -= AccountPlan.calls(platform: due.platform, posts: chosen.count)
             work.append(PlannedWork.Account(
-                account: MetricsStore.ScopedAccount(accountId: due.accountId, workspaceId: first.workspaceId, platform: due.platform),
+                account: ScopedAccount(accountId: due.accountId, workspaceId: first.workspaceId, platform: due.platform),
                 posts: chosen))
             room -= 1
         }

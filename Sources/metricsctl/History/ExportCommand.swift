@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import JSON
 import JSONRPC
 
 /// `metricsctl export`: a workspace's history as NDJSON or CSV on stdout, walking `export`'s pages.

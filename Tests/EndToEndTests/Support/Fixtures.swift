@@ -1,3 +1,4 @@
+import JSON
 import JSONRPC
 
 /// Registration data most end-to-end tests start from: one workspace, one account per platform, posts.

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import JSONRPC
 
 /// Checks the daemon's replies against Schemas/openrpc.json, so a reply that drifts from the documented API

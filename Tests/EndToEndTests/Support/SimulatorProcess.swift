@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import JSON
 import JSONRPC
 
 /// A real `platform-sim` process on a loopback port, for tests that need the daemon and the simulator as

@@ -2,9 +2,10 @@
 // data, side by side. Run by scripts/bench/store (which builds it in release); see that script for what it measures.
 import Foundation
 import MetricsCore
-import MetricsStore
 import PostgresStore
 import PostgresTestSupport
+import SQLiteStore
+import StorageContract
 
 /// The knobs (environment), read once.
 enum Knobs {
@@ -123,10 +124,10 @@ say("store-bench: \(posts) posts x \(points) points (\(posts * points) snapshots
 // SQLite, without its in-memory latest-snapshot cache: this compares storage reads.
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("store-bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-var sqliteOptions = MetricsStore.Options()
+var sqliteOptions = SQLiteStore.Options()
 sqliteOptions.latestCacheCapacity = 0
 sqliteOptions.maximumReaderCount = concurrency + 2
-let sqlite = try MetricsStore.open(path: directory.appendingPathComponent("bench.sqlite").path, options: sqliteOptions)
+let sqlite = try SQLiteStore.open(path: directory.appendingPathComponent("bench.sqlite").path, options: sqliteOptions)
 var loadStarted = clock.now
 try await load(sqlite, start: start)
 let sqliteLoad = clock.now - loadStarted
