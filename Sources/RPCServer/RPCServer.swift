@@ -57,24 +57,21 @@ public final class RPCServer: Sendable {
         } catch {
             throw StartError(description: error.description)
         }
-        // Bind with a umask that leaves the socket owner-only from the moment it exists; chmod then widens
-        // it to the configured mode. No window in which another user could connect.
-        let previousMask = umask(0o177)
+        // Owner-only from the moment the file exists, then its group and mode, all before `listen`: no window in which
+        // another user could connect (`OwnerOnlySocket`).
         let channel: any Channel
-        do {
-            channel = try await bootstrap.bind(unixDomainSocketPath: configuration.socketPath).get()
-            umask(previousMask)
+        do throws(OwnerOnlySocket.Failure) {
+            let descriptor = try OwnerOnlySocket.bind(
+                path: configuration.socketPath, mode: configuration.socketMode, group: configuration.socketGroup)
+            do {
+                channel = try await bootstrap.withBoundSocket(descriptor).get()
+            } catch {
+                close(descriptor)
+                unlink(configuration.socketPath)
+                throw OwnerOnlySocket.Failure(description: "cannot listen on \(configuration.socketPath): \(error)")
+            }
         } catch {
-            umask(previousMask)
-            throw StartError(description: "cannot listen on \(configuration.socketPath): \(error)")
-        }
-        if let group = configuration.socketGroup, chown(configuration.socketPath, uid_t.max, gid_t(group)) != 0 {
-            try? await channel.close()
-            throw StartError(description: "cannot give \(configuration.socketPath) to group \(group): \(String(cString: strerror(errno)))")
-        }
-        guard chmod(configuration.socketPath, mode_t(configuration.socketMode)) == 0 else {
-            try? await channel.close()
-            throw StartError(description: "cannot set mode of \(configuration.socketPath): \(String(cString: strerror(errno)))")
+            throw StartError(description: error.description)
         }
         logger.info("listening", metadata: ["socket": "\(configuration.socketPath)"])
         return RPCServer(
