@@ -15,35 +15,23 @@ extension PostgresStore {
     public func retentionPass(_ policy: RetentionPolicy) async throws -> RetentionPass {
         let logger = self.logger
         let startedAt = clock.now
-        var deleted: Int64 = 0
-        var transactions = 0
         let workspaces = try await withConnection { connection in
             try await connection.all("SELECT id, time_zone FROM workspaces ORDER BY id", logger) { row in
                 (id: try row.next(String.self), calendar: LocalCalendar(identifier: try row.next(String.self)) ?? .utc)
             }
         }
-        for workspace in workspaces {
-            guard let (rawCutoff, cutoff, oldestDay) = policy.cutoffs(calendar: workspace.calendar, now: clock.now) else { continue }
-            var after: Int64 = .min
-            while true {
-                try Task.checkCancellation()
-                let from = after
-                let (last, removed) = try await transaction { connection in
-                    try await Self.retain(
-                        connection, logger, workspaceId: workspace.id, afterKey: from, rawCutoff: rawCutoff, cutoff: cutoff, oldestDay: oldestDay)
-                }
-                deleted += removed
-                transactions += 1
-                guard let last else { break }
-                after = last
-            }
-            if let oldestDay {
-                transactions += 1
+        let (deleted, transactions) = try await RetentionSweep(policy: policy, clock: clock).run(
+            over: workspaces,
+            retain: { workspaceId, afterKey, cuts in
                 try await transaction { connection in
-                    try await connection.run("DELETE FROM daily_totals WHERE workspace_id = \(workspace.id) AND day < \(oldestDay)", logger)
+                    try await Self.retain(connection, logger, workspaceId: workspaceId, afterKey: afterKey, cuts: cuts)
                 }
-            }
-        }
+            },
+            dropTotals: { workspaceId, day in
+                try await transaction { connection in
+                    try await connection.run("DELETE FROM daily_totals WHERE workspace_id = \(workspaceId) AND day < \(day)", logger)
+                }
+            })
         let pass = RetentionPass(startedAt: startedAt, finishedAt: clock.now, deletedSnapshots: deleted, transactions: transactions)
         try await transaction { connection in
             try await connection.run("""
@@ -59,9 +47,9 @@ extension PostgresStore {
     /// One small transaction: the next posts of a workspace after `afterKey`. Returns the last key handled (nil when
     /// there were none left) and the snapshots deleted.
     private static func retain(
-        _ connection: PostgresConnection, _ logger: Logger, workspaceId: String, afterKey: Int64, rawCutoff: Timestamp?,
-        cutoff: Timestamp?, oldestDay: Int64?
+        _ connection: PostgresConnection, _ logger: Logger, workspaceId: String, afterKey: Int64, cuts: RetentionSweep.Cuts
     ) async throws -> (Int64?, Int64) {
+        let (rawCutoff, cutoff, oldestDay) = (cuts.rawCutoff, cuts.cutoff, cuts.oldestDay)
         let keys = try await connection.all("""
             SELECT key FROM posts WHERE workspace_id = \(workspaceId) AND key > \(afterKey) ORDER BY key
             LIMIT \(Int64(RetentionPolicy.postsPerTransaction)) FOR NO KEY UPDATE

@@ -15,35 +15,22 @@ extension SQLiteStore {
     @discardableResult
     public func retentionPass(_ policy: RetentionPolicy) async throws -> RetentionPass {
         let startedAt = clock.now
-        var deleted: Int64 = 0
-        var transactions = 0
         let workspaces = try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT id, time_zone FROM workspaces ORDER BY id").map { row in
                 (id: row[0] as String, calendar: LocalCalendar(identifier: row[1]) ?? .utc)
             }
         }
-        for workspace in workspaces {
-            guard let (rawCutoff, cutoff, oldestDay) = policy.cutoffs(calendar: workspace.calendar, now: clock.now) else { continue }
-            var after: Int64 = .min
-            while true {
-                try Task.checkCancellation()
-                let from = after
-                let (last, removed) = try await pool.write { db -> (Int64?, Int64) in
-                    try Self.retain(db, workspaceId: workspace.id, afterKey: from, rawCutoff: rawCutoff, cutoff: cutoff, oldestDay: oldestDay)
-                }
-                deleted += removed
-                transactions += 1
-                guard let last else { break }
-                after = last
-            }
-            if let oldestDay {
-                transactions += 1
+        let (deleted, swept) = try await RetentionSweep(policy: policy, clock: clock).run(
+            over: workspaces,
+            retain: { workspaceId, afterKey, cuts in
+                try await pool.write { db -> (Int64?, Int64) in try Self.retain(db, workspaceId: workspaceId, afterKey: afterKey, cuts: cuts) }
+            },
+            dropTotals: { workspaceId, day in
                 try await pool.write { db in
-                    try db.execute(sql: "DELETE FROM daily_totals WHERE workspace_id = ? AND day < ?", arguments: [workspace.id, oldestDay])
+                    try db.execute(sql: "DELETE FROM daily_totals WHERE workspace_id = ? AND day < ?", arguments: [workspaceId, day])
                 }
-            }
-        }
-        transactions += try await releaseFreePages()
+            })
+        let transactions = swept + (try await releaseFreePages())
         let pass = RetentionPass(startedAt: startedAt, finishedAt: clock.now, deletedSnapshots: deleted, transactions: transactions)
         try await pool.write { db in
             for (name, value) in [
@@ -61,9 +48,8 @@ extension SQLiteStore {
 
     /// One small transaction: the next posts of a workspace after `afterKey`. Returns the last key handled (nil
     /// when there were none left) and the snapshots deleted.
-    private static func retain(
-        _ db: Database, workspaceId: String, afterKey: Int64, rawCutoff: Timestamp?, cutoff: Timestamp?, oldestDay: Int64?
-    ) throws -> (Int64?, Int64) {
+    private static func retain(_ db: Database, workspaceId: String, afterKey: Int64, cuts: RetentionSweep.Cuts) throws -> (Int64?, Int64) {
+        let (rawCutoff, cutoff, oldestDay) = (cuts.rawCutoff, cuts.cutoff, cuts.oldestDay)
         let keys = try Int64.fetchAll(
             db.cachedStatement(sql: "SELECT key FROM posts WHERE workspace_id = ? AND key > ? ORDER BY key LIMIT ?"),
             arguments: [workspaceId, afterKey, RetentionPolicy.postsPerTransaction])

@@ -172,6 +172,28 @@ struct PostgresStoreTests {
         }
     }
 
+    /// postgres-nio's own error reflects the statement and its bindings (tokens among them): what a refused
+    /// statement says to a caller, a log line or a run record is its SQLSTATE and the server's message only.
+    @Test func aRefusedStatementsTextCarriesNoBindings() async throws {
+        let cluster = try await PostgresCluster.shared()
+        try await cluster.withDatabase { url in
+            try await StoreHarness.withPostgresStore(url: url) { store in
+                let secret = "IGQVJ-token-\(UInt64.random(in: 1...UInt64.max))"
+                let logger = store.logger
+                let refused = await #expect(throws: (any Error).self) {
+                    try await store.transaction { connection in
+                        try await connection.run("CREATE TEMP TABLE tokens (token text PRIMARY KEY, n int CHECK (n > 0))", logger)
+                        try await connection.run("INSERT INTO tokens VALUES (\(secret), \(0))", logger)
+                    }
+                }
+                let text = failureSentence(try #require(refused))
+                #expect(text.contains("23514"), "\(text)")
+                #expect(text.contains("tokens_n_check"), "\(text)")
+                #expect(!text.contains(secret), "\(text)")
+            }
+        }
+    }
+
     /// Runs `body` until it returns a value or `within` passes (then fails with its last error): for a state reached
     /// by something outside the test (a server coming back), not a sleep.
     static func eventually<T>(within limit: Duration, _ body: () async throws -> T?) async throws -> T? {
