@@ -160,33 +160,36 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .testTarget(name: "MetricsCoreTests", dependencies: ["MetricsCore"]),
+        .testTarget(name: "MetricsCoreTests", dependencies: ["MetricsCore", "TestSupport"]),
         .testTarget(
             name: "RefreshEngineTests",
             dependencies: [
-                "RefreshEngine", "MetricsCore", "JSONRPC", "MetricsStore", "PlatformClients", "PlatformSimulator",
+                "RefreshEngine", "MetricsCore", "JSONRPC", "MetricsStore", "PlatformClients", "PlatformSimulator", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "MetricsCore"]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "MetricsCore", "TestSupport"]),
         .testTarget(
             name: "RPCServerTests",
             dependencies: [
-                "RPCServer", "JSONRPC",
+                "RPCServer", "JSONRPC", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What every test target shares: one child-process helper, one condition wait with a deadline, one recorder.
+        // A plain target because SwiftPM test targets cannot share files.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         // A throwaway PostgreSQL cluster (initdb, a private Unix socket, one database per test), for the tests and the
         // store benchmark. A plain target because SwiftPM test targets cannot share files.
         .target(
             name: "PostgresTestSupport",
             dependencies: [
-                "PostgresStore", "MetricsStore", "MetricsCore",
+                "PostgresStore", "MetricsStore", "MetricsCore", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -223,7 +226,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "JSONRPC", "RPCClient", "MetricsCore", "PostgresTestSupport",
+                "JSONRPC", "RPCClient", "MetricsCore", "PostgresTestSupport", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),

@@ -1,18 +1,12 @@
 import MetricsCore
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite struct AsyncSemaphoreTests {
     /// Waits, with a deadline, until `semaphore` has `count` queued waiters.
     private func waitForWaiters(_ semaphore: AsyncSemaphore, _ count: Int) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while semaphore.waiterCount != count {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("timed out waiting for \(count) waiters (have \(semaphore.waiterCount))")
-                return
-            }
-            await Task.yield()
-        }
+        try await waitUntil("\(count) waiters queue up") { semaphore.waiterCount == count }
     }
 
     @Test func permitsAreTakenUpToTheCountThenWaitersQueueInOrder() async throws {

@@ -2,6 +2,7 @@ import MetricsCore
 import MetricsStore
 import PlatformSimulator
 import RefreshEngine
+import TestSupport
 import Testing
 
 /// What the engine does with each kind of platform failure, end to end.

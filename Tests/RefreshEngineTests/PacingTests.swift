@@ -2,6 +2,7 @@ import MetricsCore
 import MetricsStore
 import PlatformSimulator
 import RefreshEngine
+import TestSupport
 import Testing
 
 /// Pacing against the simulator's real budgets: the limiter's buckets keep the engine under them, usage headers

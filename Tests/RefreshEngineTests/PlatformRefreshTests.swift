@@ -2,6 +2,7 @@ import MetricsCore
 import MetricsStore
 import PlatformSimulator
 import RefreshEngine
+import TestSupport
 import Testing
 
 /// Each platform end to end: simulator over loopback → clients → engine → SQLite, checking the columns a user

@@ -2,6 +2,7 @@ import MetricsCore
 import MetricsStore
 import PlatformSimulator
 @testable import RefreshEngine
+import TestSupport
 import Testing
 
 /// Runs as a whole: what is in scope, sharing a run, progress, the run records, discovery.

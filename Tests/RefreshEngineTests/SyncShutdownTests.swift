@@ -2,6 +2,7 @@ import MetricsCore
 import PlatformClients
 import PlatformSimulator
 @testable import RefreshEngine
+import TestSupport
 import Testing
 
 /// Post discovery stops with the engine: one in progress is cancelled and awaited by `shutdown`, and none starts

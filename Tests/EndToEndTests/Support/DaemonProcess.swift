@@ -5,6 +5,7 @@ import Glibc
 import JSONRPC
 import RPCClient
 import Synchronization
+import TestSupport
 import Testing
 
 /// A real `metricsd` process on a temporary socket and database, for tests that talk to it as users do.
@@ -72,7 +73,7 @@ final class DaemonProcess: @unchecked Sendable {
     }
 
     func waitForHealth(timeout: TimeInterval = 20) throws {
-        try waitUntil("metricsd answers health on \(socketPath)", timeout: timeout) {
+        try waitUntilBlocking("metricsd answers health on \(socketPath)", timeout: timeout) {
             guard process.isRunning else {
                 throw TestFailure("metricsd exited with status \(process.terminationStatus): \(stderrText())")
             }
@@ -127,14 +128,14 @@ final class DaemonProcess: @unchecked Sendable {
         if process.isRunning {
             process.terminate()
         }
-        try waitUntil("metricsd exits", timeout: timeout) { !process.isRunning }
+        try waitUntilBlocking("metricsd exits", timeout: timeout) { !process.isRunning }
         return process.terminationStatus
     }
 
     /// SIGKILL: the crash case.
     func kill() throws {
         process.signal(SIGKILL)
-        try waitUntil("metricsd dies", timeout: 10) { !process.isRunning }
+        try waitUntilBlocking("metricsd dies", timeout: 10) { !process.isRunning }
     }
 
     /// What the daemon logged so far.
@@ -154,16 +155,6 @@ final class DaemonProcess: @unchecked Sendable {
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Polls `condition` until it holds, failing after `timeout`: the only way tests wait.
-func waitUntil(_ what: String, timeout: TimeInterval, _ condition: () throws -> Bool) throws {
-    let deadline = Date().addingTimeInterval(timeout)
-    while true {
-        if try condition() { return }
-        guard Date() < deadline else { throw TestFailure("timed out after \(timeout)s waiting until \(what)") }
-        usleep(10_000)
-    }
 }
 
 /// Runs an executable to completion, with stdin, returning its exit status and output.
@@ -201,7 +192,8 @@ func runProcess(_ executable: URL, _ arguments: [String], stdin: String? = nil, 
         ChildProcess.writeAll(input.write, Array(stdin.utf8))
     }
     close(input.write)
-    let stdout = ChildProcess.readAll(output.read)
+    // A cancelled test (its time limit passed) kills the child rather than wait for its output forever.
+    let stdout = ChildProcess.readAll(output.read, killingOnCancel: process)
     close(output.read)
     drained.wait()
     close(errors.read)

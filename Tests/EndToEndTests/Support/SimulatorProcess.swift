@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import JSONRPC
+import TestSupport
 
 /// A real `platform-sim` process on a loopback port, for tests that need the daemon and the simulator as
 /// separate processes (so one can be killed while the other keeps its state).
