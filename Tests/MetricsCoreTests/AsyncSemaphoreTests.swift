@@ -62,6 +62,36 @@ import Testing
         await #expect(throws: Failure.self) { try await semaphore.withPermit { throw Failure() } }
         #expect(semaphore.availablePermits == 1)
     }
+
+    /// A permit given back between a waiter's first look (none free) and its queueing used to go to the pool while
+    /// the waiter queued behind it and slept until the next `signal`: with one permit and nobody else, forever.
+    /// Many contenders make that window likely; a lost wakeup shows as the run not finishing, which the timer turns
+    /// into a failure (cancelling the stuck waiters) instead of a hang.
+    @Test(.timeLimit(.minutes(1))) func aPermitGivenBackWhileAWaiterQueuesIsNotLost() async throws {
+        let semaphore = AsyncSemaphore(permits: 1)
+        enum Ending { case done, timedOut }
+        let ending = try await withThrowingTaskGroup(of: Ending.self) { group in
+            group.addTask {
+                try await withThrowingDiscardingTaskGroup { contenders in
+                    for _ in 0..<8 {
+                        contenders.addTask {
+                            for _ in 0..<5_000 { try await semaphore.withPermit { await Task.yield() } }
+                        }
+                    }
+                }
+                return .done
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(30))
+                return .timedOut
+            }
+            let first = try await group.next() ?? .timedOut
+            group.cancelAll()
+            return first
+        }
+        #expect(ending == .done, "contenders stuck with a free permit: \(semaphore.availablePermits) free, \(semaphore.waiterCount) waiting")
+        #expect(semaphore.availablePermits == 1)
+    }
 }
 
 private final class Order: Sendable {
