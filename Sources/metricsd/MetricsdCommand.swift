@@ -52,6 +52,9 @@ struct MetricsdCommand: AsyncParsableCommand {
     @Option(help: "Seconds a connection may stay silent, with no call running, before it is closed.")
     var idleTimeout: Int64 = 300
 
+    @Option(help: "Seconds shutdown (SIGTERM, SIGINT) may take; a daemon not done by then logs what it was waiting for and exits with status 3.")
+    var shutdownTimeout: Int64 = 30
+
     @Option(help: "Posts whose newest snapshot latestMetrics keeps in memory (about 500 bytes each); 0 turns the cache off.")
     var latestCacheEntries: Int = 10_000
 
@@ -194,6 +197,7 @@ struct MetricsdCommand: AsyncParsableCommand {
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard latestCacheEntries >= 0 else { throw ValidationError("--latest-cache-entries must not be negative") }
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
+        guard shutdownTimeout >= 1 else { throw ValidationError("--shutdown-timeout must be at least 1 second") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
         if let metricsListen {
             do {
@@ -288,6 +292,7 @@ struct MetricsdCommand: AsyncParsableCommand {
         configuration.server.maximumLineBytes = maxRequestBytes
         configuration.server.maximumConnections = maxConnections
         configuration.server.idleTimeout = .seconds(idleTimeout)
+        configuration.shutdownTimeout = .seconds(shutdownTimeout)
         configuration.store.latestCacheCapacity = latestCacheEntries
         configuration.endpoints.instagram = instagramURL
         configuration.endpoints.facebook = facebookURL
