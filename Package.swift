@@ -217,7 +217,7 @@ let package = Package(
         .testTarget(
             name: "MetricsDaemonTests",
             dependencies: [
-                "MetricsDaemon", "MetricsStore", "MetricsCore", "JSONRPC", "RefreshEngine", "PlatformClients", "Telemetry",
+                "MetricsDaemon", "MetricsStore", "MetricsCore", "JSONRPC", "RefreshEngine", "PlatformClients", "Telemetry", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
