@@ -73,9 +73,11 @@ import Testing
         let ending = try await withThrowingTaskGroup(of: Ending.self) { group in
             group.addTask {
                 try await withThrowingDiscardingTaskGroup { contenders in
-                    for _ in 0..<8 {
+                    // Small: it shares the cooperative pool with the rest of the run, whose real-time deadlines a
+                    // longer churn (8 x 5,000) starved on a loaded machine.
+                    for _ in 0..<4 {
                         contenders.addTask {
-                            for _ in 0..<5_000 { try await semaphore.withPermit { await Task.yield() } }
+                            for _ in 0..<500 { try await semaphore.withPermit {} }
                         }
                     }
                 }
