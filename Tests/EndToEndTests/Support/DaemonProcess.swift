@@ -49,7 +49,10 @@ final class DaemonProcess: @unchecked Sendable {
         let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard log >= 0 else { throw TestFailure("cannot create \(logPath): \(String(cString: strerror(errno)))") }
         defer { close(log) }
-        let daemonArguments = ["--socket", socketPath, "--database", databasePath, "--log-level", "debug"] + arguments
+        // A shutdown bound below `terminate`'s wait: a daemon stuck in its shutdown logs what it was waiting for (and
+        // exits 3) before the test gives up on it, so the failure names the cause. A test's own flag comes later and wins.
+        let daemonArguments = ["--socket", socketPath, "--database", databasePath, "--log-level", "debug", "--shutdown-timeout", "15"]
+            + arguments
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
         if let launcher = launcher?(socketPath), let command = launcher.first {
@@ -128,7 +131,11 @@ final class DaemonProcess: @unchecked Sendable {
         if process.isRunning {
             process.terminate()
         }
-        try waitUntilBlocking("metricsd exits", timeout: timeout) { !process.isRunning }
+        do {
+            try waitUntilBlocking("metricsd exits", timeout: timeout) { !process.isRunning }
+        } catch let error as WaitTimeout {
+            throw TestFailure("\(error); its log ends:\n\(stderrText().suffix(4000))")
+        }
         return process.terminationStatus
     }
 
