@@ -54,7 +54,8 @@ import Testing
                 try await probe.waitUntilStarted()
                 let started = ContinuousClock.now
                 await server.server.shutdown()
-                #expect(ContinuousClock.now - started < .seconds(5), "shutdown waited out the call instead of its grace period")
+                // Generous for a loaded machine: what it rules out is waiting the call out (an hour).
+                #expect(ContinuousClock.now - started < .seconds(30), "shutdown waited out the call instead of its grace period")
             }
             try await probe.waitUntilCancelled()
         }
