@@ -170,34 +170,37 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .testTarget(name: "MetricsCoreTests", dependencies: ["MetricsCore"]),
+        .testTarget(name: "MetricsCoreTests", dependencies: ["MetricsCore", "TestSupport"]),
         .testTarget(
             name: "RefreshEngineTests",
             dependencies: [
                 // The engine against a real store (EngineFixture); its pure machines' tests import only the contract.
-                "RefreshEngine", "MetricsCore", "JSON", "StorageContract", "SQLiteStore", "PlatformClients", "PlatformSimulator",
+                "RefreshEngine", "MetricsCore", "JSON", "StorageContract", "SQLiteStore", "PlatformClients", "PlatformSimulator", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC", "MetricsCore"]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSON", "JSONRPC", "MetricsCore", "TestSupport"]),
         .testTarget(
             name: "RPCServerTests",
             dependencies: [
-                "RPCServer", "JSON", "JSONRPC",
+                "RPCServer", "JSON", "JSONRPC", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What every test target shares: one child-process helper, one condition wait with a deadline, one recorder.
+        // A plain target because SwiftPM test targets cannot share files.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         // A throwaway PostgreSQL cluster (initdb, a private Unix socket, one database per test), for the tests and the
         // store benchmark. A plain target because SwiftPM test targets cannot share files.
         .target(
             name: "PostgresTestSupport",
             dependencies: [
-                "PostgresStore", "StorageContract", "MetricsCore",
+                "PostgresStore", "StorageContract", "MetricsCore", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -206,7 +209,7 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "StorageContract", "SQLiteStore", "MetricsCore", "PostgresStore", "PostgresTestSupport", "Telemetry",
+                "StorageContract", "SQLiteStore", "MetricsCore", "PostgresStore", "PostgresTestSupport", "Telemetry", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -226,7 +229,7 @@ let package = Package(
             name: "MetricsDaemonTests",
             dependencies: [
                 "MetricsDaemon", "StorageContract", "SQLiteStore", "MetricsCore", "JSON", "JSONRPC", "RefreshEngine", "PlatformClients",
-                "Telemetry",
+                "Telemetry", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -235,7 +238,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "JSON", "JSONRPC", "RPCClient", "MetricsCore", "PostgresTestSupport",
+                "JSON", "JSONRPC", "RPCClient", "MetricsCore", "PostgresTestSupport", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),

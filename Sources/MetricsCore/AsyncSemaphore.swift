@@ -40,12 +40,23 @@ public final class AsyncSemaphore: Sendable {
         guard let id else { return }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let cancelled = state.withLock { state -> Bool in
-                    if Task.isCancelled { return true }
+                enum Outcome { case queued, cancelled, granted }
+                let outcome = state.withLock { state -> Outcome in
+                    if Task.isCancelled { return .cancelled }
+                    // A permit given back since the first look (no waiter was queued to take it then): taken now, or
+                    // this waiter would queue behind a free permit and sleep until some later `signal`, maybe never.
+                    if state.available > 0, state.waiters.isEmpty {
+                        state.available -= 1
+                        return .granted
+                    }
                     state.waiters.append(Waiter(id: id, continuation: continuation))
-                    return false
+                    return .queued
                 }
-                if cancelled { continuation.resume(throwing: CancellationError()) }
+                switch outcome {
+                case .queued: break
+                case .cancelled: continuation.resume(throwing: CancellationError())
+                case .granted: continuation.resume()
+                }
             }
         } onCancel: {
             let waiter = state.withLock { state -> Waiter? in

@@ -52,6 +52,9 @@ public struct DaemonConfiguration: Sendable {
     public var notifier: SystemdNotifier?
     /// When to ping the watchdog (`WatchdogSec=`); only with `notifier`.
     public var watchdog: WatchdogSchedule?
+    /// How long shutdown may take once it begins (`--shutdown-timeout`): a daemon still not done then logs what it was
+    /// waiting for and exits with `ShutdownWatch.exitCode`, rather than hang unseen. Longer than the socket's drain.
+    public var shutdownTimeout: Duration = .seconds(30)
 
     public init(socketPath: String, databasePath: String) {
         self.server = RPCServerConfiguration(socketPath: socketPath)

@@ -22,6 +22,8 @@ struct DaemonService: Service, CustomStringConvertible {
     let access: AccessControl
     let metrics: DaemonMetrics
     let companion: (any DaemonCompanion)?
+    /// Names what shutdown waits for, should it not finish in time.
+    let watch: ShutdownWatch
     let logger: Logger
 
     /// What swift-service-lifecycle logs for this service: its name, not a dump of the configuration.
@@ -30,6 +32,8 @@ struct DaemonService: Service, CustomStringConvertible {
     func run() async throws {
         let endpoints = try await companion?.endpoints(replacing: configuration.endpoints) ?? configuration.endpoints
         let telemetry = metrics.telemetry
+        var closingClient: ShutdownWatch.Token?
+        defer { closingClient.map(watch.end) }
         try await withPlatformHTTPClient { httpClient in
             let engine = try await RefreshEngine(
                 store: store,
@@ -104,7 +108,11 @@ struct DaemonService: Service, CustomStringConvertible {
                     logger: logger)))
             }
             // No signals here: the outer group owns them, and its graceful shutdown reaches this one.
+            for index in services.indices {
+                services[index].service = WatchedService(service: services[index].service, watch: watch)
+            }
             try await ServiceGroup(configuration: .init(services: services, logger: logger)).run()
+            closingClient = watch.begin("the platform HTTP client's shutdown")
         }
     }
 }

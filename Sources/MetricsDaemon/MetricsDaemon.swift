@@ -96,14 +96,18 @@ public enum MetricsDaemon {
             }
         }
         let opened = try openStore(configuration, metrics: metrics, logger: logger)
+        let watch = ShutdownWatch(timeout: configuration.shutdownTimeout, logger: logger)
+        // Until run returns: the store's close below is shutdown too.
+        defer { watch.finish() }
         var failure: (any Error)?
         do {
-            try await serve(opened, configuration, access: access, metrics: metrics, logger: logger, companion: makeCompanion)
+            try await serve(
+                opened, configuration, access: access, metrics: metrics, watch: watch, logger: logger, companion: makeCompanion)
         } catch {
             failure = error
         }
         // Closed on every path, the one place it is: SQLite's readers, or PostgreSQL's pool.
-        try? await opened.store.close()
+        await watch.step("closing the store") { try? await opened.store.close() }
         if let failure { throw failure }
         logger.info("stopped")
     }
@@ -112,7 +116,8 @@ public enum MetricsDaemon {
     /// simulator) first, then a network store's connections, then the daemon, so shutdown, in reverse order, stops
     /// the daemon before what it needs.
     private static func serve(
-        _ opened: OpenedStore, _ configuration: DaemonConfiguration, access: AccessControl, metrics: DaemonMetrics, logger: Logger,
+        _ opened: OpenedStore, _ configuration: DaemonConfiguration, access: AccessControl, metrics: DaemonMetrics,
+        watch: ShutdownWatch, logger: Logger,
         companion makeCompanion: (@Sendable (any MetricsStorage, any WallClock) async throws -> any DaemonCompanion)?
     ) async throws {
         var companion: (any DaemonCompanion)?
@@ -122,11 +127,13 @@ public enum MetricsDaemon {
         let store = opened.store
         let daemon = DaemonService(
             configuration: configuration, store: store, member: opened.member, health: HealthMonitor(store: store), access: access,
-            metrics: metrics, companion: companion, logger: logger)
+            metrics: metrics, companion: companion, watch: watch, logger: logger)
         let services: [any Service] = (companion.map { [$0] } ?? []) + opened.services + [daemon]
+        // The watch last: its graceful shutdown comes first, and starts the clock on the rest.
+        let configurations = services.map { ServiceGroupConfiguration.ServiceConfiguration(service: WatchedService(service: $0, watch: watch)) }
+            + [.init(service: ShutdownWatchService(watch: watch))]
         let group = ServiceGroup(
-            configuration: .init(
-                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: configurations, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch let error as RPCServer.StartError {

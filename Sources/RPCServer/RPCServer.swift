@@ -99,13 +99,15 @@ public final class RPCServer: Sendable {
         for channel in open {
             channel.pipeline.fireUserInboundEventTriggered(DrainConnection())
         }
-        let deadline = ContinuousClock.now + .nanoseconds(configuration.shutdownGracePeriod.nanoseconds)
+        // The grace period is enforced on each connection's own event loop: a close scheduled for the deadline. Racing
+        // `closeFuture.get()` against a timer in a task group would not bound anything, since the group waits for
+        // its children and `get()` does not answer cancellation: a client that never closed held shutdown until
+        // its idle timeout.
+        let deadline = NIODeadline.now() + configuration.shutdownGracePeriod
         for channel in open {
-            let remaining = deadline - ContinuousClock.now
-            if remaining > .zero {
-                _ = try? await withTimeout(remaining) { try await channel.closeFuture.get() }
-            }
-            try? await channel.close()
+            let forced = channel.eventLoop.scheduleTask(deadline: deadline) { channel.close(promise: nil) }
+            try? await channel.closeFuture.get()
+            forced.cancel()
         }
         if configuration.inheritedDescriptor == nil {
             unlink(configuration.socketPath)
@@ -133,19 +135,5 @@ public final class RPCServer: Sendable {
             try sync.addHandler(
                 RPCConnectionHandler(dispatcher: dispatcher, maximumLineBytes: configuration.maximumLineBytes, logger: logger))
         }
-    }
-}
-
-/// Runs `body`, giving up after `timeout`.
-func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            throw CancellationError()
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next() else { throw CancellationError() }
-        return first
     }
 }

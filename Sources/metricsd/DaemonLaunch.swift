@@ -74,12 +74,14 @@ struct DaemonLaunch {
         guard options.maxRequestBytes >= 1024 else { throw ValidationError("--max-request-bytes must be at least 1024") }
         guard options.maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard options.idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
+        guard options.shutdownTimeout >= 1 else { throw ValidationError("--shutdown-timeout must be at least 1 second") }
         configuration.server.socketMode = options.groupAccess || options.socketGroup != nil ? 0o660 : 0o600
         configuration.server.socketGroup = try options.socketGroup.map(groupID)
         configuration.accessFile = options.access
         configuration.server.maximumLineBytes = options.maxRequestBytes
         configuration.server.maximumConnections = options.maxConnections
         configuration.server.idleTimeout = .seconds(options.idleTimeout)
+        configuration.shutdownTimeout = .seconds(options.shutdownTimeout)
     }
 
     private static func apply(

@@ -18,7 +18,7 @@ struct MetricsdCommand: AsyncParsableCommand {
         abstract: "Keeps social-media post metrics fresh; serves them over JSON-RPC on a Unix socket.",
         version: DefaultLocations.version)
 
-    @OptionGroup(title: "Socket and access") var socket: SocketOptions
+    @OptionGroup(title: "Socket, access and shutdown") var socket: SocketOptions
     @OptionGroup(title: "Store") var store: StoreOptions
     @OptionGroup(title: "Refresh") var refresh: RefreshOptions
     @OptionGroup(title: "Platforms") var platforms: PlatformOptions

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import JSONRPC
+import TestSupport
 import Testing
 
 /// Access control through the socket, as the services it concerns see it: the tests run as root, so each caller is
@@ -116,7 +117,7 @@ import Testing
         #expect(stranger[0]["result"] != nil && stranger[1]["result"] != nil)
         #expect(Self.code(stranger[2]) == -32007)
         // Denials are logged with who and what, never the params.
-        try waitUntil("the denials are logged", timeout: 10) { daemon.stderrText().contains("method=upsertPosts") }
+        try waitUntilBlocking("the denials are logged", timeout: 10) { daemon.stderrText().contains("method=upsertPosts") }
         let denials = daemon.stderrText().split(separator: "\n").filter { $0.contains("permission denied") }
         #expect(denials.count == 3)
         #expect(denials.contains { $0.contains("method=upsertPosts") && $0.contains("uid=65534") })
@@ -181,7 +182,7 @@ import Testing
         let file = directory.appendingPathComponent("access.json")
         try #"{"rules": [{"uid": 1001, "role": "writer"}, {"user": "no-such-user-here", "role": "reader"}]}"#.write(to: file, atomically: true, encoding: .utf8)
         let refused = try DaemonProcess(arguments: ["--no-schedule", "--access", file.path], directory: directory, waitUntilReady: false)
-        try waitUntil("metricsd refuses to start", timeout: 20) { !refused.process.isRunning }
+        try waitUntilBlocking("metricsd refuses to start", timeout: 20) { !refused.process.isRunning }
         #expect(refused.process.terminationStatus == 1)
         #expect(refused.stderrText().contains("rules[1]: unknown user \"no-such-user-here\""))
 
@@ -190,13 +191,13 @@ import Testing
         #expect(try Self.call(daemon, as: 1001, [("whoami", [:])])[0]["result"]?["role"] == "writer")
         try #"{"rules": [{"uid": 1001, "role": "reader"}]}"#.write(to: file, atomically: true, encoding: .utf8)
         kill(daemon.process.processIdentifier, SIGHUP)
-        try waitUntil("the reloaded policy applies", timeout: 10) {
+        try waitUntilBlocking("the reloaded policy applies", timeout: 10) {
             try Self.call(daemon, as: 1001, [("whoami", [:])])[0]["result"]?["role"] == "reader"
         }
         // A bad file on reload keeps the policy in force, and says why.
         try #"{"rules": [{"uid": 1001, "role": "owner"}]}"#.write(to: file, atomically: true, encoding: .utf8)
         kill(daemon.process.processIdentifier, SIGHUP)
-        try waitUntil("the refusal is logged", timeout: 10) { daemon.stderrText().contains("previous one stays in force") }
+        try waitUntilBlocking("the refusal is logged", timeout: 10) { daemon.stderrText().contains("previous one stays in force") }
         #expect(try Self.call(daemon, as: 1001, [("whoami", [:])])[0]["result"]?["role"] == "reader")
         #expect(daemon.process.isRunning)
     }

@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import JSONRPC
 import MetricsCore
+import TestSupport
 import Testing
 
 /// `metricsd --demo --clock-speed 3600`: an hour of the daemon's and the simulator's time every real second,
@@ -53,7 +54,7 @@ import Testing
         // accounts publish from then on (1.5 posts a day each, a post every 16 real seconds at this speed) and
         // the demo looks for them every simulated hour, a real second.
         var discovered: JSON = .null
-        try waitUntil("a post published after start is discovered, two real seconds after the first refresh", timeout: 60) {
+        try waitUntilBlocking("a post published after start is discovered, two real seconds after the first refresh", timeout: 60) {
             guard Self.realNow() >= firstEnd.adding(milliseconds: 2_000) else { return false }
             guard let newest = RefreshEndToEndTests.array(try daemon.result("listPosts", ["limit": 1])["posts"]).first,
                   let postedAt = Self.timestamp(newest["postedAt"]), postedAt > launched.adding(milliseconds: 20_000),

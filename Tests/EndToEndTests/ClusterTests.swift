@@ -7,6 +7,7 @@ import JSONRPC
 import MetricsCore
 import PostgresNIO
 import PostgresTestSupport
+import TestSupport
 import Testing
 
 /// Three metricsd on one PostgreSQL database against one simulator, as a studio running a daemon beside its
@@ -78,7 +79,7 @@ struct ClusterTests {
                         "--instagram-url", base, "--facebook-url", base, "--tiktok-url", base] + extra,
             environment: credentials)
         // It answers at once; the database is usable once its migrations are applied (-32003 until then).
-        try waitUntil("the daemon's database is ready", timeout: 30) { try daemon.result("health")["status"] != "failing" }
+        try waitUntilBlocking("the daemon's database is ready", timeout: 30) { try daemon.result("health")["status"] != "failing" }
         return daemon
     }
 
@@ -125,15 +126,9 @@ struct ClusterTests {
 
     static func waitUntilAllHeld(_ studio: Studio, by daemons: [DaemonProcess], timeout: TimeInterval = 30) async throws {
         let pids = Set(daemons.map { $0.process.processIdentifier })
-        let deadline = Date().addingTimeInterval(timeout)
-        while true {
+        try await waitUntil("all \(studio.accounts.count) accounts are held, by each of \(pids.sorted())", timeout: timeout) {
             let holders = try await holders(studio)
-            let byMember = Dictionary(grouping: holders.values, by: { $0 })
-            if holders.count == studio.accounts.count, Set(byMember.keys) == pids { return }
-            guard Date() < deadline else {
-                throw TestFailure("timed out: \(holders.count)/\(studio.accounts.count) accounts held, by \(byMember.mapValues(\.count))")
-            }
-            try await Task.sleep(for: .milliseconds(50))
+            return holders.count == studio.accounts.count && Set(holders.values) == pids
         }
     }
 
@@ -236,7 +231,7 @@ struct ClusterTests {
         let killedAt = Date()
 
         // Its accounts pass to the others once its leases lapse (3 s), and the run completes with every account.
-        try waitUntil("the run finishes", timeout: 60) {
+        try waitUntilBlocking("the run finishes", timeout: 60) {
             try daemons[1].result("runStatus", ["runId": started["runId"] ?? .null])["status"] != "running"
         }
         let run = try daemons[1].result("runStatus", ["runId": started["runId"] ?? .null])

@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import JSONRPC
 import MetricsCore
+import TestSupport
 import Testing
 
 /// Freshness through the socket, as a sibling service or an operator sees it: due times on posts, `dueOnly`
@@ -113,7 +114,7 @@ import Testing
              "postedAt": .string(now.adding(days: -2).iso8601), "mediaProductType": "FEED"]
         })])
         try daemon.result("refreshAll", ["wait": false])
-        try waitUntil("about a second of calls", timeout: 20) { try simulator.requests("instagram.insights") >= 20 }
+        try waitUntilBlocking("about a second of calls", timeout: 20) { try simulator.requests("instagram.insights") >= 20 }
         #expect(try daemon.terminate() == 0)
         let answered = try simulator.requests("instagram.insights")
         #expect(answered < Int64(count))  // it really was stopped mid-run

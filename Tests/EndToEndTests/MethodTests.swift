@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import JSONRPC
 import RPCClient
+import TestSupport
 import Testing
 
 /// Every method through the socket, as a sibling service would call it.
@@ -226,7 +227,7 @@ import Testing
             return value
         }
         let first = try uptime()
-        try waitUntil("uptimeSeconds passes \(first)", timeout: 5) { try uptime() > first }
+        try waitUntilBlocking("uptimeSeconds passes \(first)", timeout: 5) { try uptime() > first }
     }
 }
 

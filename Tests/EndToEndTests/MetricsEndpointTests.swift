@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import JSONRPC
+import TestSupport
 import Testing
 
 /// `--metrics-listen` and the `metrics` method against the real binary: what a Prometheus server scrapes, linted
@@ -100,7 +101,7 @@ import Testing
         #expect(url.hasPrefix("http://127.0.0.1:"))
         let port = url.dropFirst("http://127.0.0.1:".count).prefix { $0.isNumber }
         let second = try DaemonProcess(arguments: ["--metrics-listen", "127.0.0.1:\(port)"], waitUntilReady: false)
-        try waitUntil("the second daemon exits", timeout: 20) { !second.process.isRunning }
+        try waitUntilBlocking("the second daemon exits", timeout: 20) { !second.process.isRunning }
         #expect(second.process.terminationStatus == 1)
         #expect(second.stderrText().contains("cannot serve metrics on 127.0.0.1:\(port)"))
     }

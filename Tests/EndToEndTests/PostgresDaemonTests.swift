@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import JSONRPC
 import PostgresTestSupport
+import TestSupport
 import Testing
 
 /// A daemon on PostgreSQL as an operator sees it when the database is not there: it starts anyway, says so in
@@ -31,16 +32,16 @@ struct PostgresDaemonTests {
 
         // The server comes up: the daemon applies its schema and serves, with no restart.
         try await cluster.startServer()
-        try waitUntil("the daemon reconnects", timeout: 30) { try daemon.result("health")["status"] == "ok" }
+        try waitUntilBlocking("the daemon reconnects", timeout: 30) { try daemon.result("health")["status"] == "ok" }
         try daemon.result("upsertWorkspace", ["id": "w", "name": "Studio"])
         #expect(try daemon.result("listAccounts")["accounts"] == [])
 
         // It goes away again mid-life: -32003 and health failing, then back, and nothing was lost.
         try await cluster.stopServer()
-        try waitUntil("the daemon sees the database gone", timeout: 30) { Self.code(try daemon.call("listAccounts")) == -32003 }
+        try waitUntilBlocking("the daemon sees the database gone", timeout: 30) { Self.code(try daemon.call("listAccounts")) == -32003 }
         #expect(try daemon.result("health")["status"] == "failing")
         try await cluster.startServer()
-        try waitUntil("the daemon reconnects again", timeout: 30) { (try? daemon.call("listAccounts").get()) != nil }
+        try waitUntilBlocking("the daemon reconnects again", timeout: 30) { (try? daemon.call("listAccounts").get()) != nil }
         try daemon.result("upsertAccount", [
             "id": "ig", "workspaceId": "w", "platform": "instagram", "externalAccountId": "x", "accessToken": "t",
         ])

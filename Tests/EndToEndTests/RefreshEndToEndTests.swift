@@ -3,6 +3,7 @@ import JSON
 import JSONRPC
 import RPCClient
 import Synchronization
+import TestSupport
 import Testing
 
 /// Refreshes through the socket, against `metricsd --demo`: the bundled platform simulator, two workspaces
@@ -77,7 +78,7 @@ import Testing
     }
 
     /// A blocking call on its own thread (RPCConnection blocks; the cooperative pool must not).
-    final class Background<Value: Sendable>: @unchecked Sendable {
+    final class Background<Value: Sendable>: Sendable {
         private let done = DispatchSemaphore(value: 0)
         private let outcome = Mutex<Result<Value, any Error>?>(nil)
 
@@ -227,7 +228,7 @@ import Testing
         #expect(started == ["runId": .int(runId), "status": "running"])
 
         var last: JSON = .null
-        try waitUntil("run \(runId) completes", timeout: 30) {
+        try waitUntilBlocking("run \(runId) completes", timeout: 30) {
             last = try Self.runStatus(daemon, runId)
             if last["status"] == "failed" || last["status"] == "interrupted" {
                 throw TestFailure("run ended \(JSONWriter.string(last))")
@@ -251,7 +252,7 @@ import Testing
             let connection = try RPCConnection(socketPath: socketPath, timeoutSeconds: 60)
             return try connection.call("refreshAll", params: [:]).get()
         }
-        try waitUntil("the first call's run is running", timeout: 20) {
+        try waitUntilBlocking("the first call's run is running", timeout: 20) {
             Self.array(try daemon.result("listRuns")["runs"]).contains { $0["status"] == "running" }
         }
         let second = try daemon.connect(timeoutSeconds: 60).call("refreshAll", params: [:]).get()
@@ -342,7 +343,7 @@ import Testing
         let arguments = Self.demoArguments(instagramAccountRate: "2:1")
         let daemon = try DaemonProcess(arguments: arguments)
         let runId = try #require(Self.int(try daemon.result("refreshAll", ["wait": false])["runId"]))
-        try waitUntil("run \(runId) is running", timeout: 10) {
+        try waitUntilBlocking("run \(runId) is running", timeout: 10) {
             try Self.runStatus(daemon, runId)["status"] == "running"
         }
         try daemon.kill()
@@ -464,7 +465,7 @@ import Testing
         let started = try Self.metricsctl(["refresh", "--no-wait", "--platform", "tiktok"], daemon)
         try #require(started.status == 0, "\(started.stderr)")
         let runId = try #require(Int64(started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
-        try waitUntil("run \(runId) completes", timeout: 30) {
+        try waitUntilBlocking("run \(runId) completes", timeout: 30) {
             try Self.runStatus(daemon, runId)["status"] == "completed"
         }
         #expect(try Self.runStatus(daemon, runId)["scope"] == ["kind": "all", "platforms": ["tiktok"]])

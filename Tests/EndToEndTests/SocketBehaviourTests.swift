@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import JSONRPC
 import RPCClient
+import TestSupport
 import Testing
 
 /// What the socket does at its edges, checked against the real daemon binary.
@@ -160,7 +161,7 @@ import Testing
         // The readiness probe's connection may still be closing: wait until two fresh ones are admitted.
         var first = try daemon.connect()
         var second = try daemon.connect()
-        try waitUntil("two connections are admitted", timeout: 10) {
+        try waitUntilBlocking("two connections are admitted", timeout: 10) {
             first = try daemon.connect()
             second = try daemon.connect()
             return (try? first.call("health").get()) != nil && (try? second.call("health").get()) != nil

@@ -1,6 +1,7 @@
 import Foundation
 import JSONRPC
 import RPCClient
+import TestSupport
 import Testing
 
 /// metricsd under systemd, without systemd: the notification protocol on a test datagram socket, socket activation
@@ -34,7 +35,7 @@ import Testing
         }
         #expect(stopping == "STOPPING=1\nSTATUS=stopping")
         #expect(unexpected == [])
-        try waitUntil("metricsd exits", timeout: 20) { !daemon.process.isRunning }
+        try waitUntilBlocking("metricsd exits", timeout: 20) { !daemon.process.isRunning }
         #expect(daemon.process.terminationStatus == 0)
     }
 
@@ -88,7 +89,7 @@ import Testing
             try daemon.result("health")
             let sent = ContinuousClock.now
             daemon.process.terminate()
-            try waitUntil("metricsd exits", timeout: 5) { !daemon.process.isRunning }
+            try waitUntilBlocking("metricsd exits", timeout: 5) { !daemon.process.isRunning }
             took.append(ContinuousClock.now - sent)
             #expect(daemon.process.terminationStatus == 0)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import JSONRPC
 import MetricsCore
+import TestSupport
 import Testing
 
 /// TikTok refresh tokens rotate: once TikTok answers a refresh grant, the old refresh token is dead. The
@@ -40,7 +41,7 @@ import Testing
         try daemon.result("refreshAll", ["wait": false])
         // The first video query after the grant can only carry the new access token, which the daemon uses
         // only once the pair is committed: kill it the moment that query is seen.
-        try waitUntil("the daemon refreshed the token and used it", timeout: 20) {
+        try waitUntilBlocking("the daemon refreshed the token and used it", timeout: 20) {
             try simulator.requests("tiktok.oauthToken") >= 1 && simulator.requests("tiktok.videoQuery") >= 2
         }
         try daemon.kill()

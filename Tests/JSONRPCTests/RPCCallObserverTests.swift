@@ -5,7 +5,7 @@ import Testing
 /// The dispatcher tells its observer of every answer, once, with the code it answered and how long it took, and
 /// asks for each method's probe once, when it is built.
 @Suite struct RPCCallObserverTests {
-    final class Recorder: RPCCallObserver, @unchecked Sendable {
+    final class Recorder: RPCCallObserver, Sendable {
         struct Call: Equatable {
             var method: String
             var code: Int?

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import JSONRPC
+import TestSupport
 import Testing
 
 /// The JSON-RPC 2.0 semantics, driven through the dispatcher with no socket: every case of the spec's
@@ -154,14 +155,13 @@ import Testing
     }
 
     @Test func taskMethodsCanNotifyTheCallerBeforeReplying() async throws {
-        final class Sink: @unchecked Sendable { var notes: [String] = [] }
-        let sink = Sink()
+        let notes = Recorder<String>()
         let result = dispatcher.handle(line: Array(#"{"jsonrpc":"2.0","method":"slowEcho","params":[1],"id":1}"#.utf8)) { method, _ in
-            sink.notes.append(method)
+            notes.append(method)
         }
         guard case .pending(let work) = result else { Issue.record("expected pending"); return }
         _ = await work()
-        #expect(sink.notes == ["progress"])
+        #expect(notes.all == ["progress"])
     }
 
     @Test func everyCallOfALineSeesItsPeer() async throws {
@@ -189,8 +189,7 @@ import Testing
     /// The server cancels the task of a call whose connection went away; what the method throws then is
     /// not the daemon's failure, so it does not reach the error mapping (which logs unexpected errors).
     @Test func aCancelledCallsErrorIsNotMapped() async throws {
-        final class Mapped: @unchecked Sendable { var methods: [String] = [] }
-        let mapped = Mapped()
+        let mapped = Recorder<String>()
         let (started, starting) = AsyncStream<Void>.makeStream()
         let dispatcher = RPCDispatcher(
             methods: [
@@ -201,7 +200,7 @@ import Testing
                 }
             ],
             mapError: { _, method in
-                mapped.methods.append(method)
+                mapped.append(method)
                 return RPCError(code: -32042, message: "mapped")
             })
         guard case .pending(let work) = dispatcher.handle(line: Array(#"{"jsonrpc":"2.0","id":1,"method":"hang"}"#.utf8)) else {
@@ -213,6 +212,6 @@ import Testing
         call.cancel()
         let reply = try JSONParser.parse(try #require(await call.value))
         #expect(reply["error"]?["code"] == .int(RPCError.internalErrorCode))
-        #expect(mapped.methods == [])
+        #expect(mapped.all == [])
     }
 }

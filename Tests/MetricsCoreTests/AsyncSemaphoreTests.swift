@@ -1,18 +1,12 @@
 import MetricsCore
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite struct AsyncSemaphoreTests {
     /// Waits, with a deadline, until `semaphore` has `count` queued waiters.
     private func waitForWaiters(_ semaphore: AsyncSemaphore, _ count: Int) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while semaphore.waiterCount != count {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("timed out waiting for \(count) waiters (have \(semaphore.waiterCount))")
-                return
-            }
-            await Task.yield()
-        }
+        try await waitUntil("\(count) waiters queue up") { semaphore.waiterCount == count }
     }
 
     @Test func permitsAreTakenUpToTheCountThenWaitersQueueInOrder() async throws {
@@ -66,6 +60,38 @@ import Testing
         struct Failure: Error {}
         let semaphore = AsyncSemaphore(permits: 1)
         await #expect(throws: Failure.self) { try await semaphore.withPermit { throw Failure() } }
+        #expect(semaphore.availablePermits == 1)
+    }
+
+    /// A permit given back between a waiter's first look (none free) and its queueing used to go to the pool while
+    /// the waiter queued behind it and slept until the next `signal`: with one permit and nobody else, forever.
+    /// Many contenders make that window likely; a lost wakeup shows as the run not finishing, which the timer turns
+    /// into a failure (cancelling the stuck waiters) instead of a hang.
+    @Test(.timeLimit(.minutes(1))) func aPermitGivenBackWhileAWaiterQueuesIsNotLost() async throws {
+        let semaphore = AsyncSemaphore(permits: 1)
+        enum Ending { case done, timedOut }
+        let ending = try await withThrowingTaskGroup(of: Ending.self) { group in
+            group.addTask {
+                try await withThrowingDiscardingTaskGroup { contenders in
+                    // Small: it shares the cooperative pool with the rest of the run, whose real-time deadlines a
+                    // longer churn (8 x 5,000) starved on a loaded machine.
+                    for _ in 0..<4 {
+                        contenders.addTask {
+                            for _ in 0..<500 { try await semaphore.withPermit {} }
+                        }
+                    }
+                }
+                return .done
+            }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(30))
+                return .timedOut
+            }
+            let first = try await group.next() ?? .timedOut
+            group.cancelAll()
+            return first
+        }
+        #expect(ending == .done, "contenders stuck with a free permit: \(semaphore.availablePermits) free, \(semaphore.waiterCount) waiting")
         #expect(semaphore.availablePermits == 1)
     }
 }

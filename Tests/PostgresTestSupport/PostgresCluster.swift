@@ -6,6 +6,7 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// A throwaway PostgreSQL cluster for tests and benchmarks: `initdb` into a temporary folder, `pg_ctl start`
@@ -297,7 +298,7 @@ private final class Watchdog: Sendable {
         }
         close(fds[0])
         writeEnd = fds[1]
-        exited = Task { await child.wait() }
+        exited = Task { await child.exitStatus() }
     }
 
     /// Closes the pipe and waits for the watchdog to have stopped the cluster and deleted its folder.

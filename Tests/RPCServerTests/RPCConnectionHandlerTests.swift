@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOEmbedded
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import RPCServer
@@ -265,22 +266,3 @@ final class CancellationProbe: Sendable {
 
 struct ConnectionReset: Error {}
 
-struct WaitTimeout: Error, CustomStringConvertible {
-    var what: String
-    var description: String { "timed out waiting until \(what)" }
-}
-
-/// Polls `condition` until it holds; fails the test after `seconds`.
-func waitUntil(
-    _ what: String, seconds: Double = 10, sourceLocation: SourceLocation = #_sourceLocation,
-    _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("timed out waiting until \(what)", sourceLocation: sourceLocation)
-            throw WaitTimeout(what: what)
-        }
-        try await Task.sleep(for: .milliseconds(1))
-    }
-}

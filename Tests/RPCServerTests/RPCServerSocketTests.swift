@@ -43,6 +43,24 @@ import Testing
             try await probe.waitUntilCancelled()
         }
     }
+
+    /// Shutdown drains in-flight calls for the grace period, and no longer: a connection still busy then is closed
+    /// (its call cancelled), so a call that never ends cannot hold the daemon's shutdown.
+    @Test func shutdownClosesAConnectionStillBusyAtTheEndOfTheGracePeriod() async throws {
+        let probe = CancellationProbe()
+        try await withServer(methods: [probe.method], configure: { $0.shutdownGracePeriod = .milliseconds(200) }) { server in
+            let client = try await server.connect()
+            try await client.executeThenClose { _, outbound in
+                try await outbound.write(ByteBuffer(string: #"{"jsonrpc":"2.0","id":1,"method":"hang"}"# + "\n"))
+                try await probe.waitUntilStarted()
+                let started = ContinuousClock.now
+                await server.server.shutdown()
+                // Generous for a loaded machine: what it rules out is waiting the call out (an hour).
+                #expect(ContinuousClock.now - started < .seconds(30), "shutdown waited out the call instead of its grace period")
+            }
+            try await probe.waitUntilCancelled()
+        }
+    }
 }
 
 struct TestFailure: Error, CustomStringConvertible {
@@ -52,6 +70,7 @@ struct TestFailure: Error, CustomStringConvertible {
 
 /// A server on a socket in a fresh temporary directory, and a client for it.
 struct TestServer {
+    let server: RPCServer
     let group: any EventLoopGroup
     let socketPath: String
 
@@ -83,17 +102,20 @@ struct TestServer {
     }
 }
 
-func withServer(methods: [RPCMethod], _ body: (TestServer) async throws -> Void) async throws {
+func withServer(
+    methods: [RPCMethod], configure: (inout RPCServerConfiguration) -> Void = { _ in }, _ body: (TestServer) async throws -> Void
+) async throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rpcs-\(UUID().uuidString.prefix(8))")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    let configuration = RPCServerConfiguration(socketPath: directory.appendingPathComponent("s.sock").path)
+    var configuration = RPCServerConfiguration(socketPath: directory.appendingPathComponent("s.sock").path)
+    configure(&configuration)
     let server = try await RPCServer.start(
         configuration: configuration, dispatcher: RPCDispatcher(methods: methods, mapError: { _, _ in .internalError }),
         group: group, logger: Logger(label: "test"))
     do {
-        try await body(TestServer(group: group, socketPath: configuration.socketPath))
+        try await body(TestServer(server: server, group: group, socketPath: configuration.socketPath))
     } catch {
         await server.shutdown()
         try await group.shutdownGracefully()

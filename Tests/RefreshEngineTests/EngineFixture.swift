@@ -216,37 +216,6 @@ func withEngineFixture(
     try? FileManager.default.removeItem(at: directory)
 }
 
-/// Waits (polling, bounded by a real-time deadline) until `condition` holds; records an issue on timeout. The
-/// deadline only bounds a failure: generous, since a loaded CI machine can stall a passing test for seconds.
-func waitUntil(
-    _ what: String, timeoutSeconds: Double = 30, sourceLocation: SourceLocation = #_sourceLocation,
-    _ condition: () throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(timeoutSeconds * 1000)))
-    while try !condition() {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("timed out waiting until \(what)", sourceLocation: sourceLocation)
-            throw WaitTimeout(what: what)
-        }
-        try await Task.sleep(for: .milliseconds(2))
-    }
-}
-
-struct WaitTimeout: Error {
-    var what: String
-}
-
-/// Collects what a sink receives, from any thread.
-final class Recorder<Value: Sendable>: Sendable {
-    private let values = Mutex<[Value]>([])
-
-    func append(_ value: Value) {
-        values.withLock { $0.append(value) }
-    }
-
-    var all: [Value] { values.withLock { $0 } }
-}
-
 extension RefreshReport {
     func detail(_ accountId: String) -> Detail? {
         details.first { $0.accountId == accountId }

@@ -3,6 +3,7 @@ import PlatformSimulator
 import RefreshEngine
 import StorageContract
 import Testing
+import TestSupport
 
 /// What the engine does with each kind of platform failure, end to end.
 @Suite struct FailureHandlingTests {

@@ -3,6 +3,7 @@ import PlatformSimulator
 import RefreshEngine
 import StorageContract
 import Testing
+import TestSupport
 
 /// Pacing against the simulator's real budgets: the limiter's buckets keep the engine under them, usage headers
 /// and rate-limit errors pause exactly what they name, for exactly as long as they say.

@@ -3,6 +3,7 @@ import PlatformSimulator
 import RefreshEngine
 import StorageContract
 import Testing
+import TestSupport
 
 /// Each platform end to end: simulator over loopback → clients → engine → SQLite, checking the columns a user
 /// reads back with `latestMetrics`, and that a metric the platform does not report is null, never 0.

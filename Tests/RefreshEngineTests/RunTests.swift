@@ -3,6 +3,7 @@ import PlatformSimulator
 @testable import RefreshEngine
 import StorageContract
 import Testing
+import TestSupport
 
 /// Runs as a whole: what is in scope, sharing a run, progress, the run records, discovery.
 @Suite struct RunTests {

@@ -3,6 +3,7 @@ import PlatformClients
 import PlatformSimulator
 @testable import RefreshEngine
 import Testing
+import TestSupport
 
 /// Post discovery stops with the engine: one in progress is cancelled and awaited by `shutdown`, and none starts
 /// after it, so no listing page goes out on an HTTP client the daemon shuts down next (the demo discovers beside

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// Where the daemon listens and who may connect: the socket, its mode and group, the access policy, the limits
-/// every connection lives under.
+/// every connection lives under, and how long the daemon may take to close it all down.
 struct SocketOptions: ParsableArguments {
     @Option(help: "Unix socket to listen on. (default: $METRICSD_SOCKET, /run/metricsd/metricsd.sock as root, else $XDG_RUNTIME_DIR/metricsd/metricsd.sock)")
     var socket: String?
@@ -23,4 +23,7 @@ struct SocketOptions: ParsableArguments {
 
     @Option(help: "Seconds a connection may stay silent, with no call running, before it is closed.")
     var idleTimeout: Int64 = 300
+
+    @Option(help: "Seconds shutdown (SIGTERM, SIGINT) may take; a daemon not done by then logs what it was waiting for and exits with status 3.")
+    var shutdownTimeout: Int64 = 30
 }

@@ -6,6 +6,7 @@ import JSON
 import JSONRPC
 import RPCClient
 import Synchronization
+import TestSupport
 import Testing
 
 /// A real `metricsd` process on a temporary socket and database, for tests that talk to it as users do.
@@ -49,7 +50,10 @@ final class DaemonProcess: @unchecked Sendable {
         let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard log >= 0 else { throw TestFailure("cannot create \(logPath): \(String(cString: strerror(errno)))") }
         defer { close(log) }
-        let daemonArguments = ["--socket", socketPath, "--database", databasePath, "--log-level", "debug"] + arguments
+        // A shutdown bound below `terminate`'s wait: a daemon stuck in its shutdown logs what it was waiting for (and
+        // exits 3) before the test gives up on it, so the failure names the cause. A test's own flag comes later and wins.
+        let daemonArguments = ["--socket", socketPath, "--database", databasePath, "--log-level", "debug", "--shutdown-timeout", "15"]
+            + arguments
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
         if let launcher = launcher?(socketPath), let command = launcher.first {
@@ -73,7 +77,7 @@ final class DaemonProcess: @unchecked Sendable {
     }
 
     func waitForHealth(timeout: TimeInterval = 20) throws {
-        try waitUntil("metricsd answers health on \(socketPath)", timeout: timeout) {
+        try waitUntilBlocking("metricsd answers health on \(socketPath)", timeout: timeout) {
             guard process.isRunning else {
                 throw TestFailure("metricsd exited with status \(process.terminationStatus): \(stderrText())")
             }
@@ -128,14 +132,18 @@ final class DaemonProcess: @unchecked Sendable {
         if process.isRunning {
             process.terminate()
         }
-        try waitUntil("metricsd exits", timeout: timeout) { !process.isRunning }
+        do {
+            try waitUntilBlocking("metricsd exits", timeout: timeout) { !process.isRunning }
+        } catch let error as WaitTimeout {
+            throw TestFailure("\(error); its log ends:\n\(stderrText().suffix(4000))")
+        }
         return process.terminationStatus
     }
 
     /// SIGKILL: the crash case.
     func kill() throws {
         process.signal(SIGKILL)
-        try waitUntil("metricsd dies", timeout: 10) { !process.isRunning }
+        try waitUntilBlocking("metricsd dies", timeout: 10) { !process.isRunning }
     }
 
     /// What the daemon logged so far.
@@ -155,16 +163,6 @@ final class DaemonProcess: @unchecked Sendable {
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Polls `condition` until it holds, failing after `timeout`: the only way tests wait.
-func waitUntil(_ what: String, timeout: TimeInterval, _ condition: () throws -> Bool) throws {
-    let deadline = Date().addingTimeInterval(timeout)
-    while true {
-        if try condition() { return }
-        guard Date() < deadline else { throw TestFailure("timed out after \(timeout)s waiting until \(what)") }
-        usleep(10_000)
-    }
 }
 
 /// Runs an executable to completion, with stdin, returning its exit status and output.
@@ -202,7 +200,8 @@ func runProcess(_ executable: URL, _ arguments: [String], stdin: String? = nil, 
         ChildProcess.writeAll(input.write, Array(stdin.utf8))
     }
     close(input.write)
-    let stdout = ChildProcess.readAll(output.read)
+    // A cancelled test (its time limit passed) kills the child rather than wait for its output forever.
+    let stdout = ChildProcess.readAll(output.read, killingOnCancel: process)
     close(output.read)
     drained.wait()
     close(errors.read)

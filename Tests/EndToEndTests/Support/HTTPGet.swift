@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// One HTTP/1.1 request over a plain blocking socket to a loopback server (the metrics listener, the simulator's
@@ -89,7 +90,7 @@ extension DaemonProcess {
     /// The URL the daemon logged for its metrics listener (`--metrics-listen …:0` takes a free port).
     func metricsURL(timeout: TimeInterval = 10) throws -> String {
         var found: String?
-        try waitUntil("metricsd logs its metrics URL", timeout: timeout) {
+        try waitUntilBlocking("metricsd logs its metrics URL", timeout: timeout) {
             let log = stderrText()
             guard let range = log.range(of: #"http://[^ "]+/metrics"#, options: .regularExpression) else { return false }
             found = String(log[range])

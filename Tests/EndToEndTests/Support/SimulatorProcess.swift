@@ -4,6 +4,7 @@ import Glibc
 #endif
 import JSON
 import JSONRPC
+import TestSupport
 
 /// A real `platform-sim` process on a loopback port, for tests that need the daemon and the simulator as
 /// separate processes (so one can be killed while the other keeps its state).

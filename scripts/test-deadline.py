@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Runs a `swift test` command under a deadline of its own, reading Swift Testing's JSON event stream.
+
+    test-deadline.py SECONDS STREAM_PATH -- swift test ... --event-stream-output-path STREAM_PATH ...
+
+Why: a test blocked in synchronous code (waitpid, recv, usleep) is not ended by `.timeLimit`, and a run that hangs
+says nothing until CI's own timeout kills the job with no clue which test it was. Here, when SECONDS pass, the
+tests that started and never ended are printed by name, the whole process tree of the run is killed (the test
+binary and whatever it spawned: daemons, simulators, PostgreSQL), and the run exits 124 (as timeout(1) does).
+
+The stream is JSON lines (Swift Testing's ABI, version 0): records of kind "test" describe each test (id, name,
+displayName, kind function or suite); records of kind "event" carry payload.kind testStarted / testEnded /
+testCaseStarted / testCaseEnded / testSkipped / runEnded ... with the payload's testID.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+
+def descendants(root):
+    """Every live process below `root` (by parent pid, from /proc): tests may spawn processes in other groups."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                # The command name is in parentheses and may hold spaces: the fields after the last ')'.
+                fields = stat.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    found, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        for child in children.get(pid, []):
+            found.append(child)
+            pending.append(child)
+    return found
+
+
+def kill_tree(process):
+    """SIGTERM to the run's group and every descendant (so daemons and PostgreSQL can stop cleanly), then SIGKILL
+    to whatever is left after a few seconds."""
+    for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 0.0)):
+        targets = descendants(process.pid)
+        for pid in targets:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            pass
+        end = time.monotonic() + grace
+        while time.monotonic() < end and process.poll() is None:
+            time.sleep(0.1)
+    process.wait()
+
+
+class Stream:
+    """The event stream as read so far: which tests started and have not ended."""
+
+    def __init__(self, path):
+        self.path = path
+        self.offset = 0
+        self.partial = b""
+        self.names = {}  # test id -> (display name, kind)
+        self.running = {}  # test id -> monotonic start, tests and test cases in progress
+
+    def read(self):
+        try:
+            with open(self.path, "rb") as stream:
+                stream.seek(self.offset)
+                data = stream.read()
+        except FileNotFoundError:
+            return
+        self.offset += len(data)
+        lines = (self.partial + data).split(b"\n")
+        self.partial = lines.pop()
+        for line in lines:
+            if line.strip():
+                self.record(line)
+
+    def record(self, line):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            return
+        payload = record.get("payload") or {}
+        if record.get("kind") == "test":
+            name = payload.get("displayName") or payload.get("name") or payload.get("id")
+            self.names[payload.get("id")] = (name, payload.get("kind"))
+            return
+        if record.get("kind") != "event":
+            return
+        kind, test = payload.get("kind"), payload.get("testID")
+        if test is None:
+            return
+        if kind in ("testStarted", "testCaseStarted"):
+            key = (test, kind == "testCaseStarted")
+            self.running[key] = self.running.get(key, 0) + 1
+        elif kind in ("testEnded", "testCaseEnded"):
+            key = (test, kind == "testCaseEnded")
+            if self.running.get(key, 0) <= 1:
+                self.running.pop(key, None)
+            else:
+                self.running[key] -= 1
+
+    def unfinished(self):
+        """Test functions (not suites) that started and did not end, by name and id; suites only if no function
+        is known to be running."""
+        functions, suites = [], []
+        for (test, is_case) in self.running:
+            if is_case:
+                continue
+            name, kind = self.names.get(test, (None, None))
+            line = f"{name}  [{test}]" if name else test
+            (suites if kind == "suite" else functions).append(line)
+        return sorted(functions) or sorted(suites)
+
+
+def main():
+    if len(sys.argv) < 5 or sys.argv[3] != "--":
+        print(__doc__, file=sys.stderr)
+        return 3
+    seconds, path, command = float(sys.argv[1]), sys.argv[2], sys.argv[4:]
+    if os.path.exists(path):
+        os.unlink(path)
+    stream = Stream(path)
+    # Its own session: the whole run is one process group to kill, apart from the terminal's Ctrl-C group.
+    process = subprocess.Popen(command, start_new_session=True)
+    forward = lambda signum, _frame: os.killpg(process.pid, signum)
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    deadline = time.monotonic() + seconds
+    while process.poll() is None:
+        if time.monotonic() >= deadline:
+            stream.read()
+            running = stream.unfinished()
+            sys.stdout.flush()
+            print(f"\ntests: the run passed its deadline of {seconds:g} s (METRICSD_TEST_DEADLINE); "
+                  f"{len(running)} test(s) started and never finished:", flush=True)
+            for line in running:
+                print(f"  still running: {line}", flush=True)
+            kill_tree(process)
+            print("tests: killed the test run's process tree", flush=True)
+            return 124
+        stream.read()
+        time.sleep(0.5)
+    return process.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
