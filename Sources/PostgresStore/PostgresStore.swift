@@ -276,32 +276,15 @@ public final class PostgresStore: MetricsStorage, Service, Sendable {
     /// Leases a connection within `unavailableAfter`, then runs `body` on it without a deadline (a statement that
     /// started is not cut off halfway; a server that dies under it closes the connection, which is an error).
     private func leased<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        let lease = LeaseRace()
-        return try await withThrowingTaskGroup(of: LeaseOutcome<T>.self) { group in
-            group.addTask {
-                .done(try await self.client.withConnection { connection in
-                    guard lease.claim() else { throw CancellationError() }
+        let (client, deadline) = (client, options.unavailableAfter)
+        return try await ConnectionLease<T>.run(
+            deadline: deadline, unavailable: { StorageUnavailable(reason: "no database connection within \(deadline)") },
+            lease: { claim in
+                try await client.withConnection { connection in
+                    guard claim() else { throw CancellationError() }
                     return try await body(connection)
-                })
-            }
-            group.addTask {
-                try? await Task.sleep(for: self.options.unavailableAfter)
-                return .timer(expired: !Task.isCancelled && lease.expire())
-            }
-            while let outcome = try await group.next() {
-                switch outcome {
-                case .done(let value):
-                    group.cancelAll()
-                    return value
-                case .timer(expired: true):
-                    group.cancelAll()
-                    throw StorageUnavailable(reason: "no database connection within \(self.options.unavailableAfter)")
-                case .timer(expired: false):
-                    continue
                 }
-            }
-            throw CancellationError()
-        }
+            })
     }
 
     private func mapped(_ error: any Error) -> any Error {
@@ -315,33 +298,4 @@ public final class PostgresStore: MetricsStorage, Service, Sendable {
 
     /// Now, in the store's clock's milliseconds: `created_at`, `updated_at` and the like.
     var nowMilliseconds: Int64 { clock.now.milliseconds }
-}
-
-/// What finished first in `leased`: the operation, or the lease's deadline (expired: the lease had not come yet).
-private enum LeaseOutcome<T: Sendable>: Sendable {
-    case done(T)
-    case timer(expired: Bool)
-}
-
-/// Who wins between a lease and its deadline: the body runs only if the connection came first, and the deadline
-/// fires only if it did not, so an operation is either never started or never cut off by the deadline.
-private final class LeaseRace: Sendable {
-    private enum State { case waiting, leased, expired }
-    private let state = Mutex(State.waiting)
-
-    func claim() -> Bool {
-        state.withLock { state in
-            guard state == .waiting else { return false }
-            state = .leased
-            return true
-        }
-    }
-
-    func expire() -> Bool {
-        state.withLock { state in
-            guard state == .waiting else { return false }
-            state = .expired
-            return true
-        }
-    }
 }

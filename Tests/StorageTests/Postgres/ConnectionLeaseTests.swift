@@ -1,0 +1,74 @@
+@testable import PostgresStore
+import StorageContract
+import Synchronization
+import Testing
+import TestSupport
+
+/// The lease race on its own, with leases that behave as postgres-nio's pool can: one that never comes and ignores
+/// its cancellation (the pool's lost cancel), one that comes after the deadline, one that comes in time and runs long.
+@Suite(.timeLimit(.minutes(1))) struct ConnectionLeaseTests {
+    struct Unavailable: Error {}
+
+    @Test func aLeaseThatNeverComesAndIgnoresCancellationStillAnswersAtTheDeadline() async throws {
+        let started = ContinuousClock.now
+        await #expect(throws: Unavailable.self) {
+            try await ConnectionLease<Int>.run(deadline: .milliseconds(200), unavailable: { Unavailable() }) { _ in
+                // A queued request the pool never fails: wait far past the deadline, deaf to cancellation.
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    Task.detached {
+                        try? await Task.sleep(for: .seconds(20))
+                        continuation.resume()
+                    }
+                }
+                return 1
+            }
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    @Test func aConnectionThatComesAfterTheDeadlineIsNotUsed() async throws {
+        let bodyRan = Mutex(false)
+        let came = Mutex<Bool?>(nil)
+        await #expect(throws: Unavailable.self) {
+            try await ConnectionLease<Int>.run(deadline: .milliseconds(100), unavailable: { Unavailable() }) { claim in
+                try? await Task.sleep(for: .milliseconds(400))
+                let mayRun = claim()
+                came.withLock { $0 = mayRun }
+                guard mayRun else { throw CancellationError() }
+                bodyRan.withLock { $0 = true }
+                return 1
+            }
+        }
+        try await waitUntil("the late lease comes", timeout: 10) { came.withLock { $0 } != nil }
+        #expect(came.withLock { $0 } == false)
+        #expect(!bodyRan.withLock { $0 })
+    }
+
+    @Test func aStatementLeasedInTimeIsNeverCutOffByTheDeadline() async throws {
+        let value = try await ConnectionLease<Int>.run(deadline: .milliseconds(100), unavailable: { Unavailable() }) { claim in
+            guard claim() else { throw CancellationError() }
+            try? await Task.sleep(for: .milliseconds(400))
+            return 42
+        }
+        #expect(value == 42)
+    }
+
+    @Test func aCancelledCallerIsAnsweredAtOnceWhileItsLeaseIsStillWaiting() async throws {
+        let call = Task {
+            try await ConnectionLease<Int>.run(deadline: .seconds(30), unavailable: { Unavailable() }) { _ in
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    Task.detached {
+                        try? await Task.sleep(for: .seconds(20))
+                        continuation.resume()
+                    }
+                }
+                return 1
+            }
+        }
+        try? await Task.sleep(for: .milliseconds(50))
+        let started = ContinuousClock.now
+        call.cancel()
+        await #expect(throws: CancellationError.self) { try await call.value }
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+}
