@@ -29,11 +29,13 @@ import TestSupport
     }
 
     @Test func aConnectionThatComesAfterTheDeadlineIsNotUsed() async throws {
+        let answered = Mutex(false)
         let bodyRan = Mutex(false)
         let came = Mutex<Bool?>(nil)
         await #expect(throws: Unavailable.self) {
             try await ConnectionLease<Int>.run(deadline: .milliseconds(100), unavailable: { Unavailable() }) { claim in
-                try? await Task.sleep(for: .milliseconds(400))
+                // The connection comes only once the caller has had its answer.
+                while !answered.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(5)) }
                 let mayRun = claim()
                 came.withLock { $0 = mayRun }
                 guard mayRun else { throw CancellationError() }
@@ -41,15 +43,16 @@ import TestSupport
                 return 1
             }
         }
-        try await waitUntil("the late lease comes", timeout: 10) { came.withLock { $0 } != nil }
+        answered.withLock { $0 = true }
+        try await waitUntil("the late lease comes", timeout: 30) { came.withLock { $0 } != nil }
         #expect(came.withLock { $0 } == false)
         #expect(!bodyRan.withLock { $0 })
     }
 
     @Test func aStatementLeasedInTimeIsNeverCutOffByTheDeadline() async throws {
-        let value = try await ConnectionLease<Int>.run(deadline: .milliseconds(100), unavailable: { Unavailable() }) { claim in
+        let value = try await ConnectionLease<Int>.run(deadline: .seconds(3), unavailable: { Unavailable() }) { claim in
             guard claim() else { throw CancellationError() }
-            try? await Task.sleep(for: .milliseconds(400))
+            try? await Task.sleep(for: .seconds(5))
             return 42
         }
         #expect(value == 42)
@@ -67,7 +70,6 @@ import TestSupport
                 return 1
             }
         }
-        try? await Task.sleep(for: .milliseconds(50))
         let started = ContinuousClock.now
         call.cancel()
         await #expect(throws: CancellationError.self) { try await call.value }
