@@ -6,9 +6,10 @@ import TestSupport
 
 /// The lease race on its own, with leases that behave as postgres-nio's pool can: one that never comes and ignores
 /// its cancellation (the pool's lost cancel), one that comes after the deadline, one that comes in time and runs long.
-/// The bounds tell the outcomes apart with room for a loaded machine (a full run once took 7 s to answer a 200 ms
-/// deadline): a lease that never comes holds out for 120 s, a deadline that must not decide is 60 s.
-@Suite(.timeLimit(.minutes(3))) struct ConnectionLeaseTests {
+/// The bounds tell the outcomes apart with room for a loaded machine (full runs beside a release build took 7 s and
+/// once 33 s to answer a 200 ms deadline, the cooperative pool busy elsewhere): a lease that never comes holds out
+/// for 600 s, a deadline that must not decide is 300 s, and the answers must come within 120 s.
+@Suite(.timeLimit(.minutes(5))) struct ConnectionLeaseTests {
     struct Unavailable: Error {}
 
     @Test func aLeaseThatNeverComesAndIgnoresCancellationStillAnswersAtTheDeadline() async throws {
@@ -18,14 +19,14 @@ import TestSupport
                 // A queued request the pool never fails: wait far past the deadline, deaf to cancellation.
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     Task.detached {
-                        try? await Task.sleep(for: .seconds(120))
+                        try? await Task.sleep(for: .seconds(600))
                         continuation.resume()
                     }
                 }
                 return 1
             }
         }
-        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(ContinuousClock.now - started < .seconds(120))
     }
 
     @Test func aConnectionThatComesAfterTheDeadlineIsNotUsed() async throws {
@@ -60,10 +61,10 @@ import TestSupport
 
     @Test func aCancelledCallerIsAnsweredAtOnceWhileItsLeaseIsStillWaiting() async throws {
         let call = Task {
-            try await ConnectionLease<Int>.run(deadline: .seconds(60), unavailable: { Unavailable() }) { _ in
+            try await ConnectionLease<Int>.run(deadline: .seconds(300), unavailable: { Unavailable() }) { _ in
                 await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                     Task.detached {
-                        try? await Task.sleep(for: .seconds(120))
+                        try? await Task.sleep(for: .seconds(600))
                         continuation.resume()
                     }
                 }
@@ -73,6 +74,6 @@ import TestSupport
         let started = ContinuousClock.now
         call.cancel()
         await #expect(throws: CancellationError.self) { try await call.value }
-        #expect(ContinuousClock.now - started < .seconds(20))
+        #expect(ContinuousClock.now - started < .seconds(120))
     }
 }
