@@ -40,7 +40,7 @@ final class ConnectionLease<T: Sendable>: Sendable {
                 race.start(continuation, deadline: deadline, unavailable: unavailable, lease: lease)
             }
         } onCancel: {
-            race.cancel()
+            race.giveUp(CancellationError())
         }
     }
 
@@ -63,7 +63,7 @@ final class ConnectionLease<T: Sendable>: Sendable {
                 Task {
                     try? await Task.sleep(for: deadline)
                     guard !Task.isCancelled else { return }
-                    self.expire(unavailable())
+                    self.giveUp(unavailable())
                 },
             ]
             return false
@@ -89,7 +89,10 @@ final class ConnectionLease<T: Sendable>: Sendable {
         continuation?.resume(with: result)
     }
 
-    private func expire(_ error: any Error) {
+    /// Answers the caller with `error` and gives the lease up, while it is still waiting for its connection (the
+    /// deadline passed, or the caller was cancelled). A statement under way runs to its end: its connection must not
+    /// be left mid-protocol, and it answers the caller itself.
+    private func giveUp(_ error: any Error) {
         let (continuation, tasks) = state.withLock { state -> (CheckedContinuation<T, any Error>?, [Task<Void, Never>]) in
             guard state.phase == .waiting else { return (nil, []) }
             defer { state.phase = .answered; state.continuation = nil }
@@ -97,17 +100,5 @@ final class ConnectionLease<T: Sendable>: Sendable {
         }
         tasks.forEach { $0.cancel() }
         continuation?.resume(throwing: error)
-    }
-
-    private func cancel() {
-        let (continuation, tasks) = state.withLock { state -> (CheckedContinuation<T, any Error>?, [Task<Void, Never>]) in
-            // A statement under way runs to its end (its connection must not be left mid-protocol); only a lease
-            // still waiting is given up.
-            guard state.phase == .waiting else { return (nil, []) }
-            defer { state.phase = .answered; state.continuation = nil }
-            return (state.continuation, state.tasks)
-        }
-        tasks.forEach { $0.cancel() }
-        continuation?.resume(throwing: CancellationError())
     }
 }
