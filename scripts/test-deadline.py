@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import shutil
 import time
 
 
@@ -40,6 +41,29 @@ def descendants(root):
             found.append(child)
             pending.append(child)
     return found
+
+
+def dump_stacks(process):
+    """Every thread's stack of each test binary still running (the `*.xctest` process), with gdb when the machine
+    has it: a hang then names its own cause in the log instead of asking for a reproduction. Bounded: gdb gets 60 s."""
+    if shutil.which("gdb") is None:
+        print("tests: (no gdb on this machine: no stack dump)", flush=True)
+        return
+    for pid in descendants(process.pid):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                argv0 = cmdline.read().split(b"\0")[0].decode(errors="replace")
+        except OSError:
+            continue
+        if not argv0.endswith(".xctest"):
+            continue
+        print(f"tests: stacks of {argv0} (pid {pid}):", flush=True)
+        try:
+            subprocess.run(["gdb", "-batch", "-p", str(pid), "-ex", "thread apply all bt 30"],
+                           stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=False)
+        except subprocess.TimeoutExpired:
+            print("tests: gdb did not finish within 60 s", flush=True)
+        sys.stdout.flush()
 
 
 def kill_tree(process):
@@ -147,6 +171,7 @@ def main():
                   f"{len(running)} test(s) started and never finished:", flush=True)
             for line in running:
                 print(f"  still running: {line}", flush=True)
+            dump_stacks(process)
             kill_tree(process)
             print("tests: killed the test run's process tree", flush=True)
             return 124

@@ -162,11 +162,18 @@ public final class ChildProcess: Sendable {
 
     // MARK: Pipes
 
-    /// A pipe whose ends are closed on exec (the child gets the one it needs through dup2 only).
+    /// A one-way channel whose ends are closed on exec from the moment they exist (the child gets the one it needs
+    /// through dup2 only). A socket pair made with SOCK_CLOEXEC, not pipe() then fcntl(): a process another thread
+    /// spawns in between (Foundation's `Process` in another suite) would inherit the write end, and `readAll` would
+    /// wait for an end of file that never comes while that process lives. Glibc's module does not export pipe2.
     public static func pipe() throws(SpawnError) -> (read: CInt, write: CInt) {
         var ends: [CInt] = [0, 0]
-        guard Glibc.pipe(&ends) == 0 else { throw SpawnError(description: "pipe: \(String(cString: strerror(errno)))") }
-        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
+            throw SpawnError(description: "socketpair: \(String(cString: strerror(errno)))")
+        }
+        // One-way, as a pipe: the reader's end never writes, the writer's never reads.
+        shutdown(ends[0], Int32(SHUT_WR))
+        shutdown(ends[1], Int32(SHUT_RD))
         return (ends[0], ends[1])
     }
 
