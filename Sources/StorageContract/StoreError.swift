@@ -16,12 +16,13 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public enum Entity: String, Sendable {
-        case workspace, account, post, run, cursor
+        case workspace, account, post, run, cursor, webhook
     }
 
     /// The input the error is about, by the name the store's methods give it.
     public enum Input: String, Sendable {
         case workspaceId, accountId, postId, runId, platform, externalAccountId, externalPostId, mediaProductType, cursor, timeZone
+        case metric, thresholds, webhookId = "id", url
     }
 
     public var kind: Kind

@@ -1,0 +1,29 @@
+/// When a post's counter makes news: each workspace names thresholds per counter, and a post's counter announces
+/// each threshold it reaches once ever (the store keeps which were announced, so two refreshes or two daemons racing
+/// announce it once).
+public enum MilestoneRules {
+    /// What a workspace that set none of its own has: views at 1,000, 10,000, 100,000 and 1,000,000.
+    public static let defaultRules: [String: [Int64]] = ["views": [1_000, 10_000, 100_000, 1_000_000]]
+
+    /// At most this many thresholds per counter.
+    public static let maximumThresholds = 32
+
+    /// The thresholds `value` has reached (`value >= threshold`), ascending; `thresholds` ascending.
+    public static func reached(by value: Int64, of thresholds: [Int64]) -> ArraySlice<Int64> {
+        var end = 0
+        while end < thresholds.count, thresholds[end] <= value { end += 1 }
+        return thresholds[..<end]
+    }
+
+    /// Why `thresholds` cannot be a rule, or nil: positive, strictly ascending, at most `maximumThresholds`.
+    public static func problem(with thresholds: [Int64]) -> String? {
+        if thresholds.count > maximumThresholds { return "at most \(maximumThresholds) thresholds, got \(thresholds.count)" }
+        for (index, threshold) in thresholds.enumerated() {
+            if threshold <= 0 { return "thresholds[\(index)] must be positive, got \(threshold)" }
+            if index > 0, threshold <= thresholds[index - 1] {
+                return "thresholds must be strictly ascending: thresholds[\(index)] = \(threshold) follows \(thresholds[index - 1])"
+            }
+        }
+        return nil
+    }
+}
