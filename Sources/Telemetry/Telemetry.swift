@@ -13,6 +13,7 @@ public final class Telemetry: Sendable {
     public let refresh: RefreshTelemetry
     public let store: StoreTelemetry
     public let state: StateTelemetry
+    public let events: EventTelemetry
 
     public init(factory: any MetricsFactory) {
         rpc = RPCTelemetry(factory: factory)
@@ -20,6 +21,7 @@ public final class Telemetry: Sendable {
         refresh = RefreshTelemetry(factory: factory)
         store = StoreTelemetry(factory: factory)
         state = StateTelemetry(factory: factory)
+        events = EventTelemetry(factory: factory)
     }
 
     /// Records nothing: swift-metrics' no-op handlers.
