@@ -201,4 +201,57 @@ import Testing
         let notified = lines.dropFirst().compactMap { $0["params"]?["event"] }
         #expect(notified.count == events.count && notified.allSatisfy { $0["workspaceId"] == "w1" })
     }
+
+    /// The lines a file holds so far, parsed as JSON (a line still being written is left for the next look).
+    static func jsonLines(_ path: String) -> [JSON] {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n", omittingEmptySubsequences: true).compactMap { try? JSONParser.parse(String($0)) }
+    }
+
+    @Test func metricsctlWatchPrintsEveryEventOnceAcrossADaemonRestart() throws {
+        let daemon = try RefreshEndToEndTests.demoDaemon()
+        let output = daemon.directory.appendingPathComponent("watch.ndjson").path
+        let watch = try ChildProcess.spawn(
+            [DaemonProcess.executable("metricsctl").path, "--socket", daemon.socketPath, "watch", "--json", "--from-seq", "1"],
+            outputPath: output)
+        defer { watch.signal(SIGKILL) }
+        try daemon.result("refreshAll", [:])
+        try waitUntilBlocking("watch printed the first run", timeout: 60) { Self.jsonLines(output).contains { $0["type"] == "run" } }
+
+        // The daemon goes away and comes back on the same socket and database: watch resubscribes after what it printed.
+        _ = try daemon.terminate()
+        let again = try DaemonProcess(arguments: RefreshEndToEndTests.demoArguments(), directory: daemon.directory)
+        defer { _ = try? again.terminate() }
+        try again.result("refreshAll", [:])
+        try waitUntilBlocking("watch printed the second run", timeout: 90) {
+            Self.jsonLines(output).filter { $0["type"] == "run" }.count == 2
+        }
+        let seqs = Self.jsonLines(output).compactMap { RefreshEndToEndTests.int($0["seq"]) }
+        #expect(seqs == Array(1...Int64(seqs.count)), "every event once, in order, across the restart")
+        #expect(try Self.lastSeq(again) == seqs.last)
+    }
+
+    @Test func metricsctlWatchSaysWhatHappenedInWordsForPeople() throws {
+        let daemon = try DaemonProcess(arguments: RefreshEndToEndTests.demoArguments())
+        defer { _ = try? daemon.terminate() }
+        let accounts = RefreshEndToEndTests.array(try daemon.result("listAccounts", [:])["accounts"])
+        let workspace = try #require(RefreshEndToEndTests.string(accounts.first?["workspaceId"]))
+        try daemon.result("upsertMilestones", ["workspaceId": .string(workspace), "metric": "views", "thresholds": [1]])
+        try daemon.result("refreshAll", [:])
+        let output = daemon.directory.appendingPathComponent("watch.txt").path
+        let watch = try ChildProcess.spawn(
+            [DaemonProcess.executable("metricsctl").path, "--socket", daemon.socketPath, "watch", "--from-seq", "1",
+             "--types", "account,milestone,run,snapshot"],
+            outputPath: output)
+        defer { watch.signal(SIGKILL) }
+        func lines() -> [String] {
+            ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+        try waitUntilBlocking("watch printed the run", timeout: 60) { lines().contains { $0.contains(" run 1 completed (rpc)") } }
+        let printed = lines()
+        #expect(printed.contains { $0.contains("account demo-instagram-0 (instagram) is connected: registered") })
+        #expect(printed.contains { $0.contains("reached 1 views") && $0.contains("[\(workspace)]") })
+        #expect(printed.contains { $0.contains("snapshot") && $0.contains(": views ") })
+        #expect(!printed.contains { $0.contains(" post ") && $0.contains("failing") })
+    }
 }
