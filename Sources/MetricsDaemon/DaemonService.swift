@@ -98,6 +98,7 @@ struct DaemonService: Service, CustomStringConvertible {
                 services.append(.init(
                     service: RetentionService(store: store, policy: policy, clock: configuration.clock, logger: logger)))
             }
+            services.append(.init(service: DailyAnomalyService(store: store, clock: configuration.clock, logger: logger)))
             if engine.cluster != nil {
                 // Before the engine's service: the engine stops its runs first, then the daemon leaves the cluster.
                 services.append(.init(service: ClusterService(engine: engine, logger: logger)))

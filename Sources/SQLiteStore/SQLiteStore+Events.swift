@@ -74,8 +74,11 @@ extension SQLiteStore {
             try db.execute(sql: "INSERT OR IGNORE INTO anomaly_days (workspace_id, day) VALUES (?, ?)", arguments: [workspaceId, day])
             guard db.changesCount > 0 else { return false }
             for facts in flagged {
-                let key = try Int64.fetchOne(db, sql: "SELECT key FROM posts WHERE id = ?", arguments: [facts.postId])
-                try events.append(.anomaly, workspaceId: workspaceId, postKey: key, data: EventData.anomaly(facts, day: day))
+                // A post deleted since it was read has nothing to announce.
+                guard let row = try Row.fetchOne(db, sql: "SELECT key, account_id FROM posts WHERE id = ?", arguments: [facts.postId])
+                else { continue }
+                try events.append(
+                    .anomaly, workspaceId: workspaceId, postKey: row[0], data: EventData.anomaly(facts, accountId: row[1], day: day))
             }
             return true
         }

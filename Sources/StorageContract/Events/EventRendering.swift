@@ -85,9 +85,9 @@ public enum EventData {
         ]
     }
 
-    public static func anomaly(_ facts: AnomalyEventFacts, day: Int64) -> JSON {
+    public static func anomaly(_ facts: AnomalyEventFacts, accountId: String, day: Int64) -> JSON {
         [
-            "postId": .string(facts.postId), "accountId": .string(facts.accountId), "platform": .string(facts.platform.rawValue),
+            "postId": .string(facts.postId), "accountId": .string(accountId), "platform": .string(facts.platform.rawValue),
             "metric": "views", "day": .string(LocalCalendar.iso8601(day: day)), "value": .int(facts.value),
             "median": JSONNumber(facts.median).map(JSON.number) ?? .null, "score": JSONNumber(facts.score).map(JSON.number) ?? .null,
         ]

@@ -27,18 +27,16 @@ public protocol EventStorage: Sendable {
     func recordAnomalies(workspaceId: String, day: Int64, flagged: [AnomalyEventFacts], at: Timestamp) async throws -> Bool
 }
 
-/// What an `anomaly` event says of a post.
+/// What an `anomaly` event says of a post (the store adds its account).
 public struct AnomalyEventFacts: Sendable, Equatable {
     public var postId: String
-    public var accountId: String
     public var platform: Platform
     public var value: Int64
     public var median: Double
     public var score: Double
 
-    public init(postId: String, accountId: String, platform: Platform, value: Int64, median: Double, score: Double) {
+    public init(postId: String, platform: Platform, value: Int64, median: Double, score: Double) {
         self.postId = postId
-        self.accountId = accountId
         self.platform = platform
         self.value = value
         self.median = median

@@ -151,4 +151,20 @@ extension StoreBackend {
             #expect(milestones.map { $0.data["threshold"] } == [10, 100])
         }
     }
+
+    @Test(arguments: StoreBackend.withEventLog)
+    func aClosedDaysAnomaliesAreAnnouncedOnceWhoeverEvaluatesItAgain(_ backend: StoreBackend) async throws {
+        try await StoreHarness.with(backend) { h in
+            try await h.seed()
+            let start = try await h.store.eventLogBounds().lastSeq
+            let flagged = [AnomalyEventFacts(postId: "instagram-0", platform: .instagram, value: 5_000, median: 100, score: 9.5)]
+            #expect(try await h.store.recordAnomalies(workspaceId: "w1", day: 20_000, flagged: flagged, at: h.clock.now))
+            #expect(!(try await h.store.recordAnomalies(workspaceId: "w1", day: 20_000, flagged: flagged, at: h.clock.now)))
+            #expect(try await h.store.recordAnomalies(workspaceId: "w1", day: 20_001, flagged: [], at: h.clock.now))
+            let events = try await all(h, from: start + 1)
+            #expect(events.map(\.type) == [.anomaly])
+            #expect(events.first?.data["accountId"] == "instagram-acct" && events.first?.data["day"] == .string(LocalCalendar.iso8601(day: 20_000)))
+            #expect(events.first?.postId == "instagram-0" && events.first?.workspaceId == "w1")
+        }
+    }
 }
