@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""events-client: the measurements of scripts/bench/events, against a running metricsd (--demo) on SOCKET.
+
+    events-client.py SOCKET DAEMON_PID
+
+Prints one line per figure; the wrapper script prints them side by side with their targets."""
+import json
+import os
+import socket
+import statistics
+import sys
+import threading
+import time
+
+from benchrpc import RPC
+
+SOCK, PID = sys.argv[1], int(sys.argv[2])
+
+
+def rss_peak_kib():
+    with open(f"/proc/{PID}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def rss_now_kib():
+    with open(f"/proc/{PID}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+class Subscriber(threading.Thread):
+    """One connection subscribed to everything, reading until told to stop: counts events, keeps seqs, and the
+    latency from each event's `at` (the daemon's clock when its transaction began) to its arrival."""
+
+    def __init__(self, params=None):
+        super().__init__(daemon=True)
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.connect(SOCK)
+        self.reader = self.sock.makefile("rb")
+        request = {"jsonrpc": "2.0", "id": 1, "method": "subscribe", "params": params or {}}
+        self.sock.sendall(json.dumps(request).encode() + b"\n")
+        reply = json.loads(self.reader.readline())
+        self.seq = reply["result"]["seq"]
+        self.seqs = []
+        self.latencies = []
+        self.lagged = False
+        self.stopping = False
+
+    def run(self):
+        while not self.stopping:
+            line = self.reader.readline()
+            if not line:
+                return
+            arrived = time.time() * 1000
+            message = json.loads(line)
+            if message.get("method") == "lagged":
+                self.lagged = True
+                return
+            event = message["params"]["event"]
+            self.seqs.append(event["seq"])
+            at = event["at"]
+            # ISO 8601 with milliseconds, UTC
+            struct = time.strptime(at[:19], "%Y-%m-%dT%H:%M:%S")
+            millis = (time.mktime(struct) - time.timezone) * 1000 + int(at[20:23])
+            self.latencies.append(arrived - millis)
+
+    def close(self):
+        self.stopping = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else float("nan")
+
+
+def last_seq(rpc):
+    seq, start = 0, 1
+    while True:
+        page = rpc.call("events", {"fromSeq": start, "limit": 1000})
+        if page["events"]:
+            seq = page["events"][-1]["seq"]
+        if len(page["events"]) < 1000:
+            return max(seq, page["nextSeq"] - 1)
+        start = page["nextSeq"]
+
+
+rpc = RPC(SOCK)
+accounts = rpc.call("listAccounts", {})["accounts"]
+posts = rpc.call("listPosts", {"limit": 1})["posts"]
+post_id = posts[0]["id"]
+
+# 1. Commit-to-subscriber latency, one subscriber: 2,000 importMetrics calls of one snapshot each (one event each),
+#    one at a time.
+subscriber = Subscriber({"types": ["import"]})
+subscriber.start()
+base = time.time() - 86_400
+for index in range(2000):
+    moment = base + index / 1000
+    captured = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + f".{int(moment * 1000) % 1000:03d}Z"
+    rpc.call("importMetrics", {"snapshots": [{"postId": post_id, "capturedAt": captured, "views": index}]})
+deadline = time.time() + 30
+while len(subscriber.seqs) < 2000 and time.time() < deadline:
+    time.sleep(0.01)
+subscriber.close()
+print(f"latency_events {len(subscriber.seqs)}")
+print(f"latency_p50_ms {percentile(subscriber.latencies, 0.50):.1f}")
+print(f"latency_p99_ms {percentile(subscriber.latencies, 0.99):.1f}")
+
+
+# 2. A refresh of every post, limits off, with 0 and then 10 subscribers to everything (3 rounds each, alternating).
+def refresh_seconds():
+    started = time.perf_counter()
+    report = rpc.call("refreshAll", {})
+    return time.perf_counter() - started, report["summary"]["totalPostsProcessed"]
+
+
+rpc.call("refreshAll", {})  # warm-up
+plain, with_ten, received_ok = [], [], True
+for _ in range(3):
+    seconds, processed = refresh_seconds()
+    plain.append(processed / seconds)
+    subscribers = [Subscriber() for _ in range(10)]
+    for s in subscribers:
+        s.start()
+    start_seq = subscribers[0].seq
+    seconds, processed = refresh_seconds()
+    with_ten.append(processed / seconds)
+    end = last_seq(rpc)
+    deadline = time.time() + 60
+    while any((s.seqs[-1] if s.seqs else start_seq) < end for s in subscribers) and time.time() < deadline:
+        time.sleep(0.02)
+    for s in subscribers:
+        expected = list(range(start_seq + 1, end + 1))
+        if s.seqs[: len(expected)] != expected or s.lagged:
+            received_ok = False
+        s.close()
+print(f"refresh_posts {processed}")
+print(f"refresh_posts_per_s_0 {statistics.median(plain):.0f}")
+print(f"refresh_posts_per_s_10 {statistics.median(with_ten):.0f}")
+print(f"refresh_every_subscriber_every_event {'yes' if received_ok else 'NO'}")
+
+# 3. Peak RSS with 100 stalled subscribers (they subscribe and never read) over three refreshes, against the
+#    peak before them.
+before = rss_peak_kib()
+stalled = []
+for _ in range(100):
+    sock = socket.socket(socket.AF_UNIX)
+    sock.connect(SOCK)
+    sock.sendall(b'{"jsonrpc":"2.0","id":1,"method":"subscribe"}\n')
+    stalled.append(sock)
+for _ in range(3):
+    rpc.call("refreshAll", {})
+after = rss_peak_kib()
+print(f"rss_peak_before_kib {before}")
+print(f"rss_peak_stalled_kib {after}")
+print(f"rss_now_kib {rss_now_kib()}")
+print(f"events_in_log {last_seq(rpc)}")
+for sock in stalled:
+    sock.close()
