@@ -17,18 +17,11 @@ from benchrpc import RPC
 SOCK, PID = sys.argv[1], int(sys.argv[2])
 
 
-def rss_peak_kib():
+def status_kib(field):
+    """A memory figure of the daemon from /proc (VmHWM: peak resident set; VmRSS: now), in KiB."""
     with open(f"/proc/{PID}/status") as status:
         for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
-
-
-def rss_now_kib():
-    with open(f"/proc/{PID}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
 
@@ -151,7 +144,7 @@ print(f"refresh_every_subscriber_every_event {'yes' if received_ok else 'NO'}")
 
 # 3. Peak RSS with 100 stalled subscribers (they subscribe and never read) over three refreshes, against the
 #    peak before them.
-before = rss_peak_kib()
+before = status_kib('VmHWM')
 stalled = []
 for _ in range(100):
     sock = socket.socket(socket.AF_UNIX)
@@ -160,10 +153,10 @@ for _ in range(100):
     stalled.append(sock)
 for _ in range(3):
     rpc.call("refreshAll", {})
-after = rss_peak_kib()
+after = status_kib('VmHWM')
 print(f"rss_peak_before_kib {before}")
 print(f"rss_peak_stalled_kib {after}")
-print(f"rss_now_kib {rss_now_kib()}")
+print(f"rss_now_kib {status_kib('VmRSS')}")
 print(f"events_in_log {last_seq(rpc)}")
 for sock in stalled:
     sock.close()
