@@ -48,6 +48,7 @@ struct PostgresDaemonTests {
         guard case .array(let accounts)? = try daemon.result("listAccounts")["accounts"] else { Issue.record("no accounts"); return }
         #expect(accounts.count == 1)
         #expect(daemon.process.isRunning)
-        #expect(try daemon.terminate() == 0)
+        let status = try daemon.terminate()
+        #expect(status == 0, "its log ends: \(daemon.stderrText().suffix(3000))")
     }
 }
