@@ -14,6 +14,9 @@ struct Subscription: Sendable {
     /// Events sent per write: large enough that a busy stream costs few syscalls, small enough that one batch of a
     /// stalled reader holds little.
     static let batch = 256
+    /// And at most about this many bytes: a batch is this subscriber's own copy of the events until the socket takes
+    /// it, so a stalled reader holds no more than this (100 stalled readers held 25 MiB more at 256 events a batch).
+    static let batchBytes = 16 * 1024
 
     let id: String
     let filter: EventFilter
@@ -39,11 +42,16 @@ struct Subscription: Sendable {
             case .entries(let entries):
                 replaying = false
                 var lines: [UInt8] = []
-                for (_, entry) in entries where filter.admits(type: entry.type, workspaceId: entry.workspaceId, postId: entry.postId) {
-                    Self.append(entry.json, prefix: prefix, to: &lines)
+                var through = cursor
+                for (seq, entry) in entries {
+                    if filter.admits(type: entry.type, workspaceId: entry.workspaceId, postId: entry.postId) {
+                        Self.append(entry.json, prefix: prefix, to: &lines)
+                    }
+                    through = seq
+                    if lines.count >= Self.batchBytes { break }
                 }
                 if !lines.isEmpty, !(await connection.send(lines)) { return .closed }
-                cursor = entries[entries.count - 1].seq
+                cursor = through
             case .behind:
                 guard replaying else {
                     let lagged = RPCResponseEncoder.notificationLine(
