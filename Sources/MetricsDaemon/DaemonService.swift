@@ -50,9 +50,10 @@ struct DaemonService: Service, CustomStringConvertible {
             }
             try await companion?.daemonReady(store: store, engine: engine)
 
+            let webhookChanges = WebhookChanges()
             let dispatcher = MetricsDaemon.dispatcher(
                 store: store, engine: engine, health: health, openRPC: try OpenRPCDocument.load(), logger: logger, access: access,
-                metrics: metrics)
+                metrics: metrics, webhookChanges: webhookChanges)
             // Shutdown runs in reverse order: systemd hears STOPPING=1 first, the engine interrupts its runs (so
             // refresh calls waiting on them answer), retention and the planner stop, the socket drains and closes,
             // and the metrics listener, still answering scrapes meanwhile, closes last.
@@ -99,6 +100,13 @@ struct DaemonService: Service, CustomStringConvertible {
             if engine.cluster != nil {
                 // Before the engine's service: the engine stops its runs first, then the daemon leaves the cluster.
                 services.append(.init(service: ClusterService(engine: engine, logger: logger)))
+            }
+            if let store = store as? any MetricsStorage & EventStorage {
+                // Stopped early in shutdown (reverse order), beside the engine: an attempt it cuts short is sent again
+                // after the restart, since only a recorded delivery moves the position.
+                services.append(.init(service: WebhookDeliverer(
+                    store: store, changes: webhookChanges, configuration: configuration.webhooks, clock: configuration.clock,
+                    telemetry: telemetry.webhooks, logger: Logger(label: "metricsd.webhooks"))))
             }
             services.append(.init(service: RefreshEngineService(engine: engine)))
             if let notifier {

@@ -21,7 +21,7 @@ public enum MetricsDaemon {
     /// without a socket. Every answer is counted in `metrics`' RPC instruments.
     static func dispatcher(
         store: any MetricsStorage, engine: RefreshEngine, health: HealthMonitor, openRPC: JSON, logger: Logger, access: AccessControl,
-        metrics: DaemonMetrics = DaemonMetrics()
+        metrics: DaemonMetrics = DaemonMetrics(), webhookChanges: WebhookChanges = WebhookChanges()
     ) -> RPCDispatcher {
         let mapping = RPCErrorMapping(logger: logger)
         let scrape = MetricsScrape(metrics: metrics, store: store, engine: engine, logger: logger)
@@ -33,6 +33,7 @@ public enum MetricsDaemon {
             + FreshnessMethods.all(store: store, engine: engine, access: access)
             + HistoryMethods.all(store: store, clock: engine.clock, access: access)
             + MetricsMethods.all(scrape: scrape)
+            + WebhookMethods.all(store: store, changes: webhookChanges, access: access)
         return RPCDispatcher(
             methods: methods.map { guarded($0, by: access) },
             observer: RPCTelemetryObserver(telemetry: metrics.telemetry.rpc),

@@ -13,6 +13,7 @@ public final class Telemetry: Sendable {
     public let refresh: RefreshTelemetry
     public let store: StoreTelemetry
     public let state: StateTelemetry
+    public let webhooks: WebhookTelemetry
 
     public init(factory: any MetricsFactory) {
         rpc = RPCTelemetry(factory: factory)
@@ -20,6 +21,7 @@ public final class Telemetry: Sendable {
         refresh = RefreshTelemetry(factory: factory)
         store = StoreTelemetry(factory: factory)
         state = StateTelemetry(factory: factory)
+        webhooks = WebhookTelemetry(factory: factory)
     }
 
     /// Records nothing: swift-metrics' no-op handlers.
