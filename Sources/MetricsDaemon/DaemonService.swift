@@ -101,13 +101,11 @@ struct DaemonService: Service, CustomStringConvertible {
                 // Before the engine's service: the engine stops its runs first, then the daemon leaves the cluster.
                 services.append(.init(service: ClusterService(engine: engine, logger: logger)))
             }
-            if let store = store as? any MetricsStorage & EventStorage {
-                // Stopped early in shutdown (reverse order), beside the engine: an attempt it cuts short is sent again
-                // after the restart, since only a recorded delivery moves the position.
-                services.append(.init(service: WebhookDeliverer(
-                    store: store, changes: webhookChanges, configuration: configuration.webhooks, clock: configuration.clock,
-                    telemetry: telemetry.webhooks, logger: Logger(label: "metricsd.webhooks"))))
-            }
+            // Stopped early in shutdown (reverse order), beside the engine: an attempt it cuts short is sent again after
+            // the restart, since only a recorded delivery moves the position.
+            services.append(.init(service: WebhookDeliverer(
+                store: store, changes: webhookChanges, configuration: configuration.webhooks, clock: configuration.clock,
+                telemetry: telemetry.webhooks, logger: Logger(label: "metricsd.webhooks"))))
             services.append(.init(service: RefreshEngineService(engine: engine)))
             if let notifier {
                 let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())

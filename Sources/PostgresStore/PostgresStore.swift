@@ -37,6 +37,8 @@ public final class PostgresStore: MetricsStorage, Service, Sendable {
     let client: PostgresClient
     let clock: any WallClock
     let logger: Logger
+    /// Never advanced yet: PostgreSQL writes no events (see PostgresStore+Events.swift).
+    public let eventsCommitted = EventWatermark()
     private let state = Mutex(State())
     private let closeSignal: AsyncStream<Void>
     private let closeContinuation: AsyncStream<Void>.Continuation

@@ -16,40 +16,76 @@ extension SQLiteStore {
             if case .fetched(let snapshot) = attempt.outcome { snapshot } else { nil }
         }
         defer { if !snapshots.isEmpty { latestCache.invalidate(snapshots.lazy.map(\.postId)) } }
-        let written = try await pool.write { db in
+        // A post is failing from this many failures in a row (as `health` and the planner count them).
+        let failingAfter = max(schedule.failures.failingAfter, 1)
+        let written = try await writeWithEvents { db, events in
             var writer = SnapshotWriter(db)
-            let written = try writer.write(snapshots, onConflict: .replace)
+            let written = try writer.write(snapshots, onConflict: .replace) { snapshot, post in
+                try events.snapshot(snapshot, of: post)
+            }
+            // A post still short of failing (nearly every one) is updated by the first statement; one that was failing
+            // is left to the second, which announces its recovery. No read of the old count on the common path.
             let fetched = try db.cachedStatement(sql: """
                 UPDATE posts SET last_refreshed_at = ?, last_attempt_at = ?, last_error = NULL, consecutive_failures = 0,
                     next_due_at = ?, last_main_value = coalesce(?, last_main_value), last_main_at = coalesce(?, last_main_at)
-                WHERE id = ?
+                WHERE id = ? AND consecutive_failures < ?
+                """)
+            let fetchedRecovering = try db.cachedStatement(sql: """
+                UPDATE posts SET last_refreshed_at = ?, last_attempt_at = ?, last_error = NULL, consecutive_failures = 0,
+                    next_due_at = ?, last_main_value = coalesce(?, last_main_value), last_main_at = coalesce(?, last_main_at)
+                WHERE id = ? RETURNING key, account_id, platform, workspace_id
                 """)
             let noData = try db.cachedStatement(sql: """
-                UPDATE posts SET last_attempt_at = ?, last_error = NULL, consecutive_failures = 0, next_due_at = ? WHERE id = ?
+                UPDATE posts SET last_attempt_at = ?, last_error = NULL, consecutive_failures = 0, next_due_at = ?
+                WHERE id = ? AND consecutive_failures < ?
+                """)
+            let noDataRecovering = try db.cachedStatement(sql: """
+                UPDATE posts SET last_attempt_at = ?, last_error = NULL, consecutive_failures = 0, next_due_at = ?
+                WHERE id = ? RETURNING key, account_id, platform, workspace_id
                 """)
             let failed = try db.cachedStatement(sql: """
                 UPDATE posts SET last_error = ?, last_attempt_at = ?, consecutive_failures = consecutive_failures + 1,
                     next_due_at = ?
-                WHERE id = ?
+                WHERE id = ? RETURNING consecutive_failures, key, account_id, platform, workspace_id
                 """)
             let error = try db.cachedStatement(sql: """
                 INSERT INTO refresh_errors (run_id, post_id, account_id, platform, kind, message, occurred_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
+            func announce(_ row: Row?, postId: String, failing: Bool, failures: Int, lastError: String?) throws {
+                guard let row else { return }
+                let (key, accountId, platform, workspaceId): (Int64, String, String, String) = (row["key"], row["account_id"], row["platform"], row["workspace_id"])
+                try events.append(
+                    .post, workspaceId: workspaceId, postKey: key,
+                    data: EventData.post(
+                        postId: postId, accountId: accountId, platform: platform, failing: failing, consecutiveFailures: failures,
+                        lastError: lastError))
+            }
             for attempt in attempts {
                 switch attempt.outcome {
                 case .fetched(let snapshot):
                     let main = snapshot.values.mainCounter
-                    try fetched.execute(arguments: [
+                    let arguments: StatementArguments = [
                         snapshot.capturedAt, attempt.at, attempt.nextDueAt, main, main.map { _ in snapshot.capturedAt }, attempt.postId,
-                    ])
+                    ]
+                    try fetched.execute(arguments: arguments + [failingAfter])
+                    if db.changesCount == 0 {
+                        try announce(Row.fetchOne(fetchedRecovering, arguments: arguments), postId: attempt.postId, failing: false, failures: 0, lastError: nil)
+                    }
                 case .noData:
-                    try noData.execute(arguments: [attempt.at, attempt.nextDueAt, attempt.postId])
+                    let arguments: StatementArguments = [attempt.at, attempt.nextDueAt, attempt.postId]
+                    try noData.execute(arguments: arguments + [failingAfter])
+                    if db.changesCount == 0 {
+                        try announce(Row.fetchOne(noDataRecovering, arguments: arguments), postId: attempt.postId, failing: false, failures: 0, lastError: nil)
+                    }
                 case .failed(let kind, let message):
                     try error.execute(arguments: [
                         runId, attempt.postId, attempt.accountId, attempt.platform, kind.rawValue, message, attempt.at,
                     ])
-                    try failed.execute(arguments: [message, attempt.at, attempt.nextDueAt, attempt.postId])
+                    let row = try Row.fetchOne(failed, arguments: [message, attempt.at, attempt.nextDueAt, attempt.postId])
+                    if let row, let failures = row["consecutive_failures"] as Int?, failures == failingAfter {
+                        try announce(row, postId: attempt.postId, failing: true, failures: failures, lastError: message)
+                    }
                 }
             }
             return written

@@ -34,10 +34,19 @@ extension SQLiteStore {
     /// `listAccounts` and counted by `health`.
     public func setAccountStatus(accountId: String, status: AccountStatus, lastError: String?) async throws {
         let now = clock.now.milliseconds
-        try await pool.write { db in
+        try await writeWithEvents { db, events in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT status, platform, workspace_id FROM accounts WHERE id = ?", arguments: [accountId])
+            else { return }
             try db.execute(
                 sql: "UPDATE accounts SET status = ?, last_error = ?, updated_at = ? WHERE id = ?",
                 arguments: [status.rawValue, lastError, now, accountId])
+            let previous: AccountStatus = try row.decode(atIndex: 0)
+            guard previous != status else { return }
+            try events.append(
+                .account, workspaceId: try row.decode(atIndex: 2),
+                data: EventData.account(
+                    accountId: accountId, platform: try row.decode(atIndex: 1), status: status, previousStatus: previous, reason: lastError))
         }
     }
 }

@@ -34,13 +34,14 @@ extension SQLiteStore {
     /// and clears its last error: registering a fresh token is how a user reconnects.
     public func upsertAccount(_ account: AccountRegistration) async throws -> Upsert {
         let now = clock.now.milliseconds
-        return try await pool.write { db in
+        return try await writeWithEvents { db, events in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM workspaces WHERE id = ?", arguments: [account.workspaceId]) != nil else {
                 throw StoreError.notFound(.workspace, id: account.workspaceId, input: .workspaceId)
             }
-            let existing = try Row.fetchOne(db, sql: "SELECT platform, workspace_id FROM accounts WHERE id = ?", arguments: [account.id])
+            let existing = try Row.fetchOne(db, sql: "SELECT platform, workspace_id, status FROM accounts WHERE id = ?", arguments: [account.id])
             let existingPlatform: Platform? = try existing?.decode(atIndex: 0)
             let previousWorkspace: String? = try existing?.decode(atIndex: 1)
+            let previousStatus: AccountStatus? = try existing?.decode(atIndex: 2)
             if let existingPlatform, existingPlatform != account.platform {
                 throw StoreError(
                     .conflict, input: .platform,
@@ -85,6 +86,14 @@ extension SQLiteStore {
                 try DailySummaries.rebuildRollups(db, postKeys: keys, calendar: writer.calendar(of: account.workspaceId))
                 try DailySummaries.rebuildTotals(db, workspaceId: previousWorkspace)
                 try DailySummaries.rebuildTotals(db, workspaceId: account.workspaceId)
+            }
+            if previousStatus != .connected {
+                // Registered, or registered again with a fresh token: the account is connected (news when it was not).
+                try events.append(
+                    .account, workspaceId: account.workspaceId,
+                    data: EventData.account(
+                        accountId: account.id, platform: account.platform.rawValue, status: .connected, previousStatus: previousStatus,
+                        reason: previousStatus == nil ? "registered" : "registered again"))
             }
             return existingPlatform == nil ? .created : .updated
         }

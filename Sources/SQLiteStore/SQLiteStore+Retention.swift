@@ -30,6 +30,7 @@ extension SQLiteStore {
                     try db.execute(sql: "DELETE FROM daily_totals WHERE workspace_id = ? AND day < ?", arguments: [workspaceId, day])
                 }
             })
+        _ = try await deleteOldEvents(policy)
         let transactions = swept + (try await releaseFreePages())
         let pass = RetentionPass(startedAt: startedAt, finishedAt: clock.now, deletedSnapshots: deleted, transactions: transactions)
         try await pool.write { db in

@@ -26,10 +26,17 @@ extension SQLiteStore {
     }
 
     public func finishRun(id: Int64, status: RefreshRunStatus, summary: String?, at finishedAt: Timestamp) async throws {
-        try await pool.write { db in
+        try await writeWithEvents { db, events in
+            guard let row = try Row.fetchOne(db, sql: "SELECT trigger, scope, started_at FROM refresh_runs WHERE id = ?", arguments: [id])
+            else { return }
             try db.execute(
                 sql: "UPDATE refresh_runs SET status = ?, summary = ?, finished_at = ? WHERE id = ?",
                 arguments: [status.rawValue, summary, finishedAt.milliseconds, id])
+            try events.append(
+                .run, workspaceId: RunScopeText.workspaceId(row["scope"]),
+                data: EventData.run(
+                    runId: id, trigger: row["trigger"], status: status.rawValue, startedAt: row["started_at"], finishedAt: finishedAt,
+                    summary: summary))
         }
     }
 

@@ -102,7 +102,7 @@ extension SQLiteStore {
     /// so re-running an import never changes or duplicates anything. One unknown post aborts the whole call.
     public func importSnapshots(_ snapshots: [Snapshot]) async throws -> ImportResult {
         defer { latestCache.invalidate(snapshots.lazy.map(\.postId)) }
-        let result = try await pool.write { db in
+        let result = try await writeWithEvents { db, events in
             var writer = SnapshotWriter(db)
             for (index, snapshot) in snapshots.enumerated() where try writer.post(snapshot.postId) == nil {
                 throw StoreError.notFound(.post, id: snapshot.postId, input: .postId, index: index)
@@ -121,6 +121,15 @@ extension SQLiteStore {
                 """)
             for (postId, point) in newest {
                 try reading.execute(arguments: [point.value, point.at, postId, point.at])
+            }
+            // A backfill, not news: one event for the call, none per snapshot.
+            let workspaces = Set(try snapshots.compactMap { try writer.post($0.postId)?.workspaceId })
+            if !snapshots.isEmpty {
+                try events.append(
+                .import, workspaceId: workspaces.count == 1 ? workspaces.first : nil,
+                data: EventData.import(
+                    snapshots: snapshots.count, imported: inserted, skipped: snapshots.count - inserted,
+                    posts: Set(snapshots.map(\.postId)).count))
             }
             return ImportResult(imported: inserted, skipped: snapshots.count - inserted)
         }

@@ -4,13 +4,8 @@ import StorageContract
 
 /// Webhook endpoints and their deliveries (`WebhookStorage`); the tables are `WebhooksMigration`'s.
 extension SQLiteStore {
-    /// The last seq the event log handed out, committed (SQLite has one writer, so inside a write transaction this is
-    /// the last committed one). `events.seq` is AUTOINCREMENT, so `sqlite_sequence` keeps it even after retention
-    /// emptied the log; 0 before the first event.
-    static func lastEventSeq(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'events'") ?? 0
-    }
-
+    /// A new endpoint's position is `lastEventSeq` + 1, read in its insert's write transaction: SQLite has one writer,
+    /// so no event can commit between the read and the insert, and the endpoint gets exactly what commits after it.
     public func upsertWebhook(_ registration: WebhookRegistration, secret: String, replaceSecret: Bool) async throws -> Upsert {
         let now = clock.now.milliseconds
         let types = WebhookEndpoint.storedTypes(registration.types)

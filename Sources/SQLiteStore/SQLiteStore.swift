@@ -21,6 +21,8 @@ public struct SQLiteStore: Sendable {
     let schedule: RefreshSchedule
     let telemetry: StoreTelemetry
     public let path: String
+    /// The last event seq committed, advanced after each write that appended events.
+    public let eventsCommitted: EventWatermark
 
     /// Opens (creating if needed, mode 0600) and migrates the database at `path`.
     public static func open(path: String, clock: any WallClock = SystemClock(), options: Options = Options()) throws -> SQLiteStore {
@@ -43,9 +45,10 @@ public struct SQLiteStore: Sendable {
         let reader = SnapshotReader(path: path, busyTimeoutMilliseconds: Int32(options.busyTimeoutSeconds * 1000))
         let cache = LatestSnapshotCache(
             capacity: options.latestCacheCapacity, lifetimeMilliseconds: options.latestCacheLifetimeMilliseconds, clock: clock)
+        let lastSeq = try pool.read { db in try lastEventSeq(db) }
         return SQLiteStore(
             pool: pool, clock: clock, snapshotReader: reader, latestCache: cache, schedule: options.schedule,
-            telemetry: options.telemetry, path: path)
+            telemetry: options.telemetry, path: path, eventsCommitted: EventWatermark(last: lastSeq))
     }
 
     /// Closes every connection; the store must not be used afterwards.

@@ -135,6 +135,10 @@ enum SchemaMigrations {
             try CompactSnapshotsMigration.migrate(db)
         }
 
+        migrator.registerMigration("v6-events") { db in
+            try EventsMigration.migrate(db)
+        }
+
         migrator.registerMigration("v7-webhooks") { db in
             try WebhooksMigration.migrate(db)
         }

@@ -18,6 +18,8 @@ struct SnapshotWriter {
 
     struct PostFacts {
         var key: Int64
+        var id: String
+        var accountId: String
         var workspaceId: String
         var platform: String
         var calendar: LocalCalendar
@@ -35,12 +37,12 @@ struct SnapshotWriter {
     mutating func post(_ id: String) throws -> PostFacts? {
         if let known = posts[id] { return known }
         guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT key, workspace_id, platform FROM posts WHERE id = ?"), arguments: [id])
+            db.cachedStatement(sql: "SELECT key, workspace_id, platform, account_id FROM posts WHERE id = ?"), arguments: [id])
         else { return nil }
         let workspaceId: String = try row.decode(atIndex: 1)
         let facts = PostFacts(
-            key: try row.decode(atIndex: 0), workspaceId: workspaceId, platform: try row.decode(atIndex: 2),
-            calendar: try calendar(of: workspaceId))
+            key: try row.decode(atIndex: 0), id: id, accountId: try row.decode(atIndex: 3), workspaceId: workspaceId,
+            platform: try row.decode(atIndex: 2), calendar: try calendar(of: workspaceId))
         posts[id] = facts
         return facts
     }
@@ -55,8 +57,10 @@ struct SnapshotWriter {
     }
 
     /// Writes the snapshots of known posts (the caller checked them), returns how many rows were written (new or
-    /// replaced).
-    mutating func write(_ snapshots: [Snapshot], onConflict: OnConflict) throws -> Int {
+    /// replaced). `written` is told of each, after its rollup (a refresh writes its event there).
+    mutating func write(
+        _ snapshots: [Snapshot], onConflict: OnConflict, written wrote: (Snapshot, PostFacts) throws -> Void = { _, _ in }
+    ) throws -> Int {
         var keyed: [(PostFacts, Snapshot)] = []
         keyed.reserveCapacity(snapshots.count)
         for snapshot in snapshots {
@@ -95,6 +99,7 @@ struct SnapshotWriter {
             }
             written += 1
             try roll(snapshot, into: facts)
+            try wrote(snapshot, facts)
         }
         if added > 0 {
             try db.execute(sql: "UPDATE store_stats SET value = value + ? WHERE name = 'snapshot_rows'", arguments: [added])

@@ -5,10 +5,14 @@ public struct RetentionPolicy: Sendable, Hashable {
     public var keepRawDays: Int
     /// Local days of history kept at all; 0 keeps it forever.
     public var keepDays: Int
+    /// Days of the event log kept (`--keep-events-days`): how far back `events` and a resuming subscriber can read.
+    /// At least 1.
+    public var keepEventsDays: Int
 
-    public init(keepRawDays: Int = 14, keepDays: Int = 0) {
+    public init(keepRawDays: Int = 14, keepDays: Int = 0, keepEventsDays: Int = 7) {
         self.keepRawDays = keepRawDays
         self.keepDays = keepDays
+        self.keepEventsDays = max(keepEventsDays, 1)
     }
 
     /// Posts a backend handles per transaction of a pass, and deleted rows after which a transaction ends early:
