@@ -243,6 +243,11 @@ let package = Package(
             dependencies: [
                 "JSON", "JSONRPC", "RPCClient", "MetricsCore", "PostgresTestSupport", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                // The webhook receiver: an HTTP server on loopback, and its own signature check.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
     ]

@@ -1,7 +1,7 @@
 /// How long a webhook delivery waits before each retry, about a day in all.
 ///
 /// The Standard Webhooks spec's example, cut to a day: after the first attempt fails, retries follow after
-/// 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (32 h 35 min 5 s in all before jitter; the endpoint is disabled
+/// 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (27 h 35 min 5 s in all before jitter; the endpoint is disabled
 /// when the last one fails). Each wait is scaled by a jitter factor in [0.8, 1.2) drawn from `unitRandom`, so
 /// endpoints that failed together (a receiver that was down) do not all come back in the same second, while the
 /// schedule stays about a day long. `unitRandom` is injected: tests pass exact values.

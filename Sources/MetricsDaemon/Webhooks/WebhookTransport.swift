@@ -57,7 +57,7 @@ struct HTTPWebhookTransport: WebhookTransport {
                 return .connectionFailed("the connection closed before an answer")
             case .cancelled:
                 return .connectionFailed("cancelled")
-            case .invalidURL, .emptyHost, .emptyScheme, .unsupportedScheme:
+            case .invalidURL, .emptyHost, .emptyScheme:
                 return .connectionFailed("the URL cannot be requested")
             default:
                 return .connectionFailed("the request failed before an answer")
