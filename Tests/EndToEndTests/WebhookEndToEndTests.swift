@@ -191,4 +191,29 @@ import Testing
         #expect(try daemon.result("deleteWebhook", ["id": "h"]) == ["id": "h", "deleted": true])
         #expect(try Self.webhook(daemon, "h") == nil)
     }
+
+    @Test func metricsctlAddsListsShowsAndRemovesAnEndpoint() throws {
+        let daemon = try DaemonProcess(arguments: ["--no-schedule"])
+        try daemon.result("upsertWorkspace", ["id": "w1", "name": "Studio"])
+        let ctl = { (arguments: [String]) in try MetricsctlTests.metricsctl(arguments, daemon: daemon) }
+
+        let added = try ctl(["webhooks", "add", "studio", "http://127.0.0.1:9/in", "--types", "milestone, account", "--workspace", "w1"])
+        #expect(added.status == 0, "\(added.stderr)")
+        #expect(added.stdout.contains("created webhook studio") && added.stdout.contains("secret: whsec_"))
+        let again = try ctl(["webhooks", "add", "studio", "http://127.0.0.1:9/in", "--json"])
+        #expect(again.status == 0 && again.stdout.contains("\"updated\"") && !again.stdout.contains("whsec_"))
+
+        let listed = try ctl(["webhooks", "list"])
+        #expect(listed.status == 0 && listed.stdout.contains("studio") && listed.stdout.contains("http://127.0.0.1:9/in"))
+        #expect(!listed.stdout.contains("whsec_"))
+        let deliveries = try ctl(["webhooks", "deliveries", "studio", "--limit", "5"])
+        #expect(deliveries.status == 0 && deliveries.stdout.contains("webhook studio: enabled"), "\(deliveries.stdout)")
+
+        let removed = try ctl(["webhooks", "remove", "studio"])
+        #expect(removed.status == 0 && removed.stdout.contains("deleted webhook studio"))
+        let missing = try ctl(["webhooks", "remove", "studio"])
+        #expect(missing.status == 1 && missing.stderr.contains("studio"))
+        let bad = try ctl(["webhooks", "add", "x", "ftp://example.com/"])
+        #expect(bad.status == 1 && bad.stderr.contains("url"))
+    }
 }
