@@ -46,13 +46,14 @@ public struct RPCDispatcher: Sendable {
 
     /// `peer` is who sent the line, passed to every call it contains.
     public func handle(
-        line: UnsafeRawBufferPointer, peer: PeerCredentials? = nil, notify: @escaping @Sendable (String, JSON) -> Void
+        line: UnsafeRawBufferPointer, peer: PeerCredentials? = nil, connection: (any RPCConnectionHandle)? = nil,
+        notify: @escaping @Sendable (String, JSON) -> Void
     ) -> RPCDispatchResult {
         switch RPCMessageDecoder.decode(line: line) {
         case .empty:
             return .none
         case .single(let entry):
-            switch run(entry, peer: peer, notify: notify) {
+            switch run(entry, peer: peer, connection: connection, notify: notify) {
             case .silent:
                 return .none
             case .done(let id, let outcome):
@@ -64,7 +65,7 @@ public struct RPCDispatcher: Sendable {
                 }
             }
         case .batch(let entries):
-            let outcomes = entries.map { run($0, peer: peer, notify: notify) }
+            let outcomes = entries.map { run($0, peer: peer, connection: connection, notify: notify) }
             if outcomes.contains(where: { if case .later = $0 { true } else { false } }) {
                 return .pending { await Self.renderBatch(outcomes) }
             }
@@ -87,7 +88,9 @@ public struct RPCDispatcher: Sendable {
         case later(RPCID?, @Sendable () async -> Result<JSON, RPCError>)
     }
 
-    private func run(_ entry: RPCEntry, peer: PeerCredentials?, notify: @escaping @Sendable (String, JSON) -> Void) -> Outcome {
+    private func run(
+        _ entry: RPCEntry, peer: PeerCredentials?, connection: (any RPCConnectionHandle)?, notify: @escaping @Sendable (String, JSON) -> Void
+    ) -> Outcome {
         let request: RPCRequest
         switch entry {
         case .invalid(let id, let error):
@@ -112,7 +115,7 @@ public struct RPCDispatcher: Sendable {
             probe.answered(errorCode: error.code, duration: ContinuousClock.now - started)
             return reply(.failure(error))
         }
-        let context = CallContext(requestID: request.id, peer: peer, notify: notify)
+        let context = CallContext(requestID: request.id, peer: peer, connection: connection, notify: notify)
         let mapError = self.mapError
         switch method.execution {
         case .inline(let body):

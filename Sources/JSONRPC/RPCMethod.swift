@@ -6,11 +6,17 @@ public struct CallContext: Sendable {
     /// The connection's peer, when the transport knows it (a Unix socket does); nil in tests that call the
     /// dispatcher directly.
     public let peer: PeerCredentials?
+    /// The connection itself, when the transport has one (the socket server); nil when a test calls the dispatcher.
+    public let connection: (any RPCConnectionHandle)?
     private let sink: @Sendable (String, JSON) -> Void
 
-    public init(requestID: RPCID?, peer: PeerCredentials? = nil, notify: @escaping @Sendable (String, JSON) -> Void) {
+    public init(
+        requestID: RPCID?, peer: PeerCredentials? = nil, connection: (any RPCConnectionHandle)? = nil,
+        notify: @escaping @Sendable (String, JSON) -> Void
+    ) {
         self.requestID = requestID
         self.peer = peer
+        self.connection = connection
         self.sink = notify
     }
 

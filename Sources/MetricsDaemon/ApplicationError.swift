@@ -63,6 +63,14 @@ struct RPCErrorMapping: Sendable {
             case .shuttingDown:
                 return RPCError(code: ApplicationErrorCode.shuttingDown, message: "Shutting down: \(error.message)")
             }
+        case let unknown as UnknownSubscription:
+            return RPCError(
+                code: ApplicationErrorCode.notFound, message: "Not found: subscription: no subscription \"\(unknown.id)\" on this connection",
+                data: ["field": "subscription", "id": .string(unknown.id)])
+        case let expired as EventsExpired:
+            return RPCError(
+                code: RPCError.invalidParamsCode, message: "Invalid params: fromSeq: \(expired.description)",
+                data: ["field": "fromSeq", "reason": .string(expired.description), "oldestSeq": .int(expired.oldestSeq)])
         case let error as PlatformError:
             return RPCError(
                 code: ApplicationErrorCode.platformError, message: "Platform error: \(error)",

@@ -37,6 +37,8 @@ public struct DaemonConfiguration: Sendable {
     public var accessFile: String?
     /// How long raw snapshots and history are kept (`--keep-raw-days`, `--keep-days`); nil: no retention at all.
     public var retention: RetentionPolicy? = RetentionPolicy()
+    /// Recent events the fan-out holds for subscribers (`--subscription-buffer`).
+    public var subscriptionBuffer = 10_000
     /// Refresh each post when it is due (`refresh.schedule`); off: refreshes run only when asked (cron).
     public var planner = true
     /// Also discover new posts (syncPosts) of every connected account, at most this often (ms), before the

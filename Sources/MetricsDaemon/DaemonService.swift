@@ -50,14 +50,16 @@ struct DaemonService: Service, CustomStringConvertible {
             }
             try await companion?.daemonReady(store: store, engine: engine)
 
+            let events = DaemonEvents(store: store, buffer: configuration.subscriptionBuffer, telemetry: telemetry.events, logger: logger)
             let webhookChanges = WebhookChanges()
             let dispatcher = MetricsDaemon.dispatcher(
                 store: store, engine: engine, health: health, openRPC: try OpenRPCDocument.load(), logger: logger, access: access,
-                metrics: metrics, webhookChanges: webhookChanges)
+                metrics: metrics, events: events, webhookChanges: webhookChanges)
             // Shutdown runs in reverse order: systemd hears STOPPING=1 first, the engine interrupts its runs (so
             // refresh calls waiting on them answer), retention and the planner stop, the socket drains and closes,
             // and the metrics listener, still answering scrapes meanwhile, closes last.
-            var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+            // First, so it stops last: subscriptions read its ring until their connections have closed.
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: EventFanoutService(fanout: events.fanout))]
             if let address = configuration.metricsListen {
                 let server: MetricsHTTPServer
                 do {

@@ -13,8 +13,13 @@ import Synchronization
 ///
 /// Here the lease runs in a task of its own. The deadline answers the caller with `StorageUnavailable` and cancels
 /// the lease; a lease that comes later finds it lost (`body` never runs on it) and hands the connection straight
-/// back, and the pool's shutdown fails any lease still queued. Once the connection is leased first, the deadline no
-/// longer applies: a statement that started is never cut off halfway.
+/// back, and the pool's shutdown fails any lease still queued.
+///
+/// Once the connection is leased, a second, much longer deadline applies to the work on it (`statementDeadline`).
+/// A statement is never cut off halfway and the connection then reused; but a connection whose server went away
+/// under a statement has been seen to leave it waiting for good (the same test, again stuck with every thread idle,
+/// once in three full runs beside a build, after the lease's own race was fixed). Past that deadline the connection
+/// is closed (`abort`), which fails whatever waits on it, and the caller is answered without waiting for that.
 final class ConnectionLease<T: Sendable>: Sendable {
     private enum Phase {
         case waiting, leased, answered
@@ -28,16 +33,23 @@ final class ConnectionLease<T: Sendable>: Sendable {
 
     private let state = Mutex(State())
 
-    /// Runs `lease` (which calls its argument once it holds a connection: true when `body` may run) against
-    /// `deadline`. The caller's cancellation cancels both.
+    /// What `lease` calls once it holds a connection, with how to abort the work on it (close the connection):
+    /// true when its work may run.
+    typealias Claim = @Sendable (_ abort: @escaping @Sendable () -> Void) -> Bool
+
+    /// Runs `lease` against `deadline`, then its work against `statementDeadline`. The caller's cancellation cancels
+    /// a lease still waiting.
     static func run(
         deadline: Duration, unavailable: @escaping @Sendable () -> any Error,
-        lease: @escaping @Sendable (_ claim: @escaping @Sendable () -> Bool) async throws -> T
+        statementDeadline: Duration = .seconds(300), stalled: @escaping @Sendable () -> any Error = { CancellationError() },
+        lease: @escaping @Sendable (_ claim: @escaping Claim) async throws -> T
     ) async throws -> T {
         let race = ConnectionLease<T>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                race.start(continuation, deadline: deadline, unavailable: unavailable, lease: lease)
+                race.start(
+                    continuation, deadline: deadline, unavailable: unavailable, statementDeadline: statementDeadline, stalled: stalled,
+                    lease: lease)
             }
         } onCancel: {
             race.giveUp(CancellationError())
@@ -46,7 +58,8 @@ final class ConnectionLease<T: Sendable>: Sendable {
 
     private func start(
         _ continuation: CheckedContinuation<T, any Error>, deadline: Duration, unavailable: @escaping @Sendable () -> any Error,
-        lease: @escaping @Sendable (_ claim: @escaping @Sendable () -> Bool) async throws -> T
+        statementDeadline: Duration, stalled: @escaping @Sendable () -> any Error,
+        lease: @escaping @Sendable (_ claim: @escaping Claim) async throws -> T
     ) {
         let cancelledFirst = state.withLock { state -> Bool in
             // The caller's cancellation can come before this (`onCancel` runs at once for a cancelled task).
@@ -55,7 +68,9 @@ final class ConnectionLease<T: Sendable>: Sendable {
             state.tasks = [
                 Task {
                     do {
-                        self.finish(.success(try await lease { self.claim() }))
+                        self.finish(.success(try await lease { abort in
+                            self.claim(abort: abort, statementDeadline: statementDeadline, stalled: stalled)
+                        }))
                     } catch {
                         self.finish(.failure(error))
                     }
@@ -71,13 +86,31 @@ final class ConnectionLease<T: Sendable>: Sendable {
         if cancelledFirst { continuation.resume(throwing: CancellationError()) }
     }
 
-    /// The connection came: true (and the deadline no longer applies) unless the caller was answered already.
-    private func claim() -> Bool {
+    /// The connection came: true (and the lease's deadline gives way to the statement's) unless the caller was
+    /// answered already.
+    private func claim(abort: @escaping @Sendable () -> Void, statementDeadline: Duration, stalled: @escaping @Sendable () -> any Error) -> Bool {
         state.withLock { state in
             guard state.phase == .waiting else { return false }
             state.phase = .leased
+            state.tasks.append(Task {
+                try? await Task.sleep(for: statementDeadline)
+                guard !Task.isCancelled else { return }
+                self.abandon(abort: abort, stalled())
+            })
             return true
         }
+    }
+
+    /// The work on the connection outlived `statementDeadline`: the connection is closed and the caller answered.
+    private func abandon(abort: @Sendable () -> Void, _ error: any Error) {
+        let continuation = state.withLock { state -> CheckedContinuation<T, any Error>? in
+            guard state.phase == .leased else { return nil }
+            defer { state.phase = .answered; state.continuation = nil }
+            return state.continuation
+        }
+        guard let continuation else { return }
+        abort()
+        continuation.resume(throwing: error)
     }
 
     private func finish(_ result: Result<T, any Error>) {

@@ -23,6 +23,11 @@ public final class PostgresStore: MetricsStorage, Service, Sendable {
         public var unavailableAfter: Duration = .seconds(3)
         /// How long one connection attempt may take (a server that does not answer at all).
         public var connectTimeout: Duration = .seconds(3)
+        /// How long one leased connection's work may take (a transaction, a page of reads) before the connection is
+        /// closed under it and the caller answered `StorageUnavailable`: far above any real statement (the slowest,
+        /// a time-zone change's rebuild of a large workspace, takes seconds), there so that a connection whose server
+        /// vanished mid-statement can never hold its caller for ever.
+        public var statementDeadline: Duration = .seconds(300)
         /// Connections of this daemon's pool (each is a server process: several daemons multiply it).
         public var maximumConnections = 10
         /// Waits between attempts to apply the migrations while the database cannot be reached: 0.1 s doubling to
@@ -275,15 +280,17 @@ public final class PostgresStore: MetricsStorage, Service, Sendable {
         }
     }
 
-    /// Leases a connection within `unavailableAfter`, then runs `body` on it without a deadline (a statement that
-    /// started is not cut off halfway; a server that dies under it closes the connection, which is an error).
+    /// Leases a connection within `unavailableAfter`, then runs `body` on it within `statementDeadline`: past it the
+    /// connection is closed (never reused mid-protocol) and the caller answered.
     private func leased<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        let (client, deadline) = (client, options.unavailableAfter)
+        let (client, deadline, statementDeadline) = (client, options.unavailableAfter, options.statementDeadline)
         return try await ConnectionLease<T>.run(
             deadline: deadline, unavailable: { StorageUnavailable(reason: "no database connection within \(deadline)") },
+            statementDeadline: statementDeadline,
+            stalled: { StorageUnavailable(reason: "the database did not answer within \(statementDeadline)") },
             lease: { claim in
                 try await client.withConnection { connection in
-                    guard claim() else { throw CancellationError() }
+                    guard claim({ Task { try? await connection.close() } }) else { throw CancellationError() }
                     return try await body(connection)
                 }
             })

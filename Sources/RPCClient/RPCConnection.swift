@@ -119,6 +119,13 @@ public final class RPCConnection {
         try send(Array(text.utf8))
     }
 
+    /// Lets receives wait as long as it takes (a subscriber waiting for the next event), or bounds them again.
+    public func setReceiveTimeout(seconds: Double?) {
+        let seconds = seconds ?? 0  // SO_RCVTIMEO 0: no timeout
+        var interval = timeval(tv_sec: Int(seconds), tv_usec: .init((seconds - seconds.rounded(.down)) * 1_000_000))
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
+    }
+
     /// Signals end of input while keeping the read side open, as `socat` does when its stdin ends.
     public func shutdownWrite() {
         shutdown(descriptor, Int32(SHUT_WR))

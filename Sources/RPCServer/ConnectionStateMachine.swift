@@ -90,6 +90,11 @@ struct ConnectionStateMachine {
     }
 
     private var state: State = .reading(.flowing)
+    /// Subscriptions open on the connection: while any are, it is not idle and stays open after the client stops
+    /// sending (a subscriber that half-closed still wants its events).
+    private var heldOpen = 0
+    /// Shutdown asked it to finish: subscriptions do not keep it open then.
+    private var draining = false
     private var call: Call = .none
     private var turn: Turn = .none
     private var isWritable = true
@@ -166,6 +171,7 @@ struct ConnectionStateMachine {
 
     /// Shutdown: read nothing more, answer what is queued and running, then close.
     mutating func drainForShutdown() -> Action {
+        draining = true
         switch state {
         case .reading, .finishing:
             state = .finishing
@@ -186,13 +192,23 @@ struct ConnectionStateMachine {
                 state = .closed
                 return .closeNow
             }
-            guard case .none = call, queuedLines == 0, unwrittenReply == nil, !isClosing else { return .wait }
+            guard case .none = call, queuedLines == 0, unwrittenReply == nil, !isClosing, heldOpen == 0 else { return .wait }
             state = .finishing
             return startTurn()
         }
     }
 
     /// The line returned by `.dispatch` was answered on the spot (`reply` nil for notifications).
+    /// The number of subscriptions holding the connection open changed.
+    mutating func heldOpenChanged(_ count: Int) -> Action {
+        heldOpen = max(count, 0)
+        guard heldOpen == 0 else { return .wait }
+        switch state {
+        case .reading, .finishing: return startTurn()
+        case .closing, .closed: return .wait
+        }
+    }
+
     mutating func lineAnswered(_ reply: [UInt8]?) {
         precondition(isDispatching, "lineAnswered without a dispatched line")
         call = .none
@@ -296,7 +312,7 @@ struct ConnectionStateMachine {
             turn = .scheduled
             return .scheduleTurn
         }
-        if case .finishing = state, case .none = call, queuedLines == 0 {
+        if case .finishing = state, case .none = call, queuedLines == 0, heldOpen == 0 || draining {
             state = .closing
             turn = .none
             return .closeAfterWrites

@@ -28,6 +28,10 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     /// Made once per connection rather than once per line. Not optional: a closure read back out of an
     /// Optional is re-wrapped (reabstracted) on every use, which measured as two allocations per line.
     private var notify: @Sendable (String, JSON) -> Void = { _, _ in }
+    /// What methods hold of this connection (subscriptions); made once the channel is known.
+    private var handle: ConnectionHandle?
+    /// Started once the reply of the call that registered them is written (a subscription's first event follows it).
+    private var afterReply: [@Sendable () -> Void] = []
 
     init(dispatcher: RPCDispatcher, maximumLineBytes: Int, logger: Logger) {
         self.dispatcher = dispatcher
@@ -42,6 +46,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
             let bytes = RPCResponseEncoder.notificationLine(method: method, params: params)
             channel.writeAndFlush(channel.allocator.buffer(bytes: bytes), promise: nil)
         }
+        handle = ConnectionHandle(channel: channel)
         if channel.isActive {
             readPeerCredentials(context: context)
         }
@@ -49,6 +54,15 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        connectionEnded()
+    }
+
+    /// Subscriptions end, and what waited for a reply that will never be written starts (and finds the connection closed).
+    private func connectionEnded() {
+        handle?.closed()
+        let pending = afterReply
+        afterReply = []
+        pending.forEach { $0() }
     }
 
     // MARK: Events in
@@ -82,6 +96,10 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
             perform(machine.inputClosed(), context: context)
         case is DrainConnection:
             perform(machine.drainForShutdown(), context: context)
+        case let event as ConnectionHandle.AfterReply:
+            afterReply.append(event.body)
+        case let event as ConnectionHandle.HoldOpen:
+            perform(machine.heldOpenChanged(event.count), context: context)
         case IdleStateHandler.IdleStateEvent.read:
             let action = machine.idleTimeout()
             switch action {
@@ -97,6 +115,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         perform(machine.channelInactive(), context: context)
+        connectionEnded()
         context.fireChannelInactive()
     }
 
@@ -129,6 +148,13 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
                 dispatch(line, context: context)
             case .write(let bytes):
                 context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+                if !afterReply.isEmpty {
+                    // The machine writes only replies: this is the one the registering call was owed.
+                    let started = afterReply
+                    afterReply = []
+                    context.flush()
+                    started.forEach { $0() }
+                }
             case .flush:
                 context.flush()
             case .read:
@@ -153,7 +179,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     }
 
     private func dispatch(_ line: [UInt8], context: ChannelHandlerContext) {
-        let result = line.withUnsafeBytes { dispatcher.handle(line: $0, peer: peer, notify: notify) }
+        let result = line.withUnsafeBytes { dispatcher.handle(line: $0, peer: peer, connection: handle, notify: notify) }
         switch result {
         case .none:
             machine.lineAnswered(nil)

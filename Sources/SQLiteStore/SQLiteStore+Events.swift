@@ -12,7 +12,7 @@ extension SQLiteStore {
     public func events(fromSeq: Int64, filter: EventFilter, limit: Int) async throws -> EventPage {
         try await pool.read { db in
             let bounds = try Self.bounds(db)
-            try Self.requireKept(fromSeq, bounds)
+            try bounds.requireKept(fromSeq)
             var sql = """
                 SELECT e.seq, e.at, e.type, coalesce(e.workspace_id, p.workspace_id), p.id, e.captured_at, e.data, p.account_id,
                        p.platform, e.post_key
@@ -102,15 +102,6 @@ extension SQLiteStore {
 
     static func bounds(_ db: Database) throws -> EventLogBounds {
         EventLogBounds(oldestSeq: try Int64.fetchOne(db, sql: "SELECT min(seq) FROM events"), lastSeq: try lastEventSeq(db))
-    }
-
-    /// Throws when events at or after `fromSeq` were deleted: the reader would otherwise miss them silently.
-    static func requireKept(_ fromSeq: Int64, _ bounds: EventLogBounds) throws {
-        let oldestKept = bounds.oldestSeq ?? (bounds.lastSeq + 1)
-        // Seqs have no gaps, so the log lost something before `oldestKept` exactly when it does not start at 1.
-        if fromSeq < oldestKept, oldestKept > 1 {
-            throw EventsExpired(requestedSeq: fromSeq, oldestSeq: oldestKept)
-        }
     }
 
     private static func placeholders(_ count: Int) -> String {

@@ -99,6 +99,17 @@ public enum Instruments {
         "metricsd_freshness_staleness_seconds", .gauge, labels: ["band", "percentile"],
         help: "Time since the last successful refresh of the posts refreshed at least once, by age band, at the 50th, 95th and 99th percentile.")
 
+    // MARK: Events
+
+    public static let eventsWritten = Instrument(
+        "metricsd_events_total", .counter, labels: ["type"],
+        help: "Events committed to the log, by type (snapshot, milestone, account, post, run, anomaly, import), as this daemon's fan-out read them.")
+    public static let subscriptionsOpen = Instrument(
+        "metricsd_subscriptions", .gauge, help: "Event subscriptions open on the socket.")
+    public static let subscriptionsLagged = Instrument(
+        "metricsd_subscriptions_lagged_total", .counter,
+        help: "Subscriptions ended with a lagged notification: the reader fell further behind than --subscription-buffer events.")
+
     public static let all: [Instrument] = [
         rpcRequests, rpcDuration, rpcConnections, rpcConnectionsRefused, rpcPermissionDenials,
         platformCalls, tokenRefreshes,
@@ -107,6 +118,7 @@ public enum Instruments {
         webhookDeliveries, webhookDeliveryDuration,
         databaseSize, accounts, freshnessPosts, freshnessDue, freshnessOverdue, freshnessFailing, freshnessPaused,
         freshnessNeverRefreshed, freshnessStaleness,
+        eventsWritten, subscriptionsOpen, subscriptionsLagged,
     ]
 
     private static let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

@@ -13,6 +13,7 @@ public final class Telemetry: Sendable {
     public let refresh: RefreshTelemetry
     public let store: StoreTelemetry
     public let state: StateTelemetry
+    public let events: EventTelemetry
     public let webhooks: WebhookTelemetry
 
     public init(factory: any MetricsFactory) {
@@ -21,6 +22,7 @@ public final class Telemetry: Sendable {
         refresh = RefreshTelemetry(factory: factory)
         store = StoreTelemetry(factory: factory)
         state = StateTelemetry(factory: factory)
+        events = EventTelemetry(factory: factory)
         webhooks = WebhookTelemetry(factory: factory)
     }
 

@@ -32,6 +32,11 @@ enum Console {
         print(text)
     }
 
+    /// A line written at once, not held in stdout's buffer: a stream (`watch`) piped to another program is read as it comes.
+    static func outputNow(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
     static func outputJSON(_ value: JSON) {
         print(JSONPrettyPrinter.render(value))
     }

@@ -32,6 +32,7 @@ struct MetricsctlCommand: ParsableCommand {
             ImportCommand.self,
             RefreshCommand.self,
             RunsCommand.self,
+            WatchCommand.self,
             RunCommand.self,
             FreshnessCommand.self,
             DeltasCommand.self,

@@ -83,6 +83,8 @@ struct DaemonLaunch {
         configuration.server.maximumConnections = options.maxConnections
         configuration.server.idleTimeout = .seconds(options.idleTimeout)
         configuration.shutdownTimeout = .seconds(options.shutdownTimeout)
+        guard options.subscriptionBuffer >= 1 else { throw ValidationError("--subscription-buffer must be at least 1") }
+        configuration.subscriptionBuffer = options.subscriptionBuffer
     }
 
     private static func apply(
@@ -95,6 +97,7 @@ struct DaemonLaunch {
         if options.keepDays > 0, options.keepRawDays > options.keepDays {
             throw ValidationError("--keep-raw-days (\(options.keepRawDays)) cannot be more than --keep-days (\(options.keepDays))")
         }
+        guard options.keepEventsDays >= 1 else { throw ValidationError("--keep-events-days must be at least 1") }
         guard options.leaseTtl >= 1 else { throw ValidationError("--lease-ttl must be at least 1 second") }
         // $METRICSD_DATABASE is the default path (DefaultLocations), so a URL there is found here as well.
         if let url = postgresURL(configuration.databasePath) {
@@ -107,8 +110,9 @@ struct DaemonLaunch {
             configuration.refresh.leaseMilliseconds = options.leaseTtl * 1000
         }
         configuration.store.latestCacheCapacity = options.latestCacheEntries
-        configuration.retention = options.keepRawDays == 0 && options.keepDays == 0
-            ? nil : RetentionPolicy(keepRawDays: options.keepRawDays, keepDays: options.keepDays)
+        // Always a policy: with every snapshot kept, the event log is still trimmed to --keep-events-days.
+        configuration.retention = RetentionPolicy(
+            keepRawDays: options.keepRawDays, keepDays: options.keepDays, keepEventsDays: options.keepEventsDays)
     }
 
     private static func apply(_ options: RefreshOptions, to configuration: inout DaemonConfiguration) throws {

@@ -53,9 +53,17 @@ import Testing
                     notifications.append(["method": .string(name), "params": params])
                 }
                 for notification in notifications {
-                    let violations = schema.validator.validate(
-                        notification["params"] ?? .null, against: ["$ref": "#/components/schemas/RefreshProgress"], at: "params")
-                    if notification["method"] != "progress" || !violations.isEmpty {
+                    // Refresh progress, and the events of a subscription the generator opened on this connection.
+                    let component: String? = switch notification["method"] {
+                    case "progress": "RefreshProgress"
+                    case "event": "EventNotification"
+                    case "lagged": "LaggedNotification"
+                    default: nil
+                    }
+                    let violations = component.map {
+                        schema.validator.validate(notification["params"] ?? .null, against: ["$ref": .string("#/components/schemas/\($0)")], at: "params")
+                    } ?? ["no such notification"]
+                    if !violations.isEmpty {
                         fail("an undocumented notification \(JSONWriter.string(notification)): \(violations)")
                     }
                 }
@@ -116,7 +124,7 @@ import Testing
 }
 
 extension ParamsGenerator {
-    /// Run ids and cursors from replies join the pools, so later calls can ask about them.
+    /// Run ids, cursors and subscriptions from replies join the pools, so later calls can ask about them.
     mutating func learn(from result: JSON) {
         func add(_ name: String, _ value: JSON?) {
             guard let value, !value.isNull else { return }
@@ -125,6 +133,8 @@ extension ParamsGenerator {
         }
         add("runId", result["runId"])
         add("cursor", result["nextCursor"])
+        // Subscriptions are opened on the generator's own connection, so `unsubscribe` can end them there.
+        add("subscription", result["subscription"])
         if case .array(let runs)? = result["runs"] {
             for run in runs.prefix(3) { add("runId", run["runId"]) }
         }

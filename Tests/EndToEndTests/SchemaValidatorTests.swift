@@ -284,6 +284,7 @@ extension SchemaValidatorTests {
             "health", "rpc.discover", "upsertWorkspace", "upsertAccount", "upsertPosts", "listAccounts", "listPosts",
             "latestMetrics", "history", "importMetrics", "refreshAll", "refreshWorkspace", "runStatus", "listRuns", "syncPosts",
             "freshness", "deltas", "series", "topPosts", "anomalies", "bestTimes", "export", "whoami", "metrics",
+            "events", "subscribe", "unsubscribe", "upsertMilestones",
             "upsertWebhook", "listWebhooks", "deleteWebhook", "webhookDeliveries",
         ]
 

@@ -32,7 +32,8 @@ enum DispatcherFixture {
             logger.logLevel = .critical
             let dispatcher = MetricsDaemon.dispatcher(
                 store: store, engine: engine, health: HealthMonitor(store: store), openRPC: [:], logger: logger,
-                access: .unrestricted(logger: logger), metrics: metrics)
+                access: .unrestricted(logger: logger), metrics: metrics,
+                events: DaemonEvents(store: store, buffer: 100, telemetry: metrics.telemetry.events, logger: logger))
             try await body(dispatcher, engine, metrics)
         }
     }

@@ -55,8 +55,9 @@ import Testing
                 try await probe.waitUntilStarted()
                 let started = ContinuousClock.now
                 await server.server.shutdown()
-                // Generous for a loaded machine: what it rules out is waiting the call out (an hour).
-                #expect(ContinuousClock.now - started < .seconds(30), "shutdown waited out the call instead of its grace period")
+                // Generous for a loaded machine (41 s was seen once beside two builds): what it rules out is waiting the
+                // call out (an hour).
+                #expect(ContinuousClock.now - started < .seconds(300), "shutdown waited out the call instead of its grace period")
             }
             try await probe.waitUntilCancelled()
         }

@@ -15,15 +15,14 @@ public enum MilestoneRules {
         return thresholds[..<end]
     }
 
-    /// Why `thresholds` cannot be a rule, or nil: positive, strictly ascending, at most `maximumThresholds`.
-    public static func problem(with thresholds: [Int64]) -> String? {
-        if thresholds.count > maximumThresholds { return "at most \(maximumThresholds) thresholds, got \(thresholds.count)" }
-        for (index, threshold) in thresholds.enumerated() {
-            if threshold <= 0 { return "thresholds[\(index)] must be positive, got \(threshold)" }
-            if index > 0, threshold <= thresholds[index - 1] {
-                return "thresholds must be strictly ascending: thresholds[\(index)] = \(threshold) follows \(thresholds[index - 1])"
-            }
-        }
-        return nil
+    /// A rule as given, as kept: ascending, each threshold once (the order a caller wrote them in means nothing).
+    /// nil, with the position of the first bad one, when a threshold is not positive.
+    public static func rule(from thresholds: [Int64]) -> Result<[Int64], NonPositiveThreshold> {
+        if let index = thresholds.firstIndex(where: { $0 <= 0 }) { return .failure(NonPositiveThreshold(index: index)) }
+        return .success(Array(Set(thresholds)).sorted())
+    }
+
+    public struct NonPositiveThreshold: Error, Equatable {
+        public var index: Int
     }
 }

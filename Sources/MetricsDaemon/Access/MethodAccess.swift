@@ -6,11 +6,12 @@ enum MethodAccess {
 
     static let reads: Set<String> = [
         "listAccounts", "listPosts", "latestMetrics", "history", "runStatus", "listRuns", "freshness", "deltas", "series",
-        "topPosts", "anomalies", "bestTimes", "export", "metrics",
+        "topPosts", "anomalies", "bestTimes", "export", "metrics", "events", "subscribe", "unsubscribe",
     ]
 
     static let writes: Set<String> = [
         "upsertWorkspace", "upsertAccount", "upsertPosts", "importMetrics", "refreshAll", "refreshWorkspace", "syncPosts",
+        "upsertMilestones",
     ]
 
     /// The least role that may call `method`; nil when anyone connected may.

@@ -52,12 +52,16 @@ public struct EventFilter: Sendable, Equatable {
     public static let everything = EventFilter()
 
     public func admits(_ event: Event) -> Bool {
-        if let types, !types.contains(event.type) { return false }
+        admits(type: event.type, workspaceId: event.workspaceId, postId: event.postId)
+    }
+
+    public func admits(type: EventType, workspaceId: String?, postId: String?) -> Bool {
+        if let types, !types.contains(type) { return false }
         if let workspaceIds {
-            guard let workspace = event.workspaceId, workspaceIds.contains(workspace) else { return false }
+            guard let workspaceId, workspaceIds.contains(workspaceId) else { return false }
         }
         if let postIds {
-            guard let post = event.postId, postIds.contains(post) else { return false }
+            guard let postId, postIds.contains(postId) else { return false }
         }
         return true
     }
@@ -83,5 +87,16 @@ public struct EventLogBounds: Sendable, Equatable {
     public init(oldestSeq: Int64?, lastSeq: Int64) {
         self.oldestSeq = oldestSeq
         self.lastSeq = lastSeq
+    }
+}
+
+extension EventLogBounds {
+    /// Throws when events at or after `fromSeq` were deleted: a reader would otherwise miss them silently. Seqs have
+    /// no gaps, so the log lost something before its oldest kept seq exactly when that is not 1.
+    public func requireKept(_ fromSeq: Int64) throws(EventsExpired) {
+        let oldestKept = oldestSeq ?? (lastSeq + 1)
+        if fromSeq < oldestKept, oldestKept > 1 {
+            throw EventsExpired(requestedSeq: fromSeq, oldestSeq: oldestKept)
+        }
     }
 }

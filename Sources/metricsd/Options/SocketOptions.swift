@@ -24,6 +24,9 @@ struct SocketOptions: ParsableArguments {
     @Option(help: "Seconds a connection may stay silent, with no call running, before it is closed.")
     var idleTimeout: Int64 = 300
 
+    @Option(help: "Recent events held in memory for subscribers (one ring for all); a subscriber further behind gets `lagged` and resumes from the log.")
+    var subscriptionBuffer: Int = 10_000
+
     @Option(help: "Seconds shutdown (SIGTERM, SIGINT) may take; a daemon not done by then logs what it was waiting for and exits with status 3.")
     var shutdownTimeout: Int64 = 30
 }

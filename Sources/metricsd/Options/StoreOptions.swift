@@ -20,4 +20,7 @@ struct StoreOptions: ParsableArguments {
 
     @Option(help: "Local days of history kept at all (snapshots, daily rollups, totals); 0 keeps it forever.")
     var keepDays: Int = 0
+
+    @Option(help: "Days of the event log kept: how far back `events` pages and a subscriber or webhook resuming with fromSeq can read.")
+    var keepEventsDays: Int = 7
 }

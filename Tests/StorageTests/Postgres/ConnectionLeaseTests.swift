@@ -37,7 +37,7 @@ import TestSupport
             try await ConnectionLease<Int>.run(deadline: .milliseconds(100), unavailable: { Unavailable() }) { claim in
                 // The connection comes only once the caller has had its answer.
                 while !answered.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(5)) }
-                let mayRun = claim()
+                let mayRun = claim({})
                 came.withLock { $0 = mayRun }
                 guard mayRun else { throw CancellationError() }
                 bodyRan.withLock { $0 = true }
@@ -53,7 +53,7 @@ import TestSupport
     @Test func aStatementLeasedInTimeIsNeverCutOffByTheDeadline() async throws {
         // A deadline long enough that the lease claims first however busy the machine; the statement then outlasts it.
         let value = try await ConnectionLease<Int>.run(deadline: .seconds(30), unavailable: { Unavailable() }) { claim in
-            guard claim() else { throw CancellationError() }
+            guard claim({}) else { throw CancellationError() }
             try? await Task.sleep(for: .seconds(31))
             return 42
         }
@@ -75,6 +75,30 @@ import TestSupport
         let started = ContinuousClock.now
         call.cancel()
         await #expect(throws: CancellationError.self) { try await call.value }
+        #expect(ContinuousClock.now - started < .seconds(120))
+    }
+
+    struct Stalled: Error {}
+
+    @Test func workThatNeverEndsOnItsConnectionIsAbortedAtTheStatementDeadlineAndTheCallerAnswered() async throws {
+        let aborted = Recorder<Bool>()
+        let started = ContinuousClock.now
+        await #expect(throws: Stalled.self) {
+            try await ConnectionLease<Int>.run(
+                deadline: .seconds(30), unavailable: { Unavailable() }, statementDeadline: .seconds(1), stalled: { Stalled() }
+            ) { claim in
+                guard claim({ aborted.append(true) }) else { throw CancellationError() }
+                // A statement on a connection whose server vanished: nothing ever answers it.
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    Task.detached {
+                        try? await Task.sleep(for: .seconds(600))
+                        continuation.resume()
+                    }
+                }
+                return 1
+            }
+        }
+        #expect(aborted.all == [true], "the connection is closed, so it is not reused mid-statement")
         #expect(ContinuousClock.now - started < .seconds(120))
     }
 }
