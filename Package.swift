@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
         // Already in the graph through postgres-nio; named because PostgresStore imports NIOSSL (its TLS modes).
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // Already in the graph through postgres-nio; named because the webhook deliverer signs with HMAC-SHA256.
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // MARK: Pure layers
@@ -124,6 +126,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             // A symlink to Schemas/openrpc.json (resources must sit in the target's folder): the one copy of the
             // API description, compiled in as `PackageResources.openrpc_json` so no resource file has to be
@@ -240,6 +243,11 @@ let package = Package(
             dependencies: [
                 "JSON", "JSONRPC", "RPCClient", "MetricsCore", "PostgresTestSupport", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                // The webhook receiver: an HTTP server on loopback, and its own signature check.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
     ]

@@ -31,6 +31,8 @@ public struct DaemonConfiguration: Sendable {
     public var postgresOptions = PostgresStore.Options()
     public var endpoints = Endpoints()
     public var refresh = RefreshConfiguration()
+    /// Webhook deliveries: retries and timeouts.
+    public var webhooks = WebhookConfiguration()
     /// `--access FILE`: who may call what (see `AccessPolicy`); nil: whoever can open the socket may call everything.
     public var accessFile: String?
     /// How long raw snapshots and history are kept (`--keep-raw-days`, `--keep-days`); nil: no retention at all.

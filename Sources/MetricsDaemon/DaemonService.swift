@@ -51,9 +51,10 @@ struct DaemonService: Service, CustomStringConvertible {
             try await companion?.daemonReady(store: store, engine: engine)
 
             let events = DaemonEvents(store: store, buffer: configuration.subscriptionBuffer, telemetry: telemetry.events, logger: logger)
+            let webhookChanges = WebhookChanges()
             let dispatcher = MetricsDaemon.dispatcher(
                 store: store, engine: engine, health: health, openRPC: try OpenRPCDocument.load(), logger: logger, access: access,
-                metrics: metrics, events: events)
+                metrics: metrics, events: events, webhookChanges: webhookChanges)
             // Shutdown runs in reverse order: systemd hears STOPPING=1 first, the engine interrupts its runs (so
             // refresh calls waiting on them answer), retention and the planner stop, the socket drains and closes,
             // and the metrics listener, still answering scrapes meanwhile, closes last.
@@ -103,6 +104,11 @@ struct DaemonService: Service, CustomStringConvertible {
                 // Before the engine's service: the engine stops its runs first, then the daemon leaves the cluster.
                 services.append(.init(service: ClusterService(engine: engine, logger: logger)))
             }
+            // Stopped early in shutdown (reverse order), beside the engine: an attempt it cuts short is sent again after
+            // the restart, since only a recorded delivery moves the position.
+            services.append(.init(service: WebhookDeliverer(
+                store: store, changes: webhookChanges, configuration: configuration.webhooks, clock: configuration.clock,
+                telemetry: telemetry.webhooks, logger: Logger(label: "metricsd.webhooks"))))
             services.append(.init(service: RefreshEngineService(engine: engine)))
             if let notifier {
                 let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())

@@ -139,6 +139,10 @@ enum SchemaMigrations {
             try EventsMigration.migrate(db)
         }
 
+        migrator.registerMigration("v7-webhooks") { db in
+            try WebhooksMigration.migrate(db)
+        }
+
         return migrator
     }
 }

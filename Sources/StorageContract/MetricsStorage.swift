@@ -11,7 +11,7 @@ import MetricsCore
 /// The requirements are `async`: a network database waits. SQLite answers its reads synchronously on the
 /// caller's thread (indexed seeks in WAL mode, never behind the writer), and the daemon keeps that fast path
 /// for the reads it answers inline on an event loop (`synchronousReads`).
-public protocol MetricsStorage: EventStorage {
+public protocol MetricsStorage: EventStorage, WebhookStorage {
     /// Reads answered at once on the caller's thread, when this backend has them (SQLite): the daemon answers
     /// `latestMetrics`, `history` and the listings with them on the connection's event loop, no task hop in between.
     /// nil for a network database, whose reads wait.

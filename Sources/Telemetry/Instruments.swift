@@ -59,6 +59,17 @@ public enum Instruments {
         "metricsd_latest_cache_misses_total", .counter,
         help: "latestMetrics posts read from SQLite because the cache did not hold them.")
 
+    // MARK: Webhooks
+
+    public static let webhookDeliveries = Instrument(
+        "metricsd_webhook_deliveries_total", .counter, labels: ["outcome"],
+        help: "Webhook delivery records by outcome: delivered (2xx), failed (to be retried), disabled (410 Gone or the last retry failed), gap (events retention deleted before delivery).")
+    public static let webhookDeliveryDuration = Instrument(
+        "metricsd_webhook_delivery_duration_seconds",
+        // A receiver on the same host (a millisecond) to one that times out (10 s).
+        .histogram(buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
+        help: "Real time from a webhook POST's start to its answer or failure.")
+
     // MARK: State, read when scraped
 
     public static let databaseSize = Instrument(
@@ -104,6 +115,7 @@ public enum Instruments {
         platformCalls, tokenRefreshes,
         pauses, runs, runDuration,
         snapshotsWritten, latestCacheHits, latestCacheMisses,
+        webhookDeliveries, webhookDeliveryDuration,
         databaseSize, accounts, freshnessPosts, freshnessDue, freshnessOverdue, freshnessFailing, freshnessPaused,
         freshnessNeverRefreshed, freshnessStaleness,
         eventsWritten, subscriptionsOpen, subscriptionsLagged,

@@ -14,6 +14,7 @@ public final class Telemetry: Sendable {
     public let store: StoreTelemetry
     public let state: StateTelemetry
     public let events: EventTelemetry
+    public let webhooks: WebhookTelemetry
 
     public init(factory: any MetricsFactory) {
         rpc = RPCTelemetry(factory: factory)
@@ -22,6 +23,7 @@ public final class Telemetry: Sendable {
         store = StoreTelemetry(factory: factory)
         state = StateTelemetry(factory: factory)
         events = EventTelemetry(factory: factory)
+        webhooks = WebhookTelemetry(factory: factory)
     }
 
     /// Records nothing: swift-metrics' no-op handlers.

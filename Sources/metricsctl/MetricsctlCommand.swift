@@ -42,6 +42,7 @@ struct MetricsctlCommand: ParsableCommand {
             BestTimesCommand.self,
             ExportCommand.self,
             MetricsCommand.self,
+            WebhooksCommand.self,
             WhoamiCommand.self,
             CallCommand.self,
             CompletionsCommand.self,

@@ -29,7 +29,7 @@ struct DaemonLaunch {
     /// configuration. Each refusal names its flag.
     init(
         socket: SocketOptions, store: StoreOptions, refresh: RefreshOptions, platforms: PlatformOptions,
-        telemetry: TelemetryOptions, demo: DemoOptions, environment: [String: String]
+        telemetry: TelemetryOptions, webhooks: WebhookOptions, demo: DemoOptions, environment: [String: String]
     ) throws {
         guard let level = Logger.Level(rawValue: telemetry.logLevel) else {
             throw ValidationError("--log-level: unknown level \(telemetry.logLevel)")
@@ -43,6 +43,7 @@ struct DaemonLaunch {
         try Self.apply(store, demo: demo.demo, environment: environment, to: &configuration)
         try Self.apply(refresh, to: &configuration)
         Self.apply(platforms, environment: environment, to: &configuration)
+        if let schedule = try webhooks.retrySchedule() { configuration.webhooks.retrySchedule = schedule }
         if let metricsListen = telemetry.metricsListen {
             do {
                 configuration.metricsListen = try MetricsListenAddress.parse(metricsListen)

@@ -23,11 +23,12 @@ struct MetricsdCommand: AsyncParsableCommand {
     @OptionGroup(title: "Refresh") var refresh: RefreshOptions
     @OptionGroup(title: "Platforms") var platforms: PlatformOptions
     @OptionGroup(title: "Telemetry") var telemetry: TelemetryOptions
+    @OptionGroup(title: "Webhooks") var webhooks: WebhookOptions
     @OptionGroup(title: "Demo") var demo: DemoOptions
 
     func launch() throws -> DaemonLaunch {
         try DaemonLaunch(
-            socket: socket, store: store, refresh: refresh, platforms: platforms, telemetry: telemetry, demo: demo,
+            socket: socket, store: store, refresh: refresh, platforms: platforms, telemetry: telemetry, webhooks: webhooks, demo: demo,
             environment: ProcessEnvironment.current)
     }
 

@@ -393,7 +393,7 @@ struct MetricsctlTests {
 
     static let subcommands = [
         "health", "accounts", "posts", "latest", "history", "import", "refresh", "runs", "run", "freshness", "deltas", "top",
-        "trend", "anomalies", "best-times", "export", "metrics", "call", "completions",
+        "trend", "anomalies", "best-times", "export", "metrics", "call", "completions", "webhooks",
     ]
 
     @Test func everyCommandsHelpShowsAnExample() throws {

@@ -116,6 +116,9 @@ import Testing
         return [
             "workspaceId": ["w1", "w2"], "accountId": ["ig", "tt", "fb"], "postId": posts, "postIds": posts,
             "id": ["w1", "w2", "ig", "tt", "fb"] + posts, "runId": [run["runId"] ?? 1],
+            // Webhook endpoints nothing listens at (deliveries fail and retry, harmlessly): a drawn string rarely
+            // matches the URL pattern.
+            "url": ["http://127.0.0.1:9/hooks", "https://[::1]:9/in?x=1"],
         ]
     }
 }

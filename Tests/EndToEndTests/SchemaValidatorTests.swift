@@ -285,6 +285,7 @@ extension SchemaValidatorTests {
             "latestMetrics", "history", "importMetrics", "refreshAll", "refreshWorkspace", "runStatus", "listRuns", "syncPosts",
             "freshness", "deltas", "series", "topPosts", "anomalies", "bestTimes", "export", "whoami", "metrics",
             "events", "subscribe", "unsubscribe", "upsertMilestones",
+            "upsertWebhook", "listWebhooks", "deleteWebhook", "webhookDeliveries",
         ]
 
         let schema: OpenRPCSchema

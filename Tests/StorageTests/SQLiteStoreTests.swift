@@ -40,7 +40,7 @@ struct TemporaryStore: ~Copyable {
         #expect(try temporary.store.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == 1)  // NORMAL
         #expect(try temporary.store.appliedMigrations() == [
             "v1-registry-and-snapshots", "v2-retired-metrics", "v3-post-platform-covering-index", "v4-due-times",
-            "v5-compact-snapshots-and-rollups", "v6-events",
+            "v5-compact-snapshots-and-rollups", "v6-events", "v7-webhooks",
         ])
     }
 
