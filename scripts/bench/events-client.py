@@ -169,3 +169,51 @@ print(f"rss_now_kib {status_kib('VmRSS')}")
 print(f"events_in_log {last_seq(rpc)}")
 for sock in stalled:
     sock.close()
+
+# 4. 10,000 events to a local webhook receiver (one importMetrics call each, so one `import` event each): how long
+#    from the first commit to the last delivery, and how many deliveries repeated an event.
+import http.server
+
+received = []
+received_lock = threading.Lock()
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("content-length", "0")))
+        with received_lock:
+            received.append(self.headers.get("webhook-id"))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+rpc.call("upsertWebhook", {"id": "bench", "url": f"http://127.0.0.1:{server.server_address[1]}/hook", "types": ["import"]})
+COUNT = 10_000
+started = time.perf_counter()
+base = time.time() - 2 * 86_400
+for index in range(COUNT):
+    moment = base + index / 1000
+    captured = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + f".{int(moment * 1000) % 1000:03d}Z"
+    rpc.call("importMetrics", {"snapshots": [{"postId": post_id, "capturedAt": captured, "views": index}]})
+committed = time.perf_counter() - started
+deadline = time.time() + 600
+while time.time() < deadline:
+    with received_lock:
+        if len(set(received)) >= COUNT:
+            break
+    time.sleep(0.05)
+delivered = time.perf_counter() - started
+with received_lock:
+    unique = len(set(received))
+    duplicates = len(received) - unique
+print(f"webhook_events {COUNT}")
+print(f"webhook_commit_seconds {committed:.1f}")
+print(f"webhook_delivered_seconds {delivered:.1f}")
+print(f"webhook_received_unique {unique}")
+print(f"webhook_duplicates {duplicates}")
+server.shutdown()
