@@ -25,24 +25,16 @@ extension SQLiteStore {
             }
             // A post still short of failing (nearly every one) is updated by the first statement; one that was failing
             // is left to the second, which announces its recovery. No read of the old count on the common path.
-            let fetched = try db.cachedStatement(sql: """
-                UPDATE posts SET last_refreshed_at = ?, last_attempt_at = ?, last_error = NULL, consecutive_failures = 0,
-                    next_due_at = ?, last_main_value = coalesce(?, last_main_value), last_main_at = coalesce(?, last_main_at)
-                WHERE id = ? AND consecutive_failures < ?
-                """)
-            let fetchedRecovering = try db.cachedStatement(sql: """
-                UPDATE posts SET last_refreshed_at = ?, last_attempt_at = ?, last_error = NULL, consecutive_failures = 0,
-                    next_due_at = ?, last_main_value = coalesce(?, last_main_value), last_main_at = coalesce(?, last_main_at)
-                WHERE id = ? RETURNING key, account_id, platform, workspace_id
-                """)
-            let noData = try db.cachedStatement(sql: """
-                UPDATE posts SET last_attempt_at = ?, last_error = NULL, consecutive_failures = 0, next_due_at = ?
-                WHERE id = ? AND consecutive_failures < ?
-                """)
-            let noDataRecovering = try db.cachedStatement(sql: """
-                UPDATE posts SET last_attempt_at = ?, last_error = NULL, consecutive_failures = 0, next_due_at = ?
-                WHERE id = ? RETURNING key, account_id, platform, workspace_id
-                """)
+            let fetchedSet = """
+                SET last_refreshed_at = ?, last_attempt_at = ?, last_error = NULL, consecutive_failures = 0, next_due_at = ?,
+                    last_main_value = coalesce(?, last_main_value), last_main_at = coalesce(?, last_main_at)
+                """
+            let noDataSet = "SET last_attempt_at = ?, last_error = NULL, consecutive_failures = 0, next_due_at = ?"
+            let recovering = "WHERE id = ? RETURNING key, account_id, platform, workspace_id"
+            let fetched = try db.cachedStatement(sql: "UPDATE posts \(fetchedSet) WHERE id = ? AND consecutive_failures < ?")
+            let fetchedRecovering = try db.cachedStatement(sql: "UPDATE posts \(fetchedSet) \(recovering)")
+            let noData = try db.cachedStatement(sql: "UPDATE posts \(noDataSet) WHERE id = ? AND consecutive_failures < ?")
+            let noDataRecovering = try db.cachedStatement(sql: "UPDATE posts \(noDataSet) \(recovering)")
             let failed = try db.cachedStatement(sql: """
                 UPDATE posts SET last_error = ?, last_attempt_at = ?, consecutive_failures = consecutive_failures + 1,
                     next_due_at = ?

@@ -24,11 +24,11 @@ extension SQLiteStore {
                 sql += " AND e.type IN (\(types.map { String($0.code) }.sorted().joined(separator: ",")))"
             }
             if let workspaceIds = filter.workspaceIds {
-                sql += " AND coalesce(e.workspace_id, p.workspace_id) IN (\(Self.placeholders(workspaceIds.count)))"
+                sql += " AND coalesce(e.workspace_id, p.workspace_id) IN (\(databaseQuestionMarks(count: workspaceIds.count)))"
                 arguments += StatementArguments(workspaceIds.sorted())
             }
             if let postIds = filter.postIds {
-                sql += " AND p.id IN (\(Self.placeholders(postIds.count)))"
+                sql += " AND p.id IN (\(databaseQuestionMarks(count: postIds.count)))"
                 arguments += StatementArguments(postIds.sorted())
             }
             sql += " ORDER BY e.seq LIMIT ?"
@@ -105,10 +105,6 @@ extension SQLiteStore {
 
     static func bounds(_ db: Database) throws -> EventLogBounds {
         EventLogBounds(oldestSeq: try Int64.fetchOne(db, sql: "SELECT min(seq) FROM events"), lastSeq: try lastEventSeq(db))
-    }
-
-    private static func placeholders(_ count: Int) -> String {
-        Array(repeating: "?", count: count).joined(separator: ",")
     }
 
     /// One row of the log, rendered: a snapshot event from its snapshot and the post's one before it.

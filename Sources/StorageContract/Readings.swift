@@ -47,3 +47,10 @@ public struct DayPoint: Sendable, Hashable {
     public var capturedAt: Timestamp
     public var values: MetricValues
 }
+
+extension DayPoint {
+    /// The point as the anomaly rule reads it, for one counter.
+    public func anomalyPoint(_ metric: String) -> AnomalyDetection.DayPoint {
+        AnomalyDetection.DayPoint(postId: postId, platform: platform, postedAt: postedAt, day: day, capturedAt: capturedAt, value: values[metric])
+    }
+}

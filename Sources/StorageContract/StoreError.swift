@@ -22,7 +22,7 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The input the error is about, by the name the store's methods give it.
     public enum Input: String, Sendable {
         case workspaceId, accountId, postId, runId, platform, externalAccountId, externalPostId, mediaProductType, cursor, timeZone
-        case metric, thresholds, webhookId = "id", url
+        case webhookId = "id"
     }
 
     public var kind: Kind

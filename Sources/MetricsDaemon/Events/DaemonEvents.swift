@@ -10,7 +10,7 @@ struct DaemonEvents: Sendable {
 
     init(store: any MetricsStorage, buffer: Int, telemetry: EventTelemetry, logger: Logger) {
         fanout = EventFanout(store: store, capacity: buffer, telemetry: telemetry, logger: logger)
-        subscriptions = SubscriptionRegistry(telemetry: telemetry, logger: logger)
+        subscriptions = SubscriptionRegistry(telemetry: telemetry)
     }
 }
 

@@ -54,11 +54,8 @@ struct DailyAnomalyService: Service, CustomStringConvertible {
 
     /// The posts the rule flags on `day` by their views, as events say them.
     static func flagged(_ points: [DayPoint], day: Int64) -> [AnomalyEventFacts] {
-        let finding = AnomalyDetection.find(in: AnomalyDetection.increases(points.lazy.map { point in
-            AnomalyDetection.DayPoint(
-                postId: point.postId, platform: point.platform, postedAt: point.postedAt, day: point.day, capturedAt: point.capturedAt,
-                value: point.values.views)
-        }, firstDay: day))
+        let finding = AnomalyDetection.find(
+            in: AnomalyDetection.increases(points.lazy.map { $0.anomalyPoint("views") }, firstDay: day))
         return finding.anomalies.filter { $0.increase.day == day }.map { anomaly in
             AnomalyEventFacts(
                 postId: anomaly.increase.postId, platform: anomaly.increase.group.platform, value: Int64(anomaly.increase.value),

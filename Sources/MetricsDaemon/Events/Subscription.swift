@@ -53,12 +53,7 @@ struct Subscription: Sendable {
                 if !lines.isEmpty, !(await connection.send(lines)) { return .closed }
                 cursor = through
             case .behind:
-                guard replaying else {
-                    let lagged = RPCResponseEncoder.notificationLine(
-                        method: "lagged", params: ["subscription": .string(id), "lastDeliveredSeq": .int(cursor)])
-                    _ = await connection.send(lagged)
-                    return .lagged
-                }
+                guard replaying else { return await lagged(at: cursor) }
                 do {
                     let page = try await fanout.store.events(fromSeq: cursor + 1, filter: filter, limit: Self.batch)
                     var lines: [UInt8] = []
@@ -68,14 +63,18 @@ struct Subscription: Sendable {
                 } catch {
                     // The log expired under a slow replay, or the database is away: the reader is told where it got
                     // to, as for a lag, and decides (resubscribe, or accept the loss).
-                    let lagged = RPCResponseEncoder.notificationLine(
-                        method: "lagged", params: ["subscription": .string(id), "lastDeliveredSeq": .int(cursor)])
-                    _ = await connection.send(lagged)
-                    return .lagged
+                    return await lagged(at: cursor)
                 }
             }
         }
         return .cancelled
+    }
+
+    /// Tells the reader where it got to, and ends the subscription.
+    private func lagged(at cursor: Int64) async -> End {
+        _ = await connection.send(RPCResponseEncoder.notificationLine(
+            method: "lagged", params: ["subscription": .string(id), "lastDeliveredSeq": .int(cursor)]))
+        return .lagged
     }
 
     private static func append(_ event: [UInt8], prefix: [UInt8], to lines: inout [UInt8]) {

@@ -1,5 +1,4 @@
 import JSONRPC
-import Logging
 import StorageContract
 import Synchronization
 import Telemetry
@@ -12,7 +11,9 @@ final class SubscriptionRegistry: Sendable {
     struct TooMany: Error {}
 
     private struct Connection {
-        var subscriptions: [String: Task<Void, Never>] = [:]
+        /// nil until the `subscribe` reply is written and delivery starts: `unsubscribe` or a close before then still
+        /// finds it.
+        var subscriptions: [String: Task<Void, Never>?] = [:]
     }
 
     private struct State {
@@ -22,11 +23,9 @@ final class SubscriptionRegistry: Sendable {
 
     private let state = Mutex(State())
     private let telemetry: EventTelemetry
-    private let logger: Logger
 
-    init(telemetry: EventTelemetry, logger: Logger) {
+    init(telemetry: EventTelemetry) {
         self.telemetry = telemetry
-        self.logger = logger
     }
 
     /// Opens a subscription on `connection` whose delivery starts once the `subscribe` reply is written; returns its id.
@@ -40,8 +39,7 @@ final class SubscriptionRegistry: Sendable {
             guard entry.subscriptions.count < Self.perConnection else { throw TooMany() }
             state.next += 1
             let id = "sub_\(state.next)"
-            // A placeholder until the reply is written: `unsubscribe` or a close before then still finds it.
-            entry.subscriptions[id] = Task {}
+            entry.subscriptions[id] = .some(nil)
             state.connections[key] = entry
             return (id, entry.subscriptions.count, first)
         }
@@ -75,12 +73,12 @@ final class SubscriptionRegistry: Sendable {
     @discardableResult
     private func remove(_ id: String, on connection: any RPCConnectionHandle, cancelling: Bool) -> Bool {
         let key = ObjectIdentifier(connection)
-        let removed = state.withLock { state -> (Task<Void, Never>, Int)? in
+        let removed = state.withLock { state -> (Task<Void, Never>?, Int)? in
             guard let task = state.connections[key]?.subscriptions.removeValue(forKey: id) else { return nil }
             return (task, state.connections[key]?.subscriptions.count ?? 0)
         }
         guard let (task, left) = removed else { return false }
-        if cancelling { task.cancel() }
+        if cancelling { task?.cancel() }
         telemetry.subscriptionClosed()
         connection.holdOpen(left)
         return true
@@ -89,7 +87,7 @@ final class SubscriptionRegistry: Sendable {
     private func closeAll(_ key: ObjectIdentifier) {
         let tasks = state.withLock { state in state.connections.removeValue(forKey: key)?.subscriptions.values.map { $0 } ?? [] }
         for task in tasks {
-            task.cancel()
+            task?.cancel()
             telemetry.subscriptionClosed()
         }
     }

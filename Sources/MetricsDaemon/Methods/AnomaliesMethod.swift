@@ -14,11 +14,8 @@ enum AnomaliesMethod {
         // A `since` after today finds no day, not a reversed range.
         let points = try await store.dayPoints(
             workspaceId: workspaceId, platform: nil, days: (firstDay - 1)...max(firstDay - 1, calendar.day(of: now)))
-        let finding = AnomalyDetection.find(in: AnomalyDetection.increases(points.lazy.map { point in
-            AnomalyDetection.DayPoint(
-                postId: point.postId, platform: point.platform, postedAt: point.postedAt, day: point.day, capturedAt: point.capturedAt,
-                value: point.values[metric.rawValue])
-        }, firstDay: firstDay))
+        let finding = AnomalyDetection.find(
+            in: AnomalyDetection.increases(points.lazy.map { $0.anomalyPoint(metric.rawValue) }, firstDay: firstDay))
         return [
             "metric": .string(metric.rawValue), "since": .string(since.iso8601), "timeZone": .string(calendar.identifier),
             "anomalies": .array(finding.anomalies.map { anomaly in
