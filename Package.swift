@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "PostgresStore",
             dependencies: [
-                "StorageContract", "MetricsCore",
+                "StorageContract", "MetricsCore", "JSON", "Telemetry",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

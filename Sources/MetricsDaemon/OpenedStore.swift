@@ -27,6 +27,7 @@ extension MetricsDaemon {
             let member = ClusterMember(id: UUID().uuidString.lowercased(), host: ProcessInfo.processInfo.hostName, pid: getpid())
             var options = configuration.postgresOptions
             options.schedule = configuration.refresh.schedule
+            options.telemetry = metrics.telemetry.store
             let store = PostgresStore(
                 configuration: postgres, clock: configuration.clock, options: options, logger: Logger(label: "metricsd.postgres"))
             logger.info("database: PostgreSQL, shared", metadata: ["url": "\(postgres)", "member": "\(member.id)"])

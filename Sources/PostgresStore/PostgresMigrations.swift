@@ -26,6 +26,7 @@ enum PostgresMigrations {
         Migration(name: "pg1-registry-snapshots-rollups", statements: registryAndSnapshots),
         Migration(name: "pg2-studio-social-post-metrics", statements: StudioMetricsView.statements),
         Migration(name: "pg3-cluster", statements: ClusterSchema.statements),
+        Migration(name: "pg4-events", statements: EventsSchema.statements),
         Migration(name: "pg5-webhooks", statements: WebhooksSchema.statements),
     ]
 

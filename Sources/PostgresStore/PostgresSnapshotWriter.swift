@@ -26,9 +26,17 @@ struct PostgresSnapshotWriter {
 
     struct PostFacts: Sendable {
         var key: Int64
+        var id: String
+        var accountId: String
         var workspaceId: String
         var platform: String
         var calendar: LocalCalendar
+    }
+
+    /// A snapshot this write stored (new, or replacing the point at its time), with its post.
+    struct Written: Sendable {
+        var post: PostFacts
+        var snapshot: Snapshot
     }
 
     /// A write asked for a post the caller did not check: a bug, not a caller's error.
@@ -51,8 +59,10 @@ struct PostgresSnapshotWriter {
         let missing = Array(Set(postIds).subtracting(posts.keys))
         guard !missing.isEmpty else { return }
         let rows = try await connection.all(
-            "SELECT id, key, workspace_id, platform FROM posts WHERE id = ANY(\(missing)) ORDER BY key FOR NO KEY UPDATE", logger
-        ) { row in (try row.next(String.self), try row.next(Int64.self), try row.next(String.self), try row.next(String.self)) }
+            "SELECT id, key, workspace_id, platform, account_id FROM posts WHERE id = ANY(\(missing)) ORDER BY key FOR NO KEY UPDATE", logger
+        ) { row in
+            (try row.next(String.self), try row.next(Int64.self), try row.next(String.self), try row.next(String.self), try row.next(String.self))
+        }
         // Read after the lock: a time-zone change that committed while this waited is seen.
         var calendars: [String: LocalCalendar] = [:]
         for (id, name) in try await connection.all(
@@ -62,8 +72,10 @@ struct PostgresSnapshotWriter {
             // Stored names were checked when registered; a name this build's database lacks counts in UTC.
             calendars[id] = LocalCalendar(identifier: name) ?? .utc
         }
-        for (id, key, workspaceId, platform) in rows {
-            posts[id] = PostFacts(key: key, workspaceId: workspaceId, platform: platform, calendar: calendars[workspaceId] ?? .utc)
+        for (id, key, workspaceId, platform, accountId) in rows {
+            posts[id] = PostFacts(
+                key: key, id: id, accountId: accountId, workspaceId: workspaceId, platform: platform,
+                calendar: calendars[workspaceId] ?? .utc)
         }
     }
 
@@ -72,9 +84,10 @@ struct PostgresSnapshotWriter {
         posts[id]
     }
 
-    /// Writes the snapshots of known posts (the caller checked them); returns how many were written (new or replaced).
-    mutating func write(_ snapshots: [Snapshot], onConflict: OnConflict) async throws -> Int {
-        guard !snapshots.isEmpty else { return 0 }
+    /// Writes the snapshots of known posts (the caller checked them); returns those written (new or replaced), in
+    /// (post key, time) order.
+    mutating func write(_ snapshots: [Snapshot], onConflict: OnConflict) async throws -> [Written] {
+        guard !snapshots.isEmpty else { return [] }
         try await load(snapshots.map(\.postId))
         var keyed: [(facts: PostFacts, snapshot: Snapshot, order: Int)] = []
         keyed.reserveCapacity(snapshots.count)
@@ -101,14 +114,14 @@ struct PostgresSnapshotWriter {
         // What SQLite decides point by point: new (the first time a point's key is inserted), replaced, or skipped.
         var inserted: Set<PointKey> = []
         var replacements: [PointKey: MetricValues] = [:]
-        var written: [(facts: PostFacts, snapshot: Snapshot)] = []
+        var written: [Written] = []
         for (facts, snapshot, _) in keyed {
             let point = PointKey(post: facts.key, time: snapshot.capturedAt.milliseconds)
             if added.contains(point), inserted.insert(point).inserted {
-                written.append((facts, snapshot))
+                written.append(Written(post: facts, snapshot: snapshot))
             } else if onConflict == .replace {
                 replacements[point] = snapshot.values
-                written.append((facts, snapshot))
+                written.append(Written(post: facts, snapshot: snapshot))
             }
         }
         if !replacements.isEmpty {
@@ -130,7 +143,7 @@ struct PostgresSnapshotWriter {
         if !inserted.isEmpty {
             try await SnapshotRowCount.add(Int64(inserted.count), connection, logger)
         }
-        return written.count
+        return written
     }
 
     private struct PointKey: Hashable {
@@ -144,9 +157,9 @@ struct PostgresSnapshotWriter {
     }
 
     /// Keeps each post's rollup of each local day the day's last point, and the day's totals the sum of the rollups.
-    private func roll(_ written: [(facts: PostFacts, snapshot: Snapshot)]) async throws {
+    private func roll(_ written: [Written]) async throws {
         guard !written.isEmpty else { return }
-        let days = written.map { DayKey(post: $0.facts.key, day: $0.facts.calendar.day(of: $0.snapshot.capturedAt)) }
+        let days = written.map { DayKey(post: $0.post.key, day: $0.post.calendar.day(of: $0.snapshot.capturedAt)) }
         let asked = Array(Set(days))
         var current: [DayKey: (capturedAt: Int64, values: MetricValues)] = [:]
         for (key, capturedAt, values) in try await connection.all("""
@@ -160,7 +173,8 @@ struct PostgresSnapshotWriter {
         }
         var changed: [DayKey: (capturedAt: Int64, values: MetricValues, metadata: String?)] = [:]
         var ledger = TotalsLedger()
-        for ((facts, snapshot), day) in zip(written, days) {
+        for (entry, day) in zip(written, days) {
+            let (facts, snapshot) = (entry.post, entry.snapshot)
             let old = current[day]
             // An older point imported later does not change what the day ended at.
             if let old, snapshot.capturedAt.milliseconds < old.capturedAt { continue }

@@ -48,10 +48,18 @@ extension PostgresStore {
     public func setAccountStatus(accountId: String, status: AccountStatus, lastError: String?) async throws {
         let now = nowMilliseconds
         let logger = self.logger
-        try await transaction { connection in
-            try await connection.run("""
-                UPDATE accounts SET status = \(status.rawValue), last_error = \(lastError), updated_at = \(now) WHERE id = \(accountId)
-                """, logger)
+        try await writeWithEvents { connection, events in
+            // The row as it was (`o`: this update locks it, so two daemons changing it take turns and each sees the other's).
+            guard let (previous, platform, workspaceId) = try await connection.first("""
+                UPDATE accounts a SET status = \(status.rawValue), last_error = \(lastError), updated_at = \(now)
+                FROM accounts o WHERE a.id = \(accountId) AND o.id = a.id
+                RETURNING o.status, a.platform, a.workspace_id
+                """, logger, { row in (try row.next(AccountStatus.self), try row.next(String.self), try row.next(String.self)) })
+            else { return }
+            guard previous != status else { return }
+            events.append(
+                .account, workspaceId: workspaceId,
+                data: EventData.account(accountId: accountId, platform: platform, status: status, previousStatus: previous, reason: lastError))
         }
     }
 

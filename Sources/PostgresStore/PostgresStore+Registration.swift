@@ -35,13 +35,13 @@ extension PostgresStore {
     public func upsertAccount(_ account: AccountRegistration) async throws -> Upsert {
         let now = nowMilliseconds
         let logger = self.logger
-        return try await transaction { connection in
+        return try await writeWithEvents { connection, events in
             guard try await connection.first("SELECT 1 FROM workspaces WHERE id = \(account.workspaceId)", logger, { _ in true }) != nil else {
                 throw StoreError.notFound(.workspace, id: account.workspaceId, input: .workspaceId)
             }
             let existing = try await connection.first(
-                "SELECT platform, workspace_id FROM accounts WHERE id = \(account.id) FOR UPDATE", logger
-            ) { row in (try row.next(Platform.self), try row.next(String.self)) }
+                "SELECT platform, workspace_id, status FROM accounts WHERE id = \(account.id) FOR UPDATE", logger
+            ) { row in (try row.next(Platform.self), try row.next(String.self), try row.next(AccountStatus.self)) }
             if let existingPlatform = existing?.0, existingPlatform != account.platform {
                 throw StoreError(
                     .conflict, input: .platform,
@@ -83,6 +83,15 @@ extension PostgresStore {
                 try await PostgresDailySummaries.rebuildRollups(connection, logger, postKeys: keys.sorted(), calendar: calendar)
                 try await PostgresDailySummaries.rebuildTotals(connection, logger, workspaceId: previousWorkspace)
                 try await PostgresDailySummaries.rebuildTotals(connection, logger, workspaceId: account.workspaceId)
+            }
+            let previousStatus = existing?.2
+            if previousStatus != .connected {
+                // Registered, or registered again with a fresh token: the account is connected (news when it was not).
+                events.append(
+                    .account, workspaceId: account.workspaceId,
+                    data: EventData.account(
+                        accountId: account.id, platform: account.platform.rawValue, status: .connected, previousStatus: previousStatus,
+                        reason: previousStatus == nil ? "registered" : "registered again"))
             }
             return existing == nil ? .created : .updated
         }

@@ -32,6 +32,9 @@ extension PostgresStore {
                     try await connection.run("DELETE FROM daily_totals WHERE workspace_id = \(workspaceId) AND day < \(day)", logger)
                 }
             })
+        _ = try await deleteOldEvents(policy)
+        // Another daemon's retention is not notified: only a post's oldest points go, never the newest it still has.
+        if deleted > 0 { latestCache.invalidateAll() }
         let pass = RetentionPass(startedAt: startedAt, finishedAt: clock.now, deletedSnapshots: deleted, transactions: transactions)
         try await transaction { connection in
             try await connection.run("""

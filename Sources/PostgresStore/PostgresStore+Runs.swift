@@ -40,11 +40,17 @@ extension PostgresStore {
 
     public func finishRun(id: Int64, status: RefreshRunStatus, summary: String?, at finishedAt: Timestamp) async throws {
         let logger = self.logger
-        try await transaction { connection in
-            try await connection.run("""
+        try await writeWithEvents { connection, events in
+            guard let (trigger, scope, startedAt) = try await connection.first("""
                 UPDATE refresh_runs SET status = \(status.rawValue), summary = \(summary), finished_at = \(finishedAt.milliseconds)
                 WHERE id = \(id)
-                """, logger)
+                RETURNING trigger, scope, started_at
+                """, logger, { row in (try row.next(String.self), try row.next(String?.self), try row.optionalTimestamp()) })
+            else { return }
+            events.append(
+                .run, workspaceId: RunScopeText.workspaceId(scope),
+                data: EventData.run(
+                    runId: id, trigger: trigger, status: status.rawValue, startedAt: startedAt, finishedAt: finishedAt, summary: summary))
         }
     }
 

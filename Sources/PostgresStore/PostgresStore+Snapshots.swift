@@ -7,9 +7,38 @@ extension PostgresStore {
     /// The newest snapshot of each post, in the order asked, in one round trip: the ids go as one array, each
     /// post's newest point is one backward step down the snapshots' primary key. An unknown post is an error naming
     /// its position.
+    ///
+    /// While the daemon listens to the event log, from the latest-snapshot cache first (`EventLogFollower`): only the
+    /// posts it misses are read, and a page all cached costs no round trip.
     public func latestMetrics(postIds: [String]) async throws -> [LatestMetric] {
         let logger = self.logger
-        return try await withConnection { connection in try await Self.latest(connection, logger, postIds: postIds) }
+        guard isListening else {
+            return try await withConnection { connection in try await Self.latest(connection, logger, postIds: postIds) }
+        }
+        var found = [LatestMetric?](repeating: nil, count: postIds.count)
+        var missed: [(index: Int, miss: LatestSnapshotCache.Miss)] = []
+        for (index, postId) in postIds.enumerated() {
+            switch latestCache.lookup(postId) {
+            case .hit(let cached): found[index] = cached
+            case .miss(let miss): missed.append((index, miss))
+            }
+        }
+        telemetry.latestCache(hits: postIds.count - missed.count, misses: missed.count)
+        if !missed.isEmpty {
+            let asked = missed.map { postIds[$0.index] }
+            let read: [LatestMetric]
+            do {
+                read = try await withConnection { connection in try await Self.latest(connection, logger, postIds: asked) }
+            } catch let error as StoreError {
+                // Name the unknown post by its position in the caller's list, not in the list of misses.
+                throw error.index.map { StoreError.notFound(.post, id: asked[$0], input: .postId, index: missed[$0].index) } ?? error
+            }
+            for ((index, miss), latest) in zip(missed, read) {
+                latestCache.fill(latest, after: miss)
+                found[index] = latest
+            }
+        }
+        return found.map { $0! }
     }
 
     /// The posts of the array `$1`, in its order: each one's platform (NULL for an unknown post) and newest snapshot
@@ -90,13 +119,14 @@ extension PostgresStore {
     /// unknown post aborts the whole call, named by its position.
     public func importSnapshots(_ snapshots: [Snapshot]) async throws -> ImportResult {
         let logger = self.logger
-        return try await transaction { connection in
+        defer { latestCache.invalidate(snapshots.lazy.map(\.postId)) }
+        let result = try await writeWithEvents { connection, events in
             var writer = PostgresSnapshotWriter(connection, logger)
             try await writer.load(snapshots.map(\.postId))
             for (index, snapshot) in snapshots.enumerated() where writer.post(snapshot.postId) == nil {
                 throw StoreError.notFound(.post, id: snapshot.postId, input: .postId, index: index)
             }
-            let inserted = try await writer.write(snapshots, onConflict: .keepExisting)
+            let inserted = try await writer.write(snapshots, onConflict: .keepExisting).count
             // The velocity rule reads a post's newest main counter from the post; an import may bring a newer one.
             var newest: [String: (at: Timestamp, value: Int64)] = [:]
             for snapshot in snapshots {
@@ -113,7 +143,18 @@ extension PostgresStore {
                     WHERE p.id = v.id AND (p.last_main_at IS NULL OR p.last_main_at < v.at)
                     """, logger)
             }
+            // A backfill, not news: one event for the call, none per snapshot.
+            if !snapshots.isEmpty {
+                let workspaces = Set(snapshots.compactMap { writer.post($0.postId)?.workspaceId })
+                events.append(
+                    .import, workspaceId: workspaces.count == 1 ? workspaces.first : nil,
+                    data: EventData.import(
+                        snapshots: snapshots.count, imported: inserted, skipped: snapshots.count - inserted,
+                        posts: Set(snapshots.map(\.postId)).count))
+            }
             return ImportResult(imported: inserted, skipped: snapshots.count - inserted)
         }
+        telemetry.snapshotsWritten(result.imported, source: .import)
+        return result
     }
 }

@@ -5,12 +5,9 @@ import StorageContract
 /// Webhook endpoints and their deliveries (`WebhookStorage`), with the SQLite store's rules; the tables are
 /// `WebhooksSchema`'s.
 extension PostgresStore {
-    /// The last committed seq of the event log (0 before the first event, or before the log's migration).
+    /// The last numbered seq of the event log (0 before the first event).
     static func lastEventSeq(_ connection: PostgresConnection, _ logger: Logger) async throws -> Int64 {
-        guard try await connection.first("SELECT to_regclass('events') IS NOT NULL", logger, { try $0.next(Bool.self) }) == true else {
-            return 0
-        }
-        return try await connection.first("SELECT coalesce(max(seq), 0)::int8 FROM events", logger) { try $0.next(Int64.self) } ?? 0
+        try await connection.first("SELECT last_seq FROM event_log", logger) { try $0.next(Int64.self) } ?? 0
     }
 
     public func upsertWebhook(_ registration: WebhookRegistration, secret: String, replaceSecret: Bool) async throws -> Upsert {

@@ -5,6 +5,7 @@ import PostgresNIO
 import ServiceLifecycle
 import StorageContract
 import Synchronization
+import Telemetry
 
 /// The store in one PostgreSQL database shared by several daemons: the same `MetricsStorage` as the SQLite store,
 /// with the same results, pages, errors and rollups (the store tests run every case against both).
@@ -33,6 +34,11 @@ public final class PostgresStore: MetricsStorage, Service, Sendable {
         /// Waits between attempts to apply the migrations while the database cannot be reached: 0.1 s doubling to
         /// 5 s (each up to half shorter, so daemons started together do not knock in step).
         public var migrationRetry = Backoff(initialMilliseconds: 100, maximumMilliseconds: 5_000, maximumRetries: .max)
+        /// The latest-snapshot cache (`LatestSnapshotCache`), used while the daemon listens to the event log: other
+        /// daemons' snapshots reach it through their notifications; `lifetime` bounds what a lost one could cost.
+        public var latestCacheCapacity: Int = 10_000
+        public var latestCacheLifetimeMilliseconds: Int64 = 2_000
+        public var telemetry: StoreTelemetry = Telemetry.disabled.store
 
         public init() {}
     }
@@ -42,8 +48,10 @@ public final class PostgresStore: MetricsStorage, Service, Sendable {
     let client: PostgresClient
     let clock: any WallClock
     let logger: Logger
-    /// Never advanced yet: PostgreSQL writes no events (see PostgresStore+Events.swift).
+    /// Advanced by this daemon's numbering rounds and by every round's notification (`EventLogFollower`).
     public let eventsCommitted = EventWatermark()
+    let numbering: EventNumbering
+    let latestCache: LatestSnapshotCache
     private let state = Mutex(State())
     private let closeSignal: AsyncStream<Void>
     private let closeContinuation: AsyncStream<Void>.Continuation
@@ -64,6 +72,8 @@ public final class PostgresStore: MetricsStorage, Service, Sendable {
         var stopped = false
         /// The cluster member this store serves: the last to tick through it (`clusterTick`), until it leaves.
         var member: String?
+        /// A `LISTEN` on the event log is in place: the latest-snapshot cache hears of every daemon's writes.
+        var listening = false
     }
 
     /// A store for `configuration`; connects only once `run()` runs. Never fails: a wrong URL was refused when the
@@ -77,6 +87,9 @@ public final class PostgresStore: MetricsStorage, Service, Sendable {
         self.clock = clock
         self.logger = logger
         self.client = PostgresClient(configuration: configuration.clientConfiguration(options), backgroundLogger: logger)
+        self.numbering = EventNumbering(logger: logger)
+        self.latestCache = LatestSnapshotCache(
+            capacity: options.latestCacheCapacity, lifetimeMilliseconds: options.latestCacheLifetimeMilliseconds, clock: clock)
         (closeSignal, closeContinuation) = AsyncStream<Void>.makeStream()
     }
 
@@ -89,6 +102,8 @@ public final class PostgresStore: MetricsStorage, Service, Sendable {
 
     var schedule: RefreshSchedule { options.schedule }
 
+    var telemetry: StoreTelemetry { options.telemetry }
+
     // MARK: Lifecycle
 
     /// Runs the connection pool and applies the migrations (retried until they succeed); returns when the store is
@@ -99,7 +114,7 @@ public final class PostgresStore: MetricsStorage, Service, Sendable {
             return state.running
         }
         precondition(!alreadyRunning, "PostgresStore.run() runs once")
-        enum Ending { case pool, closed, migrated }
+        enum Ending { case pool, closed, migrated, follower }
         await withTaskGroup(of: Ending.self) { group in
             group.addTask {
                 await self.client.run()
@@ -110,11 +125,20 @@ public final class PostgresStore: MetricsStorage, Service, Sendable {
                 return .migrated
             }
             group.addTask {
+                // The event log exists once the migrations are applied.
+                guard await self.waitUntilReady(timeout: .seconds(365 * 86_400)) else { return .follower }
+                await withDiscardingTaskGroup { followers in
+                    followers.addTask { await self.followEventLog() }
+                    followers.addTask { await self.sweepEventLog() }
+                }
+                return .follower
+            }
+            group.addTask {
                 for await _ in self.closeSignal {}
                 return .closed
             }
             while let ending = await group.next() {
-                if ending != .migrated {
+                if ending != .migrated, ending != .follower {
                     group.cancelAll()
                 }
             }
@@ -232,6 +256,25 @@ public final class PostgresStore: MetricsStorage, Service, Sendable {
         state.withLock { state in
             if state.member == id { state.member = nil }
         }
+    }
+
+    // MARK: Listening to the event log
+
+    var isReady: Bool {
+        state.withLock { if case .ready = $0.readiness { true } else { false } }
+    }
+
+    var isListening: Bool { state.withLock { $0.listening } }
+
+    /// A `LISTEN` is in place: the cache starts empty from here (what it held may have changed unheard).
+    func startListening() {
+        latestCache.invalidateAll()
+        state.withLock { $0.listening = true }
+    }
+
+    func stopListening() {
+        state.withLock { $0.listening = false }
+        latestCache.invalidateAll()
     }
 
     // MARK: Connections

@@ -198,6 +198,34 @@ struct ClusterTests {
         #expect(studioRows.first.map { JSON.int($0.1) } == entry["likes"])
     }
 
+    @Test func threeDaemonsDeliverOneGapFreeStreamToASubscriberOnAnyOfThem() async throws {
+        let studio = try await Self.studio(tiktokExpired: false)
+        let daemons = try (0..<3).map { _ in try Self.daemon(studio) }
+        // A subscriber on each daemon from the start of the log, before anything is written.
+        let subscribers = try daemons.map { daemon in
+            let connection = try daemon.connect()
+            _ = try EventsEndToEndTests.subscribe(connection, ["fromSeq": 1])
+            return connection
+        }
+        try Self.register(studio, through: daemons[0])
+        try await Self.waitUntilAllHeld(studio, by: daemons)
+        // Every daemon refreshes its share of the accounts and commits its own events.
+        let report = try daemons[1].result("refreshAll")
+        #expect(report["summary"]?["totalMetricsUpdated"] == .int(studio.postCount))
+        let last = try EventsEndToEndTests.lastSeq(daemons[2])
+        var streams: [[String]] = []
+        for (index, subscriber) in subscribers.enumerated() {
+            let seen = try EventsEndToEndTests.read(subscriber, timeout: 30) { $0.last?.seq == last }
+            #expect(seen.compactMap(\.seq) == Array(1...last), "daemon \(index)'s subscriber: every seq once, in order")
+            streams.append(seen.map { "\($0.seq ?? 0) \($0.type ?? "")" })
+        }
+        #expect(Set(streams.map { $0.joined(separator: ",") }).count == 1, "the same stream from every daemon")
+        let snapshots = streams[0].filter { $0.hasSuffix(" snapshot") }.count
+        #expect(snapshots == studio.postCount)
+        #expect(streams[0].filter { $0.hasSuffix(" run") }.count == 1)
+        withExtendedLifetime(daemons) {}
+    }
+
     @Test func aDaemonKilledMidRunLosesItsAccountsToTheOthersAndNoTikTokAccountIsLost() async throws {
         let studio = try await Self.studio(perPlatform: 2, posts: 8)
         // One call a second per account: the run lasts several seconds, long enough to kill a daemon inside it.

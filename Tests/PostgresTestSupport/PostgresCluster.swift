@@ -163,7 +163,7 @@ public final class PostgresCluster: Sendable {
             fsync = off
             synchronous_commit = on
             full_page_writes = off
-            max_connections = 200
+            max_connections = 500
             shared_buffers = 64MB
             log_min_messages = warning
 

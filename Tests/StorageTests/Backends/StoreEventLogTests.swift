@@ -3,12 +3,7 @@ import MetricsCore
 import StorageContract
 import Testing
 
-extension StoreBackend {
-    /// The backends that keep an event log (PostgreSQL's comes with the cluster's, issue 17 part 5).
-    static var withEventLog: [StoreBackend] { available.filter { $0 == .sqlite } }
-}
-
-/// The event log on every backend that keeps one: each event written with its fact, seqs without gaps, snapshot
+/// The event log on every backend: each event written with its fact, seqs without gaps, snapshot
 /// events rendered from their snapshot, milestones once ever, paging, filters, and what retention deletes.
 @Suite struct StoreEventLogTests {
     func fetched(_ post: String, _ platform: Platform, at: Timestamp, views: Int64, likes: Int64? = nil) -> RefreshAttempt {
@@ -27,7 +22,7 @@ extension StoreBackend {
         try await h.store.events(fromSeq: seq, filter: filter, limit: 1_000).events
     }
 
-    @Test(arguments: StoreBackend.withEventLog)
+    @Test(arguments: StoreBackend.available)
     func aRefreshWritesItsSnapshotsWithTheirChangesAndEachMilestoneOnce(_ backend: StoreBackend) async throws {
         try await StoreHarness.with(backend) { h in
             try await h.seed()
@@ -61,7 +56,7 @@ extension StoreBackend {
         }
     }
 
-    @Test(arguments: StoreBackend.withEventLog)
+    @Test(arguments: StoreBackend.available)
     func anImportIsOneEventAndNoSnapshotEvents(_ backend: StoreBackend) async throws {
         try await StoreHarness.with(backend) { h in
             try await h.seed()
@@ -77,7 +72,7 @@ extension StoreBackend {
         }
     }
 
-    @Test(arguments: StoreBackend.withEventLog)
+    @Test(arguments: StoreBackend.available)
     func accountStatusFailingPostsAndRecoveriesAreEvents(_ backend: StoreBackend) async throws {
         try await StoreHarness.with(backend) { h in
             try await h.seed()
@@ -112,7 +107,7 @@ extension StoreBackend {
         }
     }
 
-    @Test(arguments: StoreBackend.withEventLog)
+    @Test(arguments: StoreBackend.available)
     func pagesMoveForwardAndAnExpiredSeqNamesTheOldestKept(_ backend: StoreBackend) async throws {
         try await StoreHarness.with(backend) { h in
             try await h.seed()  // three events, at the harness's start
@@ -131,7 +126,7 @@ extension StoreBackend {
         }
     }
 
-    @Test(arguments: StoreBackend.withEventLog)
+    @Test(arguments: StoreBackend.available)
     func aWorkspacesOwnMilestoneRulesReplaceTheDefaultPerCounter(_ backend: StoreBackend) async throws {
         try await StoreHarness.with(backend) { h in
             try await h.seed()
@@ -152,7 +147,7 @@ extension StoreBackend {
         }
     }
 
-    @Test(arguments: StoreBackend.withEventLog)
+    @Test(arguments: StoreBackend.available)
     func aClosedDaysAnomaliesAreAnnouncedOnceWhoeverEvaluatesItAgain(_ backend: StoreBackend) async throws {
         try await StoreHarness.with(backend) { h in
             try await h.seed()
