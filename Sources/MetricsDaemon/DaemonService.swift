@@ -106,9 +106,14 @@ struct DaemonService: Service, CustomStringConvertible {
             }
             // Stopped early in shutdown (reverse order), beside the engine: an attempt it cuts short is sent again after
             // the restart, since only a recorded delivery moves the position.
-            services.append(.init(service: WebhookDeliverer(
+            let webhookLogger = Logger(label: "metricsd.webhooks")
+            var deliverer = WebhookDeliverer(
                 store: store, changes: webhookChanges, configuration: configuration.webhooks, clock: configuration.clock,
-                telemetry: telemetry.webhooks, logger: Logger(label: "metricsd.webhooks"))))
+                telemetry: telemetry.webhooks, logger: webhookLogger)
+            if let member, let cluster = store as? any ClusterStorage {
+                deliverer.ownership = WebhookLeases(store: cluster, memberId: member.id, logger: webhookLogger)
+            }
+            services.append(.init(service: deliverer))
             services.append(.init(service: RefreshEngineService(engine: engine)))
             if let notifier {
                 let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())

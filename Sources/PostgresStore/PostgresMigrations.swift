@@ -28,6 +28,7 @@ enum PostgresMigrations {
         Migration(name: "pg3-cluster", statements: ClusterSchema.statements),
         Migration(name: "pg4-events", statements: EventsSchema.statements),
         Migration(name: "pg5-webhooks", statements: WebhooksSchema.statements),
+        Migration(name: "pg6-webhook-leases", statements: WebhooksSchema.leases),
     ]
 
     static let createLedger = """

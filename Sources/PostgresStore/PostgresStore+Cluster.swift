@@ -106,6 +106,34 @@ extension PostgresStore: ClusterStorage {
         }
     }
 
+    /// One statement: a row per endpoint asked for, inserted, or taken over when its holder's lease or liveness
+    /// lapsed, or renewed when it is this member's; a row another live member holds is left alone (its `WHERE`
+    /// fails), so two members claiming at once end with one holder.
+    public func claimWebhooks(memberId: String, webhookIds: [String], leaseMilliseconds: Int64) async throws -> Set<String> {
+        guard !webhookIds.isEmpty else { return [] }
+        let logger = self.logger
+        let lease = max(1, leaseMilliseconds)
+        return Set(try await transaction { connection in
+            try await connection.all("""
+                INSERT INTO webhook_leases (webhook_id, member_id, expires_at)
+                SELECT w.id, \(memberId), now() + \(lease) * interval '1 millisecond' FROM webhooks w
+                WHERE w.id = ANY(\(webhookIds)) AND EXISTS (SELECT 1 FROM cluster_members WHERE id = \(memberId))
+                ON CONFLICT (webhook_id) DO UPDATE SET member_id = excluded.member_id, expires_at = excluded.expires_at
+                WHERE webhook_leases.member_id = excluded.member_id OR webhook_leases.expires_at <= now()
+                   OR NOT EXISTS (
+                       SELECT 1 FROM cluster_members m WHERE m.id = webhook_leases.member_id AND \(unescaped: ClusterSchema.alive("m")))
+                RETURNING webhook_id
+                """, logger) { try $0.next(String.self) }
+        })
+    }
+
+    public func releaseWebhooks(memberId: String) async throws {
+        let logger = self.logger
+        try await transaction { connection in
+            try await connection.run("DELETE FROM webhook_leases WHERE member_id = \(memberId)", logger)
+        }
+    }
+
     /// The member's leases and row deleted, and the shared-run work it had claimed put back to pending, so the
     /// others take its accounts and its work at their next tick, not a lease later.
     public func leaveCluster(memberId: String) async throws {
@@ -117,6 +145,7 @@ extension PostgresStore: ClusterStorage {
                 WHERE member_id = \(memberId) AND status = 'claimed'
                 """, logger)
             try await connection.run("DELETE FROM account_leases WHERE member_id = \(memberId)", logger)
+            try await connection.run("DELETE FROM webhook_leases WHERE member_id = \(memberId)", logger)
             try await connection.run("DELETE FROM cluster_members WHERE id = \(memberId)", logger)
         }
     }

@@ -1,8 +1,9 @@
 /// Webhook endpoints and their delivery records, added by the migration `pg5-webhooks` (after the event log's):
 /// SQLite's `WebhooksMigration` in PostgreSQL terms (times int8 milliseconds, ids `text COLLATE "C"`).
 ///
-/// In a cluster one member at a time delivers an endpoint: `webhook_leases` is its lease, held like an account's
-/// (`account_leases`), on the database's clock, and counting only while its member is alive.
+/// In a cluster one member at a time delivers an endpoint: `webhook_leases` (migration `pg6-webhook-leases`) is its
+/// lease, held like an account's (`account_leases`), on the database's clock, and counting only while its member is
+/// alive.
 enum WebhooksSchema {
     static let statements = [
         """
@@ -35,5 +36,15 @@ enum WebhooksSchema {
         )
         """,
         "CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, id)",
+    ]
+
+    static let leases = [
+        """
+        CREATE TABLE webhook_leases (
+            webhook_id text COLLATE "C" PRIMARY KEY REFERENCES webhooks(id) ON DELETE CASCADE,
+            member_id  text COLLATE "C" NOT NULL REFERENCES cluster_members(id) ON DELETE CASCADE,
+            expires_at timestamptz NOT NULL
+        )
+        """,
     ]
 }

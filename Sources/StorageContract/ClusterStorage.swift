@@ -28,6 +28,14 @@ public protocol ClusterStorage: MetricsStorage {
     /// Gives these accounts back (rebalancing when members join, or at shutdown).
     func releaseAccounts(memberId: String, accountIds: [String]) async throws
 
+    /// Of `webhookIds`, leases those no live member holds and renews those this member holds; returns every one it
+    /// holds now. Each endpoint is delivered by one member at a time; a member that dies loses its endpoints when
+    /// its lease or its liveness lapses, whichever first. Nothing before the member's first tick.
+    func claimWebhooks(memberId: String, webhookIds: [String], leaseMilliseconds: Int64) async throws -> Set<String>
+
+    /// Gives back every endpoint this member holds (at shutdown: another member takes them over at its next look).
+    func releaseWebhooks(memberId: String) async throws
+
     /// Leaves the cluster: every lease released and the member forgotten, so the others take over at once.
     func leaveCluster(memberId: String) async throws
 

@@ -12,6 +12,46 @@ import Testing
 struct ClusterStorageTests {
     static let minute: Int64 = 60_000
 
+    // MARK: Webhook leases
+
+    @Test func eachWebhookEndpointIsLeasedToOneLiveMemberAndPassesOnWhenItLeaves() async throws {
+        try await Self.withCluster(stores: 3, accounts: 0) { stores, _ in
+            let members = stores.indices.map { Self.member($0) }
+            let hooks = (0..<8).map { "hook-\($0)" }
+            for hook in hooks {
+                _ = try await stores[0].upsertWebhook(
+                    WebhookRegistration(id: hook, url: "http://127.0.0.1:9/\(hook)", types: nil, workspaceId: nil),
+                    secret: "whsec_x", replaceSecret: true)
+            }
+            // Before its first tick a member is not in the cluster and holds nothing.
+            #expect(try await stores[0].claimWebhooks(memberId: members[0].id, webhookIds: hooks, leaseMilliseconds: Self.minute).isEmpty)
+            for (store, member) in zip(stores, members) {
+                _ = try await store.clusterTick(member: member, leaseMilliseconds: Self.minute)
+            }
+            // All three claim every endpoint at once: each endpoint ends with exactly one of them.
+            var held = Array(repeating: Set<String>(), count: stores.count)
+            try await withThrowingTaskGroup(of: (Int, Set<String>).self) { group in
+                for (index, (store, member)) in zip(stores, members).enumerated() {
+                    group.addTask { (index, try await store.claimWebhooks(memberId: member.id, webhookIds: hooks, leaseMilliseconds: Self.minute)) }
+                }
+                for try await (index, claimed) in group { held[index] = claimed }
+            }
+            #expect(held.reduce(0) { $0 + $1.count } == hooks.count, "an endpoint held twice: \(held)")
+            #expect(held.reduce(Set<String>()) { $0.union($1) } == Set(hooks))
+            // Claiming again renews what each member holds and takes nothing from the others.
+            for (index, (store, member)) in zip(stores, members).enumerated() {
+                #expect(try await store.claimWebhooks(memberId: member.id, webhookIds: hooks, leaseMilliseconds: Self.minute) == held[index])
+            }
+            // A member that leaves gives its endpoints up at once: another takes them at its next look.
+            for (index, member) in members.enumerated() { try await stores[index].leaveCluster(memberId: member.id) }
+            _ = try await stores[2].clusterTick(member: members[2], leaseMilliseconds: Self.minute)
+            #expect(try await stores[2].claimWebhooks(memberId: members[2].id, webhookIds: hooks, leaseMilliseconds: Self.minute) == Set(hooks))
+            try await stores[2].releaseWebhooks(memberId: members[2].id)
+            _ = try await stores[1].clusterTick(member: members[1], leaseMilliseconds: Self.minute)
+            #expect(try await stores[1].claimWebhooks(memberId: members[1].id, webhookIds: hooks, leaseMilliseconds: Self.minute) == Set(hooks))
+        }
+    }
+
     // MARK: Account leases
 
     @Test func membersClaimingAtOnceGetDisjointAccountsAndTheDatabaseAgrees() async throws {
