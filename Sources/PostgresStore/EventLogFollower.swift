@@ -70,11 +70,18 @@ extension PostgresStore {
                     logger.warning("unreadable event log notification", metadata: ["payload": "\(notification.payload)"])
                     continue
                 }
+                // The posts whose snapshots the round numbered; an import (one event for a whole backfill, which may
+                // bring a newer point for any post) empties the cache.
                 let posts = try await connection.all("""
-                    SELECT DISTINCT p.id FROM events e JOIN posts p ON p.key = e.post_key
-                    WHERE e.seq BETWEEN \(range.lowerBound) AND \(range.upperBound) AND e.type = \(Int16(EventType.snapshot.code))
+                    SELECT DISTINCT coalesce(p.id, '') FROM events e LEFT JOIN posts p ON p.key = e.post_key AND e.type = \(Int16(EventType.snapshot.code))
+                    WHERE e.seq BETWEEN \(range.lowerBound) AND \(range.upperBound)
+                      AND e.type IN (\(Int16(EventType.snapshot.code)), \(Int16(EventType.import.code)))
                     """, logger) { try $0.next(String.self) }
-                if !posts.isEmpty { latestCache.invalidate(posts) }
+                if posts.contains("") {
+                    latestCache.invalidateAll()
+                } else if !posts.isEmpty {
+                    latestCache.invalidate(posts)
+                }
                 eventsCommitted.advance(to: range.upperBound)
             }
         }

@@ -92,6 +92,14 @@ struct ClusterEventLogTests {
                     let late = ContinuousClock.now - written
                     #expect(late < .seconds(5), "served \(late) after the write returned")
 
+                    // A backfill with a newer point is one `import` event for any number of posts: it empties the cache.
+                    _ = try await writer.importSnapshots([
+                        Snapshot(postId: "acct-00-post", capturedAt: SystemClock().now.adding(milliseconds: 60_000), values: MetricValues(views: 30)),
+                    ])
+                    try await waitUntil("the reader serves the imported snapshot", timeout: 10) {
+                        try await reader.latestMetrics(postIds: ["acct-00-post"]).first?.values.views == 30
+                    }
+
                     // An unknown post is named by its position in the call, also when the others are cached.
                     let unknown = try await #require(throws: StoreError.self) {
                         try await reader.latestMetrics(postIds: ["acct-00-post", "nope"])
