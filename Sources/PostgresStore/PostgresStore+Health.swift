@@ -9,6 +9,7 @@ extension PostgresStore {
     public func healthFacts() async throws -> HealthFacts {
         let logger = self.logger
         let failingAfter = Int32(clamping: schedule.failures.failingAfter)
+        let soon = nowMilliseconds + HealthFacts.tokenExpiryWarningMilliseconds
         return try await withConnection { connection in
             let size = try await connection.first("SELECT pg_database_size(current_database())", logger) { try $0.next(Int64.self) } ?? 0
             var byStatus: [AccountStatus: Int] = [:]
@@ -24,7 +25,11 @@ extension PostgresStore {
             return HealthFacts(
                 sizeBytes: size, accountsByStatus: byStatus, lastRun: lastRun, failingPosts: Int(failing),
                 snapshotRows: try await SnapshotRowCount.total(connection, logger),
-                lastRetention: try await Self.lastRetentionPass(connection, logger))
+                lastRetention: try await Self.lastRetentionPass(connection, logger),
+                tokensExpiringSoon: Int(try await connection.first("""
+                    SELECT count(*) FROM accounts WHERE status = 'connected' AND (
+                        (refresh_token IS NOT NULL AND refresh_token_expires_at < \(soon)) OR (refresh_token IS NULL AND token_expires_at < \(soon)))
+                    """, logger) { try $0.next(Int64.self) } ?? 0))
         }
     }
 }

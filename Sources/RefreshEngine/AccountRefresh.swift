@@ -111,7 +111,8 @@ struct AccountRefresh {
                 ])
             }
             return []
-        case .deferRest(let reason):
+        case .deferRest(let reason, let pastDeadline):
+            if pastDeadline { context.telemetry.deferredPastDeadline() }
             context.logger.notice("account's remaining posts deferred to the next run", metadata: [
                 "account": "\(accountId)", "reason": "\(reason)",
             ])

@@ -76,8 +76,9 @@ struct AccountRefreshMachine {
         case unlockTokens
         /// Mark the account so no run calls it again until it is registered with a fresh token.
         case loseAccount(status: AccountStatus, message: String)
-        /// The account's remaining posts wait for the next run (they are counted skipped); for the log.
-        case deferRest(reason: String)
+        /// The account's remaining posts wait for the next run (they are counted skipped); for the log, and counted
+        /// (`metricsd_refresh_deadline_deferrals_total`) when the run's deadline is why.
+        case deferRest(reason: String, pastDeadline: Bool)
         /// This many more of the run's posts are done (processed or skipped).
         case progress(Int)
         /// Write these attempts in one transaction; answer `flushed`.
@@ -520,11 +521,11 @@ struct AccountRefreshMachine {
     }
 
     private mutating func deferRest(until: Timestamp) -> [Action] {
-        deferRest(reason: "rate limited until \(until.iso8601), past this run's deadline; deferred to the next run")
+        deferRest(reason: "rate limited until \(until.iso8601), past this run's deadline; deferred to the next run", pastDeadline: true)
     }
 
-    private mutating func deferRest(reason: String) -> [Action] {
-        [.deferRest(reason: reason)] + skipRest(line: reason)
+    private mutating func deferRest(reason: String, pastDeadline: Bool = false) -> [Action] {
+        [.deferRest(reason: reason, pastDeadline: pastDeadline)] + skipRest(line: reason)
     }
 
     /// Skips the current batch and all after it, with one line for the account: it is one cause.

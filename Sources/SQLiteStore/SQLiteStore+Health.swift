@@ -19,9 +19,14 @@ extension SQLiteStore {
                 db, sql: "SELECT count(*) FROM posts INDEXED BY posts_failing WHERE consecutive_failures >= ? AND consecutive_failures > 0",
                 arguments: [schedule.failures.failingAfter]) ?? 0
             let snapshotRows = try Int64.fetchOne(db, sql: "SELECT value FROM store_stats WHERE name = 'snapshot_rows'") ?? 0
+            let soon = clock.now.milliseconds + HealthFacts.tokenExpiryWarningMilliseconds
             return HealthFacts(
                 sizeBytes: pageCount * pageSize + walBytes(), accountsByStatus: byStatus, lastRun: lastRun, failingPosts: failing,
-                snapshotRows: snapshotRows, lastRetention: try Self.lastRetentionPass(db))
+                snapshotRows: snapshotRows, lastRetention: try Self.lastRetentionPass(db),
+                tokensExpiringSoon: try Int.fetchOne(db, sql: """
+                    SELECT count(*) FROM accounts WHERE status = 'connected' AND (
+                        (refresh_token IS NOT NULL AND refresh_token_expires_at < ?) OR (refresh_token IS NULL AND token_expires_at < ?))
+                    """, arguments: [soon, soon]) ?? 0)
         }
     }
 

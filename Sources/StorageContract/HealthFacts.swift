@@ -4,8 +4,9 @@ public struct HealthFacts: Sendable, Equatable {
     /// Also for the other backends of this package (the memberwise one would be internal).
     package init(
         sizeBytes: Int64, accountsByStatus: [AccountStatus: Int], lastRun: RefreshRunInfo?, failingPosts: Int, snapshotRows: Int64,
-        lastRetention: RetentionPass?
+        lastRetention: RetentionPass?, tokensExpiringSoon: Int
     ) {
+        self.tokensExpiringSoon = tokensExpiringSoon
         self.sizeBytes = sizeBytes
         self.accountsByStatus = accountsByStatus
         self.lastRun = lastRun
@@ -24,4 +25,10 @@ public struct HealthFacts: Sendable, Equatable {
     /// Raw snapshot rows (kept as a counter beside the table: counting millions of rows is not a health check).
     public var snapshotRows: Int64
     public var lastRetention: RetentionPass?
+    /// Connected accounts whose credentials stop working within `tokenExpiryWarningMilliseconds` (the refresh token's expiry when
+    /// the account has one, else the access token's; an unknown expiry is not counted).
+    public var tokensExpiringSoon: Int
+
+    /// How far ahead `tokensExpiringSoon` looks: a week, time for an owner to reconnect.
+    public static let tokenExpiryWarningMilliseconds: Int64 = 7 * 86_400_000
 }

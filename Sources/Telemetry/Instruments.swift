@@ -47,6 +47,10 @@ public enum Instruments {
         .histogram(buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 1800, 3600, 7200]),
         labels: ["trigger"], help: "Real time from a refresh run's start to its end, by trigger.")
 
+    public static let deadlineDeferrals = Instrument(
+        "metricsd_refresh_deadline_deferrals_total", .counter,
+        help: "Accounts whose remaining posts a run deferred to the next run because its --run-deadline came first (the platform's rate booked past it).")
+
     // MARK: The store
 
     public static let snapshotsWritten = Instrument(
@@ -72,6 +76,11 @@ public enum Instruments {
 
     // MARK: State, read when scraped
 
+    public static let databaseUp = Instrument(
+        "metricsd_database_up", .gauge, help: "1 when the database answered the scrape's read, 0 when it could not be reached (-32003).")
+    public static let tokensExpiring = Instrument(
+        "metricsd_accounts_tokens_expiring", .gauge,
+        help: "Connected accounts whose credentials stop working within 7 days (the refresh token's expiry when the account has one, else the access token's): their owners must reconnect them.")
     public static let databaseSize = Instrument(
         "metricsd_database_size_bytes", .gauge, help: "Size of the SQLite database with its WAL, as health reports it.")
     public static let accounts = Instrument(
@@ -79,7 +88,7 @@ public enum Instruments {
         help: "Registered accounts by status: connected, expired, needs_reconnect, disconnected.")
     public static let freshnessPosts = Instrument(
         "metricsd_freshness_posts", .gauge, labels: ["band"],
-        help: "Posts in the refresh window with an external id, by age band.")
+        help: "Posts in the refresh window with an external id, by age band (youngest: true for the youngest band of --cadence, whatever its name).")
     public static let freshnessDue = Instrument(
         "metricsd_freshness_due_posts", .gauge, labels: ["band"],
         help: "Posts due for a refresh now, by age band (overdue ones included).")
@@ -113,10 +122,10 @@ public enum Instruments {
     public static let all: [Instrument] = [
         rpcRequests, rpcDuration, rpcConnections, rpcConnectionsRefused, rpcPermissionDenials,
         platformCalls, tokenRefreshes,
-        pauses, runs, runDuration,
+        pauses, runs, runDuration, deadlineDeferrals,
         snapshotsWritten, latestCacheHits, latestCacheMisses,
         webhookDeliveries, webhookDeliveryDuration,
-        databaseSize, accounts, freshnessPosts, freshnessDue, freshnessOverdue, freshnessFailing, freshnessPaused,
+        databaseUp, tokensExpiring, databaseSize, accounts, freshnessPosts, freshnessDue, freshnessOverdue, freshnessFailing, freshnessPaused,
         freshnessNeverRefreshed, freshnessStaleness,
         eventsWritten, subscriptionsOpen, subscriptionsLagged,
     ]

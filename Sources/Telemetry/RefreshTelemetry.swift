@@ -22,6 +22,7 @@ public final class RefreshTelemetry: Sendable {
     private let runs: [RunKey: Counter]
     private let durations: [RefreshTrigger: Timer]
     private let pauses: [PauseKey: Counter]
+    private let deadlineDeferrals: Counter
 
     init(factory: any MetricsFactory) {
         var runs: [RunKey: Counter] = [:]
@@ -45,6 +46,12 @@ public final class RefreshTelemetry: Sendable {
             }
         }
         self.pauses = pauses
+        deadlineDeferrals = Counter(label: Instruments.deadlineDeferrals.name, factory: factory)
+    }
+
+    /// An account's remaining posts were deferred to the next run: the run's deadline came first.
+    public func deferredPastDeadline() {
+        deadlineDeferrals.increment()
     }
 
     /// A run ended with `status` after `duration` of real time.

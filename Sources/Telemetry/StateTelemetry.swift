@@ -7,6 +7,8 @@ import Synchronization
 public final class StateTelemetry: Sendable {
     private let factory: any MetricsFactory
     private let databaseSize: Gauge
+    private let databaseUp: Gauge
+    private let tokensExpiring: Gauge
     private let accounts: [AccountStatus: Gauge]
     private let bands = Mutex<[String: BandGauges]>([:])
 
@@ -18,6 +20,8 @@ public final class StateTelemetry: Sendable {
     init(factory: any MetricsFactory) {
         self.factory = factory
         databaseSize = Gauge(label: Instruments.databaseSize.name, factory: factory)
+        databaseUp = Gauge(label: Instruments.databaseUp.name, factory: factory)
+        tokensExpiring = Gauge(label: Instruments.tokensExpiring.name, factory: factory)
         accounts = Dictionary(uniqueKeysWithValues: AccountStatus.allCases.map {
             ($0, Gauge(label: Instruments.accounts.name, dimensions: [("status", $0.rawValue)], factory: factory))
         })
@@ -25,6 +29,14 @@ public final class StateTelemetry: Sendable {
 
     public func databaseSize(bytes: Int64) {
         databaseSize.record(bytes)
+    }
+
+    public func database(up: Bool) {
+        databaseUp.record(up ? 1 : 0)
+    }
+
+    public func tokensExpiring(_ count: Int) {
+        tokensExpiring.record(count)
     }
 
     /// Every status is set, those with no account to 0.
@@ -37,8 +49,8 @@ public final class StateTelemetry: Sendable {
     /// Sets every freshness gauge from a finished tally. A band with no post refreshed yet has no staleness: its
     /// percentiles read NaN (a gap on a graph), not 0, which would claim perfectly fresh posts.
     public func freshness(_ tally: FreshnessTally) {
-        for band in tally.bands {
-            let gauges = self.gauges(band: band.band.name)
+        for (index, band) in tally.bands.enumerated() {
+            let gauges = self.gauges(band: band.band.name, youngest: index == 0)
             gauges.posts.record(band.posts)
             gauges.due.record(band.due)
             gauges.overdue.record(band.overdue)
@@ -53,11 +65,14 @@ public final class StateTelemetry: Sendable {
         }
     }
 
-    private func gauges(band: String) -> BandGauges {
+    /// The gauges of one band; `youngest` is a label so a rule can name the youngest band whatever `--cadence` calls it.
+    private func gauges(band: String, youngest: Bool) -> BandGauges {
         bands.withLock { table in
             if let existing = table[band] { return existing }
             let gauge = { (instrument: Instrument, extra: [(String, String)]) in
-                Gauge(label: instrument.name, dimensions: [("band", band)] + extra, factory: self.factory)
+                Gauge(
+                    label: instrument.name, dimensions: [("band", band), ("youngest", youngest ? "true" : "false")] + extra,
+                    factory: self.factory)
             }
             let made = BandGauges(
                 posts: gauge(Instruments.freshnessPosts, []), due: gauge(Instruments.freshnessDue, []),

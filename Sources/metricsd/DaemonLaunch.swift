@@ -110,6 +110,7 @@ struct DaemonLaunch {
             configuration.refresh.leaseMilliseconds = options.leaseTtl * 1000
         }
         configuration.store.latestCacheCapacity = options.latestCacheEntries
+        configuration.postgresOptions.latestCacheCapacity = options.latestCacheEntries
         // Always a policy: with every snapshot kept, the event log is still trimmed to --keep-events-days.
         configuration.retention = RetentionPolicy(
             keepRawDays: options.keepRawDays, keepDays: options.keepDays, keepEventsDays: options.keepEventsDays)

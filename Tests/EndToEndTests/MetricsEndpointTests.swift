@@ -44,8 +44,11 @@ import Testing
         #expect(Self.sample("metricsd_rpc_permission_denials_total", ["method": "health"], in: text) == 0)
         #expect(Self.sample("metricsd_accounts", ["status": "connected"], in: text) == 3)
         #expect((Self.sample("metricsd_database_size_bytes", in: text) ?? 0) > 0)
+        #expect(Self.sample("metricsd_database_up", in: text) == 1)
+        #expect(Self.sample("metricsd_accounts_tokens_expiring", in: text) == 0)
+        #expect(Self.sample("metricsd_refresh_deadline_deferrals_total", in: text) == 0)
         // The fixture's posts were published in November 2026: whichever bands they fall in, every band is there.
-        #expect(Self.sample("metricsd_freshness_posts", ["band": "<1d"], in: text) != nil)
+        #expect(Self.sample("metricsd_freshness_posts", ["band": "<1d", "youngest": "true"], in: text) != nil)
         for name in [
             "metricsd_rpc_connections", "metricsd_rpc_connections_refused_total", "metricsd_refresh_pauses_total",
             "metricsd_token_refreshes_total", "metricsd_refresh_runs_total", "metricsd_refresh_run_duration_seconds",
@@ -89,9 +92,10 @@ import Testing
         #expect(Self.sample("metricsd_refresh_run_duration_seconds_count", ["trigger": "rpc"], in: text) == 1)
         #expect((Self.sample("metricsd_snapshots_written_total", ["source": "refresh"], in: text) ?? 0) > 0)
         // Every post of the demo's window was refreshed just now: none is due, and staleness is small.
-        #expect(Self.sample("metricsd_freshness_due_posts", ["band": "<1d"], in: text) == 0)
-        #expect((Self.sample("metricsd_freshness_posts", ["band": "7d-30d"], in: text) ?? 0) > 0)
-        #expect((Self.sample("metricsd_freshness_staleness_seconds", ["band": "7d-30d", "percentile": "99"], in: text) ?? .infinity) < 600)
+        #expect(Self.sample("metricsd_freshness_due_posts", ["band": "<1d", "youngest": "true"], in: text) == 0)
+        #expect((Self.sample("metricsd_freshness_posts", ["band": "7d-30d", "youngest": "false"], in: text) ?? 0) > 0)
+        #expect((Self.sample(
+            "metricsd_freshness_staleness_seconds", ["band": "7d-30d", "youngest": "false", "percentile": "99"], in: text) ?? .infinity) < 600)
         #expect(try Promtool.check(text).status == 0)
     }
 

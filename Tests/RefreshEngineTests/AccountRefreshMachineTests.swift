@@ -132,7 +132,7 @@ import Testing
         _ = late.started(now: t0, credentials: credentials())
         let reason = "rate limited until 2026-01-01T01:00:00.001Z, past this run's deadline; deferred to the next run"
         #expect(late.readyAt(at(Self.hour + 1)) == [
-            .deferRest(reason: reason), .progress(3),
+            .deferRest(reason: reason, pastDeadline: true), .progress(3),
             .finish(detail(skipped: 3, errors: ["Account a: \(reason)"])),
         ])
     }
@@ -148,7 +148,7 @@ import Testing
         // The platform's bucket is booked past the deadline: both remaining posts wait for the next run, one line.
         let reason = "rate limited until 2026-01-01T01:00:01.000Z, past this run's deadline; deferred to the next run"
         #expect(m.readyAt(at(Self.hour + 1000)) == [
-            .deferRest(reason: reason), .progress(2), .flush([fetched(first, views: 10, at: at(100), due: at(100 + Self.hour))]),
+            .deferRest(reason: reason, pastDeadline: true), .progress(2), .flush([fetched(first, views: 10, at: at(100), due: at(100 + Self.hour))]),
         ])
         #expect(m.flushed() == [.finish(detail(processed: 1, updated: 1, skipped: 2, errors: ["Account a: \(reason)"]))])
     }
@@ -527,7 +527,7 @@ import Testing
         let outage = PlatformError(platform: .tiktok, kind: .transient(code: "internal_error", message: "boom"), httpStatus: 500)
         let reason = "token refresh failed for now (\(outage)); retried next run"
         #expect(m.tokenRequestFailed(outage) == [
-            .unlockTokens, .deferRest(reason: reason), .progress(2), .finish(detail(.tiktok, skipped: 2, errors: ["Account a: \(reason)"])),
+            .unlockTokens, .deferRest(reason: reason, pastDeadline: false), .progress(2), .finish(detail(.tiktok, skipped: 2, errors: ["Account a: \(reason)"])),
         ])
     }
 
@@ -567,7 +567,7 @@ import Testing
         _ = lost.tokensIssued(mine)
         let reason = "newer tokens were stored for the account meanwhile, and it is no longer connected"
         #expect(lost.tokensSuperseded(stored: credentials(.tiktok, refreshToken: "rft.theirs", status: .needsReconnect)) == [
-            .unlockTokens, .deferRest(reason: reason), .progress(1), .finish(detail(.tiktok, skipped: 1, errors: ["Account a: \(reason)"])),
+            .unlockTokens, .deferRest(reason: reason, pastDeadline: false), .progress(1), .finish(detail(.tiktok, skipped: 1, errors: ["Account a: \(reason)"])),
         ])
     }
 
@@ -605,7 +605,7 @@ import Testing
         let outage = PlatformError(platform: .tiktok, kind: .rateLimited(scope: .app, retryAfterSeconds: nil, code: "rate_limit_exceeded"))
         let reason = "token refresh failed for now (\(outage)); retried next run"
         #expect(m.tokenRequestFailed(outage) == [
-            .unlockTokens, .deferRest(reason: reason), .progress(3), .finish(detail(.tiktok, skipped: 3, errors: ["Account a: \(reason)"])),
+            .unlockTokens, .deferRest(reason: reason, pastDeadline: false), .progress(3), .finish(detail(.tiktok, skipped: 3, errors: ["Account a: \(reason)"])),
         ])
     }
 

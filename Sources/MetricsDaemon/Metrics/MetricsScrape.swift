@@ -33,9 +33,13 @@ actor MetricsScrape {
         let state = metrics.telemetry.state
         do {
             let facts = try await store.healthFacts()
+            state.database(up: true)
             state.databaseSize(bytes: facts.sizeBytes)
             state.accounts(byStatus: facts.accountsByStatus)
+            state.tokensExpiring(facts.tokensExpiringSoon)
         } catch {
+            // Whatever kept the read from answering, the database did not answer this scrape: what an alert wants.
+            state.database(up: false)
             logger.warning("metrics: cannot read the database's size and accounts", metadata: ["error": "\(error)"])
         }
         let now = ContinuousClock.now

@@ -76,12 +76,18 @@ struct HTTPAnswer {
 /// Prometheus' own linter for the exposition format (`promtool check metrics`, Debian's prometheus package,
 /// installed by scripts/setup).
 enum Promtool {
+    static let path = "/usr/bin/promtool"
+
     static func check(_ exposition: String) throws -> (status: Int32, output: String) {
-        let path = "/usr/bin/promtool"
+        try run(["check", "metrics"], stdin: exposition)
+    }
+
+    /// `promtool` with `arguments` (files relative to the current directory are the caller's to make absolute).
+    static func run(_ arguments: [String], stdin: String = "") throws -> (status: Int32, output: String) {
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw TestFailure("\(path) is missing: run scripts/setup (it installs Debian's prometheus package)")
         }
-        let run = try runProcess(URL(fileURLWithPath: path), ["check", "metrics"], stdin: exposition)
+        let run = try runProcess(URL(fileURLWithPath: path), arguments, stdin: stdin)
         return (run.status, run.stdout + run.stderr)
     }
 }

@@ -75,6 +75,31 @@ import Testing
     }
 
     @Test(arguments: StoreBackend.available)
+    func healthCountsConnectedAccountsWhoseCredentialsEndWithinAWeek(_ backend: StoreBackend) async throws {
+        try await StoreHarness.with(backend) { h in
+            try await h.seed()  // no expiry known: none counted
+            #expect(try await h.store.healthFacts().tokensExpiringSoon == 0)
+            let day: Int64 = 86_400_000
+            // An access token with no refresh token, ending in 3 days: counted; in 8 days: not yet.
+            _ = try await h.store.upsertAccount(AccountRegistration(
+                id: "instagram-acct", workspaceId: "w1", platform: .instagram, externalAccountId: "ext-instagram", accessToken: "t",
+                tokenExpiresAt: h.clock.now.adding(milliseconds: 3 * day)))
+            _ = try await h.store.upsertAccount(AccountRegistration(
+                id: "facebook-acct", workspaceId: "w1", platform: .facebook, externalAccountId: "ext-facebook", accessToken: "t",
+                tokenExpiresAt: h.clock.now.adding(milliseconds: 8 * day)))
+            #expect(try await h.store.healthFacts().tokensExpiringSoon == 1)
+            // With a refresh token the access token's end is renewed by the daemon: the refresh token's end counts.
+            _ = try await h.store.rotateTokens(
+                accountId: "tiktok-acct", replacing: nil, accessToken: "a", accessTokenExpiresAt: h.clock.now.adding(milliseconds: day / 24),
+                refreshToken: "r", refreshTokenExpiresAt: h.clock.now.adding(milliseconds: 300 * day))
+            #expect(try await h.store.healthFacts().tokensExpiringSoon == 1)
+            // An account that is no longer connected has its own alert.
+            try await h.execute("UPDATE accounts SET status = 'expired' WHERE id = 'instagram-acct'")
+            #expect(try await h.store.healthFacts().tokensExpiringSoon == 0)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
     func reRegisteringAnAccountReconnectsItAndAnotherPlatformIsAConflict(_ backend: StoreBackend) async throws {
         try await StoreHarness.with(backend) { h in
             try await h.seed()
