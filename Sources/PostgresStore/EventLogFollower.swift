@@ -57,6 +57,10 @@ extension PostgresStore {
         stopListening()
     }
 
+    /// Follows the notifications on `connection`. Each one moves the watermark at once; the cache is told which
+    /// posts changed by a second task, which reads them for every range heard since its last read in one query: a
+    /// read per notification, in line, was measured to fall seconds behind three daemons refreshing at full speed
+    /// (150 rounds a second), and the watermark with it.
     private func listen(on connection: PostgresConnection, listening: () -> Void) async throws {
         let logger = self.logger
         try await connection.listen(on: EventsSchema.channel) { notifications in
@@ -65,25 +69,50 @@ extension PostgresStore {
             startListening()
             listening()
             eventsCommitted.advance(to: last)
-            for try await notification in notifications {
-                guard let range = EventLogFollower.range(notification.payload) else {
-                    logger.warning("unreadable event log notification", metadata: ["payload": "\(notification.payload)"])
-                    continue
+            // What the notifications said, as a mark the invalidating task waits on.
+            let heard = EventWatermark(last: last)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    var invalidated = last
+                    while !Task.isCancelled {
+                        let upTo = await heard.wait(beyond: invalidated)
+                        guard upTo > invalidated else { continue }
+                        await self.invalidateSnapshots(numbered: (invalidated + 1)...upTo)
+                        invalidated = upTo
+                    }
                 }
-                // The posts whose snapshots the round numbered; an import (one event for a whole backfill, which may
-                // bring a newer point for any post) empties the cache.
-                let posts = try await connection.all("""
+                defer { group.cancelAll() }
+                for try await notification in notifications {
+                    guard let range = EventLogFollower.range(notification.payload) else {
+                        logger.warning("unreadable event log notification", metadata: ["payload": "\(notification.payload)"])
+                        continue
+                    }
+                    eventsCommitted.advance(to: range.upperBound)
+                    heard.advance(to: range.upperBound)
+                }
+            }
+        }
+    }
+
+    /// Drops from the cache the posts whose snapshots these seqs are; an import (one event for a whole backfill, which
+    /// may bring a newer point for any post) empties it, and so does a read that fails (what changed is not known).
+    private func invalidateSnapshots(numbered range: ClosedRange<Int64>) async {
+        let logger = self.logger
+        do {
+            let posts = try await withConnection { connection in
+                try await connection.all("""
                     SELECT DISTINCT coalesce(p.id, '') FROM events e LEFT JOIN posts p ON p.key = e.post_key AND e.type = \(Int16(EventType.snapshot.code))
                     WHERE e.seq BETWEEN \(range.lowerBound) AND \(range.upperBound)
                       AND e.type IN (\(Int16(EventType.snapshot.code)), \(Int16(EventType.import.code)))
                     """, logger) { try $0.next(String.self) }
-                if posts.contains("") {
-                    latestCache.invalidateAll()
-                } else if !posts.isEmpty {
-                    latestCache.invalidate(posts)
-                }
-                eventsCommitted.advance(to: range.upperBound)
             }
+            if posts.contains("") {
+                latestCache.invalidateAll()
+            } else if !posts.isEmpty {
+                latestCache.invalidate(posts)
+            }
+        } catch {
+            latestCache.invalidateAll()
         }
     }
 

@@ -62,18 +62,20 @@ extension PostgresStore {
                     "SELECT last_seq FROM event_log FOR UPDATE", logger, { try $0.next(Int64.self) })
                 else { throw PostgresFailure(sqlState: nil, message: "the event_log row is missing") }
                 // A statement of its own after the lock: it sees every commit up to the moment the lock was granted.
+                // It numbers, moves `last_seq` and notifies the range (delivered when this commits) in one round trip.
                 let count = try await connection.first("""
                     WITH pending AS (
                         SELECT id, row_number() OVER (ORDER BY id) AS n FROM events WHERE seq IS NULL ORDER BY id LIMIT \(Int64(EventNumbering.batch))
                     ), numbered AS (
                         UPDATE events e SET seq = \(last) + p.n FROM pending p WHERE e.id = p.id RETURNING 1
+                    ), counted AS (
+                        SELECT count(*)::int8 AS n FROM numbered
+                    ), moved AS (
+                        UPDATE event_log SET last_seq = \(last) + counted.n FROM counted WHERE counted.n > 0 RETURNING last_seq
                     )
-                    SELECT count(*)::int8 FROM numbered
+                    SELECT counted.n, (SELECT pg_notify(\(EventsSchema.channel), \(last + 1)::text || '-' || moved.last_seq::text) FROM moved)::text
+                    FROM counted
                     """, logger, { try $0.next(Int64.self) }) ?? 0
-                if count > 0 {
-                    try await connection.run("UPDATE event_log SET last_seq = \(last + count)", logger)
-                    try await connection.run("SELECT pg_notify(\(EventsSchema.channel), \("\(last + 1)-\(last + count)"))", logger)
-                }
                 return (last, count)
             }
             if count > 0 { eventsCommitted.advance(to: last + count) }

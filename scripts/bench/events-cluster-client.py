@@ -69,6 +69,24 @@ def last_seq(rpc):
 
 
 rpcs = [RPC(path) for path in SOCKETS]
+post = rpcs[0].call("listPosts", {"workspaceId": "ws-0", "limit": 1})["posts"][0]["id"]
+
+# (0) One event at a time: 300 imports on the first daemon, one subscriber on the second (what a quiet cluster's
+#     path costs: commit, numbering, NOTIFY, the read of the log, delivery).
+quiet = Subscriber(SOCKETS[1])
+quiet.start()
+base = time.time() - 3 * 86_400
+for index in range(300):
+    moment = base + index
+    captured = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + ".000Z"
+    rpcs[0].call("importMetrics", {"snapshots": [{"postId": post, "capturedAt": captured, "views": index}]})
+deadline = time.time() + 30
+while len(quiet.seqs) < 300 and time.time() < deadline:
+    time.sleep(0.01)
+print(f"quiet_events {len(quiet.seqs)}")
+print(f"quiet_latency_p50_ms {percentile(quiet.latencies, 0.50):.1f}")
+print(f"quiet_latency_p99_ms {percentile(quiet.latencies, 0.99):.1f}")
+
 subscribers = [Subscriber(path) for path in SOCKETS]
 for s in subscribers:
     s.start()
@@ -87,9 +105,12 @@ print(f"cluster_events {end - subscribers[0].start_seq}")
 print(f"cluster_gap_free {'yes' if all(complete) else 'NO ' + str(complete)}")
 print(f"cluster_latency_p50_ms {percentile(latencies, 0.50):.1f}")
 print(f"cluster_latency_p99_ms {percentile(latencies, 0.99):.1f}")
+# How the latency moved over the refresh (a backlog grows; a slow path is slow throughout): p50 per tenth of its events.
+first = subscribers[1].latencies
+tenths = [first[i * len(first) // 10:(i + 1) * len(first) // 10] for i in range(10)]
+print("cluster_latency_by_tenth_ms " + " ".join(f"{percentile(t, 0.5):.0f}" for t in tenths))
 
 # (2) The cache of another daemon.
-post = rpcs[0].call("listPosts", {"workspaceId": "ws-0", "limit": 1})["posts"][0]["id"]
 for _ in range(200):
     rpcs[1].call("latestMetrics", {"postIds": [post]})
 delays = []
