@@ -32,9 +32,16 @@ extension PostgresStore: ClusterStorage {
                 WHERE l.member_id = \(member.id) AND a.id = l.account_id AND a.status <> 'connected'
                 """, logger)
             let held = try await connection.all("""
-                UPDATE account_leases SET expires_at = now() + \(lease) * interval '1 millisecond'
-                WHERE member_id = \(member.id) RETURNING account_id
-                """, logger) { try $0.next(String.self) }
+                UPDATE account_leases l SET expires_at = now() + \(lease) * interval '1 millisecond'
+                FROM accounts a WHERE l.member_id = \(member.id) AND a.id = l.account_id RETURNING l.account_id, a.platform
+                """, logger) { row in (try row.next(String.self), try row.next(Platform.self)) }
+            var connectedByPlatform: [Platform: Int] = [:]
+            for (platform, count) in try await connection.all(
+                "SELECT platform, count(*) FROM accounts WHERE status = 'connected' GROUP BY platform", logger,
+                { row in (try row.next(Platform.self), try row.next(Int64.self)) })
+            {
+                connectedByPlatform[platform] = Int(count)
+            }
             try await connection.run("""
                 UPDATE run_work SET claimed_until = now() + \(lease) * interval '1 millisecond'
                 WHERE member_id = \(member.id) AND status = 'claimed'
@@ -57,9 +64,10 @@ extension PostgresStore: ClusterStorage {
             {
                 pauses[platform] = until
             }
+            let heldPlatforms = Dictionary(held, uniquingKeysWith: { first, _ in first })
             return ClusterView(
-                liveMembers: Int(counts.0), connectedAccounts: Int(counts.1), held: Set(held), appPauses: pauses,
-                fewestHeld: Int(counts.2))
+                liveMembers: Int(counts.0), connectedAccounts: Int(counts.1), held: Set(heldPlatforms.keys), appPauses: pauses,
+                fewestHeld: Int(counts.2), heldPlatforms: heldPlatforms, connectedByPlatform: connectedByPlatform)
         }
     }
 
@@ -70,14 +78,14 @@ extension PostgresStore: ClusterStorage {
     /// take different accounts without waiting for each other. The lock alone does not make a claim safe: a member
     /// whose statement began before another's claim committed still sees the account unleased, so the upsert of
     /// the lease takes the row only if, as committed now, it is lapsed or its member is not alive.
-    public func claimAccounts(memberId: String, limit: Int, leaseMilliseconds: Int64) async throws -> [String] {
-        guard limit > 0 else { return [] }
+    public func claimAccounts(memberId: String, limit: Int, leaseMilliseconds: Int64) async throws -> [String: Platform] {
+        guard limit > 0 else { return [:] }
         let logger = self.logger
         let lease = max(1, leaseMilliseconds)
-        return try await transaction { connection in
+        return Dictionary(try await transaction { connection in
             try await connection.all("""
                 WITH candidates AS (
-                    SELECT a.id FROM accounts a
+                    SELECT a.id, a.platform FROM accounts a
                     LEFT JOIN account_leases l ON l.account_id = a.id
                     LEFT JOIN cluster_members m ON m.id = l.member_id
                     WHERE a.status = 'connected'
@@ -87,14 +95,17 @@ extension PostgresStore: ClusterStorage {
                     LIMIT \(Int64(limit))
                     FOR UPDATE OF a SKIP LOCKED
                 )
-                INSERT INTO account_leases (account_id, member_id, expires_at)
-                SELECT id, \(memberId), now() + \(lease) * interval '1 millisecond' FROM candidates
-                ON CONFLICT (account_id) DO UPDATE SET member_id = excluded.member_id, expires_at = excluded.expires_at
-                WHERE account_leases.expires_at <= now() OR NOT EXISTS (
-                    SELECT 1 FROM cluster_members m WHERE m.id = account_leases.member_id AND \(unescaped: ClusterSchema.alive("m")))
-                RETURNING account_id
-                """, logger) { try $0.next(String.self) }
-        }
+                , claimed AS (
+                    INSERT INTO account_leases (account_id, member_id, expires_at)
+                    SELECT id, \(memberId), now() + \(lease) * interval '1 millisecond' FROM candidates
+                    ON CONFLICT (account_id) DO UPDATE SET member_id = excluded.member_id, expires_at = excluded.expires_at
+                    WHERE account_leases.expires_at <= now() OR NOT EXISTS (
+                        SELECT 1 FROM cluster_members m WHERE m.id = account_leases.member_id AND \(unescaped: ClusterSchema.alive("m")))
+                    RETURNING account_id
+                )
+                SELECT c.account_id, k.platform FROM claimed c JOIN candidates k ON k.id = c.account_id
+                """, logger) { row in (try row.next(String.self), try row.next(Platform.self)) }
+        }, uniquingKeysWith: { first, _ in first })
     }
 
     public func releaseAccounts(memberId: String, accountIds: [String]) async throws {

@@ -17,8 +17,13 @@ public struct CallLimiter: Sendable {
     private var platformCalls: [Platform: SlidingHourCount] = [:]
     private var accountUsagePercent: [String: Int] = [:]
     private var appUsagePercent: [Platform: Int] = [:]
-    /// This daemon's fraction of each platform's app budget: 1 alone, ÷ members in a cluster (`ClusterShare`).
-    public private(set) var appFraction: Double = 1
+    /// This daemon's fraction of each platform's app budget: 1 alone; in a cluster, its share of the platform's
+    /// accounts (`ClusterShare.appFractions`).
+    public private(set) var appFractions: [Platform: Double] = [:]
+
+    public func appFraction(_ platform: Platform) -> Double {
+        appFractions[platform] ?? 1
+    }
     /// App-wide pauses this daemon started and the cluster has not heard of yet.
     private var unsharedAppPauses: [Platform: Timestamp] = [:]
 
@@ -74,12 +79,13 @@ public struct CallLimiter: Sendable {
 
     /// Takes this daemon's `fraction` of each platform's app budget from now: the platform buckets' rate and burst,
     /// and the hourly limit the planner's budget is a share of.
-    public mutating func share(appFraction fraction: Double) {
-        guard fraction != appFraction, fraction > 0 else { return }
-        appFraction = fraction
-        for (platform, bucket) in platformBuckets {
-            let fresh = platformBucket(platform)
-            platformBuckets[platform] = bucket.rescaled(rate: fresh.rate, burst: fresh.burst)
+    public mutating func share(appFractions fractions: [Platform: Double]) {
+        for (platform, fraction) in fractions where fraction > 0 && fraction != appFraction(platform) {
+            appFractions[platform] = fraction
+            if let bucket = platformBuckets[platform] {
+                let fresh = platformBucket(platform)
+                platformBuckets[platform] = bucket.rescaled(rate: fresh.rate, burst: fresh.burst)
+            }
         }
     }
 
@@ -98,7 +104,8 @@ public struct CallLimiter: Sendable {
     /// still fire a full burst at once.
     private func platformBucket(_ platform: Platform) -> TokenBucket {
         let rate = configuration.platformRates[platform] ?? RefreshConfiguration.Rate(perSecond: 1, burst: 1)
-        return TokenBucket(rate: rate.perSecond * appFraction, burst: max(1, Int((Double(rate.burst) * appFraction).rounded(.down))))
+        let fraction = appFraction(platform)
+        return TokenBucket(rate: rate.perSecond * fraction, burst: max(1, Int((Double(rate.burst) * fraction).rounded(.down))))
     }
 
     public func blockedUntil(platform: Platform, accountId: String?) -> Timestamp? {
@@ -151,7 +158,7 @@ public struct CallLimiter: Sendable {
     public func standing(accountId: String, platform: Platform, now: Timestamp, budget: CallBudget) -> CallBudget.Standing {
         let calls = accountCalls[accountId]?.count(at: now) ?? 0
         let perSecond = min(
-            configuration.accountRates[platform]?.perSecond ?? 1, (configuration.platformRates[platform]?.perSecond ?? 1) * appFraction)
+            configuration.accountRates[platform]?.perSecond ?? 1, (configuration.platformRates[platform]?.perSecond ?? 1) * appFraction(platform))
         let limit = CallBudget.hourlyLimit(perSecond: perSecond, usagePercent: accountUsagePercent[accountId], callsLastHour: calls)
         return budget.standing(hourlyLimit: limit, callsLastHour: calls)
     }
@@ -160,7 +167,7 @@ public struct CallLimiter: Sendable {
     public func standing(platform: Platform, now: Timestamp, budget: CallBudget) -> CallBudget.Standing {
         let calls = platformCalls[platform]?.count(at: now) ?? 0
         let limit = CallBudget.hourlyLimit(
-            perSecond: (configuration.platformRates[platform]?.perSecond ?? 1) * appFraction, usagePercent: appUsagePercent[platform],
+            perSecond: (configuration.platformRates[platform]?.perSecond ?? 1) * appFraction(platform), usagePercent: appUsagePercent[platform],
             callsLastHour: calls)
         return budget.standing(hourlyLimit: limit, callsLastHour: calls)
     }

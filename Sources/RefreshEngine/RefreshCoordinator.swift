@@ -64,8 +64,8 @@ actor RefreshCoordinator {
     // MARK: In a cluster
 
     /// This daemon's fraction of each platform's app budget, and the app-wide pauses other members started.
-    func joinCluster(appFraction: Double, pauses: [Platform: Timestamp]) {
-        limiter.share(appFraction: appFraction)
+    func joinCluster(appFractions: [Platform: Double], pauses: [Platform: Timestamp]) {
+        limiter.share(appFractions: appFractions)
         for (platform, until) in pauses { limiter.applySharedPause(platform: platform, until: until) }
     }
 

@@ -23,7 +23,7 @@ public protocol ClusterStorage: MetricsStorage {
 
     /// Leases up to `limit` connected accounts that no live member holds (never held, or lapsed), the ones with
     /// the earliest due posts first; rows another member is claiming at the same moment are skipped, not waited for.
-    func claimAccounts(memberId: String, limit: Int, leaseMilliseconds: Int64) async throws -> [String]
+    func claimAccounts(memberId: String, limit: Int, leaseMilliseconds: Int64) async throws -> [String: Platform]
 
     /// Gives these accounts back (rebalancing when members join, or at shutdown).
     func releaseAccounts(memberId: String, accountIds: [String]) async throws
@@ -84,15 +84,22 @@ public struct ClusterView: Sendable, Equatable {
     public var appPauses: [Platform: Timestamp]
     /// The fewest accounts any live member holds (0 for one that holds none); nil when the store cannot say.
     public var fewestHeld: Int?
+    /// The platform of each account this member holds, and connected accounts by platform, whoever holds them: what
+    /// its share of each platform's app budget follows (`ClusterShare.appFractions`). Empty when the store cannot say.
+    public var heldPlatforms: [String: Platform]
+    public var connectedByPlatform: [Platform: Int]
 
     public init(
-        liveMembers: Int, connectedAccounts: Int, held: Set<String>, appPauses: [Platform: Timestamp] = [:], fewestHeld: Int? = nil
+        liveMembers: Int, connectedAccounts: Int, held: Set<String>, appPauses: [Platform: Timestamp] = [:], fewestHeld: Int? = nil,
+        heldPlatforms: [String: Platform] = [:], connectedByPlatform: [Platform: Int] = [:]
     ) {
         self.liveMembers = liveMembers
         self.connectedAccounts = connectedAccounts
         self.held = held
         self.appPauses = appPauses
         self.fewestHeld = fewestHeld
+        self.heldPlatforms = heldPlatforms
+        self.connectedByPlatform = connectedByPlatform
     }
 }
 

@@ -62,9 +62,25 @@ import Testing
         #expect(ClusterShare(view: view(members: 3, accounts: 3, held: 2, fewest: 0), busy: ["acc0", "acc1"]).release == [])
     }
 
-    @Test func theAppBudgetIsDividedByTheMembersAlive() {
-        #expect(ClusterShare(view: view(members: 3, accounts: 0, held: []), busy: []).appFraction == 1.0 / 3)
-        #expect(ClusterShare(view: view(members: 1, accounts: 0, held: []), busy: []).appFraction == 1)
+    @Test func eachPlatformsAppBudgetFollowsTheShareOfItsAccountsHeld() {
+        // 10 Instagram accounts, 3 held here; 4 TikTok accounts, all held here; no Facebook Page connected.
+        let held = Dictionary(
+            uniqueKeysWithValues: ["i0", "i1", "i2"].map { ($0, Platform.instagram) } + ["t0", "t1", "t2", "t3"].map { ($0, Platform.tiktok) })
+        let fractions = ClusterShare.appFractions(held: held, connected: [.instagram: 10, .tiktok: 4], members: 3)
+        let expected: [Platform: Double] = [.instagram: 0.3, .tiktok: 1, .facebook: 1.0 / 3]
+        #expect(fractions == expected)
+        // What the three members' shares of a platform add up to is its whole budget, never more.
+        let others = ClusterShare.appFractions(
+            held: Dictionary(uniqueKeysWithValues: (3..<10).map { ("i\($0)", Platform.instagram) }), connected: [.instagram: 10, .tiktok: 4],
+            members: 3)
+        #expect(fractions[.instagram]! + others[.instagram]! == 1)
+        // A platform it holds none of: one account's worth, nominal (it makes no call of it); a bucket never gets 0.
+        #expect(others[.tiktok] == 0.25)
+        // A store that cannot say by platform: ÷ members, as before.
+        let third: Double = 1.0 / 3
+        let even: [Platform: Double] = [.instagram: third, .facebook: third, .tiktok: third]
+        #expect(ClusterShare(view: view(members: 3, accounts: 0, held: []), busy: []).appFractions == even)
+        #expect(ClusterShare(view: view(members: 1, accounts: 0, held: []), busy: []).appFractions[.instagram] == 1)
     }
 
     /// Instagram's app at 12 calls/s, burst 4; accounts unlimited so only the app bucket decides.
@@ -81,7 +97,7 @@ import Testing
         #expect((0..<5).map { _ in alone.reserve(platform: .instagram, accountId: "a", now: t0) } == [t0, t0, t0, t0, at(84)])
 
         var member = limiter()
-        member.share(appFraction: 1.0 / 4)
+        member.share(appFractions: [.instagram: 1.0 / 4])
         // A quarter: 3/s with a burst of 1 (each slot a third of a second after the previous, rounded up to the ms), so
         // four members together never exceed the app's 12/s and burst 4.
         #expect((0..<3).map { _ in member.reserve(platform: .instagram, accountId: "a", now: t0) } == [t0, at(334), at(668)])
@@ -89,17 +105,17 @@ import Testing
 
     @Test func aShareChangeKeepsTheQueueAndPacesWhatFollows() {
         var member = limiter()
-        member.share(appFraction: 1.0 / 4)
+        member.share(appFractions: [.instagram: 1.0 / 4])
         #expect(member.reserve(platform: .instagram, accountId: "a", now: t0) == t0)
         // The three others leave: the whole budget again, from the slot already taken.
-        member.share(appFraction: 1)
+        member.share(appFractions: [.instagram: 1])
         #expect(member.reserve(platform: .instagram, accountId: "a", now: t0) == at(84))
     }
 
     @Test func theHourlyBudgetIsTheMembersShareOfTheApps() {
         var member = limiter()
         #expect(member.standing(platform: .instagram, now: t0, budget: CallBudget(share: 0.5)).hourlyLimit == 12 * 3600)
-        member.share(appFraction: 1.0 / 4)
+        member.share(appFractions: [.instagram: 1.0 / 4])
         #expect(member.standing(platform: .instagram, now: t0, budget: CallBudget(share: 0.5)).hourlyLimit == 3 * 3600)
     }
 

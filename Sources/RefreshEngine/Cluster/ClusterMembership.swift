@@ -59,14 +59,20 @@ public final class ClusterMembership: Sendable {
         let busy = view.held.filter(context.accountsInProgress.contains)
         let share = ClusterShare(view: view, busy: Set(busy))
         var held = view.held
+        var platforms = view.heldPlatforms
         if !share.release.isEmpty {
             try await store.releaseAccounts(memberId: member.id, accountIds: share.release)
             held.subtract(share.release)
+            share.release.forEach { platforms[$0] = nil }
         }
         if share.claim > 0 {
-            held.formUnion(try await store.claimAccounts(memberId: member.id, limit: share.claim, leaseMilliseconds: leaseMilliseconds))
+            let claimed = try await store.claimAccounts(memberId: member.id, limit: share.claim, leaseMilliseconds: leaseMilliseconds)
+            held.formUnion(claimed.keys)
+            platforms.merge(claimed) { _, new in new }
         }
-        await context.coordinator.joinCluster(appFraction: share.appFraction, pauses: view.appPauses)
+        // The budget follows what is held after this tick's claims and releases, not before.
+        let fractions = ClusterShare.appFractions(held: platforms, connected: view.connectedByPlatform, members: max(1, view.liveMembers))
+        await context.coordinator.joinCluster(appFractions: fractions, pauses: view.appPauses)
         let trustedUntil = started.advanced(by: .milliseconds(leaseMilliseconds))
         state.withLock { state in
             state.held = held

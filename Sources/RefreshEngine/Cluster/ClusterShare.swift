@@ -1,3 +1,4 @@
+import MetricsCore
 import StorageContract
 
 /// A member's part of the cluster's work, decided from one tick's view: how many accounts to claim, which to give
@@ -11,13 +12,18 @@ import StorageContract
 ///   is short, so members whose shares differ by one do not trade accounts. A store that cannot say how few a
 ///   member holds (`fewestHeld` nil) gets the tolerant rule: give back only over ⌈c ÷ m⌉ + 1. Never an account
 ///   a run is working on now.
-/// - App budget: a platform's app-wide rate (`--rate`) and hourly budget are the whole cluster's: each member takes
-///   ÷ members of them. Per-account limits need no sharing: only the holder of an account calls it.
+/// - App budget: a platform's app-wide rate (`--rate`) and hourly budget are the whole cluster's, and every call of a
+///   platform is made for one of its accounts by the member that holds it. So each member takes the fraction of a
+///   platform's budget that it holds of that platform's connected accounts (`appFractions`): the fractions of the
+///   members add up to the whole budget, used whole (a member holding a platform's busiest accounts is not held to
+///   1/N of its rate while another holds none) and never more. Per-account limits need no sharing: only the holder
+///   of an account calls it.
 public struct ClusterShare: Sendable, Equatable {
     public var claim: Int
     public var release: [String]
-    /// This member's fraction of each platform's app budget.
-    public var appFraction: Double
+    /// This member's fraction of each platform's app budget, before this tick's claims and releases (the member
+    /// recomputes them with `appFractions` once it knows what it holds).
+    public var appFractions: [Platform: Double]
 
     public init(view: ClusterView, busy: Set<String>) {
         let members = max(1, view.liveMembers)
@@ -35,6 +41,23 @@ public struct ClusterShare: Sendable, Equatable {
             keep = held > ceiling + 1 ? ceiling : held
         }
         release = held > keep ? Array(view.held.subtracting(busy).sorted().prefix(held - keep)) : []
-        appFraction = 1 / Double(members)
+        appFractions = Self.appFractions(held: view.heldPlatforms, connected: view.connectedByPlatform, members: members)
+    }
+
+    /// Per platform, the fraction of its connected accounts held here. A platform with no connected account, or of
+    /// which this member holds none (it makes no call of it), gets a nominal share that is never spent: ÷ members,
+    /// or one account's worth; a bucket never gets a rate of 0. A store that cannot say by platform: ÷ members.
+    public static func appFractions(held: [String: Platform], connected: [Platform: Int], members: Int) -> [Platform: Double] {
+        var fractions: [Platform: Double] = [:]
+        for platform in Platform.allCases {
+            let total = connected[platform] ?? 0
+            let mine = held.values.lazy.filter { $0 == platform }.count
+            if total == 0 {
+                fractions[platform] = 1 / Double(max(1, members))
+            } else {
+                fractions[platform] = Double(min(max(mine, 1), total)) / Double(total)
+            }
+        }
+        return fractions
     }
 }

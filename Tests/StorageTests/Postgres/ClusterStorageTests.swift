@@ -66,7 +66,7 @@ struct ClusterStorageTests {
                 let round = try await withThrowingTaskGroup(of: (Int, [String]).self) { group in
                     for (index, store) in stores.enumerated() {
                         group.addTask {
-                            (index, try await store.claimAccounts(memberId: members[index].id, limit: 3, leaseMilliseconds: Self.minute))
+                            (index, try await store.claimAccounts(memberId: members[index].id, limit: 3, leaseMilliseconds: Self.minute).keys.sorted())
                         }
                     }
                     return try await group.reduce(into: [(Int, [String])]()) { $0.append($1) }
@@ -109,8 +109,8 @@ struct ClusterStorageTests {
             try await database.execute("UPDATE posts SET next_due_at = 500 WHERE account_id = 'acct-02'")
             try await database.execute("UPDATE posts SET next_due_at = 100 WHERE account_id = 'acct-03'")
             try await store.setAccountStatus(accountId: "acct-00", status: .needsReconnect, lastError: "revoked")
-            #expect(try await store.claimAccounts(memberId: member.id, limit: 2, leaseMilliseconds: Self.minute) == ["acct-03", "acct-02"])
-            #expect(try await store.claimAccounts(memberId: member.id, limit: 4, leaseMilliseconds: Self.minute) == ["acct-01"])
+            #expect(try await store.claimAccounts(memberId: member.id, limit: 2, leaseMilliseconds: Self.minute) == ["acct-03": .tiktok, "acct-02": .tiktok])
+            #expect(try await store.claimAccounts(memberId: member.id, limit: 4, leaseMilliseconds: Self.minute) == ["acct-01": .tiktok])
             // A held account that is no longer connected is given back at the next tick.
             try await store.setAccountStatus(accountId: "acct-02", status: .expired, lastError: nil)
             let view = try await store.clusterTick(member: member, leaseMilliseconds: Self.minute)
@@ -135,7 +135,7 @@ struct ClusterStorageTests {
             var taken: Set<String> = []
             let all = try await PostgresStoreTests.eventually(within: .seconds(15)) { () async throws -> Set<String>? in
                 _ = try await stores[1].clusterTick(member: b, leaseMilliseconds: lease)
-                taken.formUnion(try await stores[1].claimAccounts(memberId: b.id, limit: 6, leaseMilliseconds: lease))
+                taken.formUnion(try await stores[1].claimAccounts(memberId: b.id, limit: 6, leaseMilliseconds: lease).keys)
                 return taken.count == 6 ? taken : nil
             }
             #expect(all == Set(Self.accountIds(6)))
@@ -156,11 +156,11 @@ struct ClusterStorageTests {
             _ = try await stores[1].clusterTick(member: b, leaseMilliseconds: Self.minute)
             #expect(try await stores[0].claimAccounts(memberId: a.id, limit: 5, leaseMilliseconds: Self.minute).count == 5)
             try await stores[0].releaseAccounts(memberId: a.id, accountIds: ["acct-04"])
-            #expect(try await stores[1].claimAccounts(memberId: b.id, limit: 5, leaseMilliseconds: Self.minute) == ["acct-04"])
+            #expect(try await stores[1].claimAccounts(memberId: b.id, limit: 5, leaseMilliseconds: Self.minute) == ["acct-04": .tiktok])
 
             try await stores[0].leaveCluster(memberId: a.id)
             // A minute-long lease, yet b claims a's accounts at once.
-            #expect(Set(try await stores[1].claimAccounts(memberId: b.id, limit: 5, leaseMilliseconds: Self.minute)) == Set(Self.accountIds(4)))
+            #expect(Set(try await stores[1].claimAccounts(memberId: b.id, limit: 5, leaseMilliseconds: Self.minute).keys) == Set(Self.accountIds(4)))
             #expect(try await database.rows("SELECT count(*) FROM cluster_members WHERE id = '\(a.id)'") == [[.int(0)]])
             let view = try await stores[1].clusterTick(member: b, leaseMilliseconds: Self.minute)
             #expect(view.liveMembers == 1 && view.held.count == 5 && view.fewestHeld == 5)
@@ -225,8 +225,8 @@ struct ClusterStorageTests {
             try await database.execute("UPDATE posts SET next_due_at = NULL")
             try await database.execute("UPDATE posts SET next_due_at = 1 WHERE account_id = 'acct-00'")
             try await database.execute("UPDATE posts SET next_due_at = 2 WHERE account_id = 'acct-01'")
-            #expect(try await stores[0].claimAccounts(memberId: a.id, limit: 1, leaseMilliseconds: Self.minute) == ["acct-00"])
-            #expect(try await stores[1].claimAccounts(memberId: b.id, limit: 1, leaseMilliseconds: Self.minute) == ["acct-01"])
+            #expect(try await stores[0].claimAccounts(memberId: a.id, limit: 1, leaseMilliseconds: Self.minute) == ["acct-00": .tiktok])
+            #expect(try await stores[1].claimAccounts(memberId: b.id, limit: 1, leaseMilliseconds: Self.minute) == ["acct-01": .tiktok])
             // acct-02 is held by no one.
             let request = Self.request(member: a, key: "all")
             let runId = try await stores[0].startSharedRun(request).runId
