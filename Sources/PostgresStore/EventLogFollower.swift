@@ -101,7 +101,8 @@ extension PostgresStore {
         do {
             let posts = try await withConnection { connection in
                 try await connection.all("""
-                    SELECT DISTINCT coalesce(p.id, '') FROM events e LEFT JOIN posts p ON p.key = e.post_key AND e.type = \(Int16(EventType.snapshot.code))
+                    SELECT DISTINCT coalesce(p.id, '') FROM events e
+                    LEFT JOIN LATERAL (SELECT id FROM posts WHERE key = e.post_key AND e.type = \(Int16(EventType.snapshot.code)) LIMIT 1) p ON true
                     WHERE e.seq BETWEEN \(range.lowerBound) AND \(range.upperBound)
                       AND e.type IN (\(Int16(EventType.snapshot.code)), \(Int16(EventType.import.code)))
                     """, logger) { try $0.next(String.self) }
