@@ -124,9 +124,10 @@ extension PostgresStore {
     func writeWithEvents<T: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection, inout PostgresEventWriter) async throws -> T
     ) async throws -> T {
-        let (at, logger) = (clock.now, logger)
+        let (clock, logger) = (self.clock, logger)
         let (value, wroteEvents) = try await transaction { connection in
-            var events = PostgresEventWriter(connection, logger, at: at)
+            // Read once a connection is leased, not before waiting for one: `at` is the clock at commit, not at the call.
+            var events = PostgresEventWriter(connection, logger, at: clock.now)
             let value = try await body(connection, &events)
             return (value, try await events.flush())
         }

@@ -67,9 +67,10 @@ struct EventWriter {
 extension SQLiteStore {
     /// A write transaction whose events are announced once it commits (`eventsCommitted`).
     func writeWithEvents<T: Sendable>(_ body: @escaping @Sendable (Database, inout EventWriter) throws -> T) async throws -> T {
-        let at = clock.now
+        let clock = self.clock
         let (value, last) = try await pool.write { db in
-            var events = EventWriter(db, at: at)
+            // Read once the write lock is held, not before waiting for it: `at` is the clock at commit, not at the call.
+            var events = EventWriter(db, at: clock.now)
             let value = try body(db, &events)
             return (value, events.lastSeq)
         }
