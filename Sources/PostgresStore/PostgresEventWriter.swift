@@ -20,16 +20,18 @@ struct PostgresEventWriter {
         var data: String?
     }
 
-    /// The daemon's clock when the transaction began: every event of one commit has the same `at`.
-    let at: Timestamp
+    /// The daemon's clock, read when the events are inserted, the transaction's last statement before its commit:
+    /// every event of one commit has the same `at`, and a transaction that waited for row locks does not date its
+    /// events from before the wait.
+    private let clock: any WallClock
     private let connection: PostgresConnection
     private let logger: Logger
     private var rows: [Row] = []
 
-    init(_ connection: PostgresConnection, _ logger: Logger, at: Timestamp) {
+    init(_ connection: PostgresConnection, _ logger: Logger, clock: any WallClock) {
         self.connection = connection
         self.logger = logger
-        self.at = at
+        self.clock = clock
     }
 
     mutating func append(_ type: EventType, workspaceId: String?, postKey: Int64? = nil, data: JSON?) {
@@ -59,6 +61,7 @@ struct PostgresEventWriter {
     /// Inserts what was collected; true when there was anything (the caller then has events to number).
     func flush() async throws -> Bool {
         guard !rows.isEmpty else { return false }
+        let at = clock.now
         // `ORDER BY n`: the identity is drawn in that order, so the events are numbered in the order they were appended.
         try await connection.run("""
             INSERT INTO events (at, type, workspace_id, post_key, captured_at, data)
@@ -126,8 +129,7 @@ extension PostgresStore {
     ) async throws -> T {
         let (clock, logger) = (self.clock, logger)
         let (value, wroteEvents) = try await transaction { connection in
-            // Read once a connection is leased, not before waiting for one: `at` is the clock at commit, not at the call.
-            var events = PostgresEventWriter(connection, logger, at: clock.now)
+            var events = PostgresEventWriter(connection, logger, clock: clock)
             let value = try await body(connection, &events)
             return (value, try await events.flush())
         }
