@@ -221,7 +221,7 @@ let package = Package(
         .testTarget(
             name: "PlatformTests",
             dependencies: [
-                "PlatformClients", "PlatformSimulator", "MetricsCore", "Telemetry",
+                "PlatformClients", "PlatformSimulator", "MetricsCore", "Telemetry", "TestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

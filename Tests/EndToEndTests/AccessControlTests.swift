@@ -6,7 +6,7 @@ import Testing
 
 /// Access control through the socket, as the services it concerns see it: the tests run as root, so each caller is
 /// a `setpriv` that drops to another uid (and the socket's group, nogroup) before `socat` connects.
-@Suite(.serialized) struct AccessControlTests {
+@Suite(.serialized, .ownThread) struct AccessControlTests {
     static let policy = """
         {"rules": [
           {"uid": 1001, "role": "writer"},

@@ -49,6 +49,15 @@ struct PostgresDaemonTests {
         #expect(accounts.count == 1)
         #expect(daemon.process.isRunning)
         let status = try daemon.terminate()
-        #expect(status == 0, "its log ends: \(daemon.stderrText().suffix(3000))")
+        if status != 0 {
+            // The whole log, kept past the daemon's folder (deleted with it): beside a build this failed once in eleven
+            // runs with exit 3 (the shutdown watch's), its last 3,000 characters showing connection attempts failing
+            // with ENOENT (no socket in the cluster's folder) in the seconds before SIGTERM, although the test's calls
+            // just before had succeeded, then 15 s of shutdown with ClusterService and the store still running: not
+            // enough to say why.
+            let kept = FileManager.default.temporaryDirectory.appendingPathComponent("metricsd-pg-daemon-\(UUID().uuidString.prefix(8)).log")
+            try? FileManager.default.copyItem(atPath: daemon.logPath, toPath: kept.path)
+            Issue.record("metricsd exited \(status); its whole log is kept at \(kept.path) and ends: \(daemon.stderrText().suffix(3000))")
+        }
     }
 }

@@ -13,7 +13,7 @@ import Testing
 ///
 /// The seed changes from run to run, so runs explore; a failure names its seed and request, and
 /// `METRICSD_PROPERTY_SEED=<seed>` replays the same requests.
-@Suite struct SchemaValidParamsTests {
+@Suite(.ownThread) struct SchemaValidParamsTests {
     static let callsPerMethod = 30
 
     @Test func paramsTheSchemaAllowsAreNeverRefusedAsInvalid() throws {

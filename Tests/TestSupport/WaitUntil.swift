@@ -19,9 +19,11 @@ public func waitUntil(_ what: String, timeout: Double = 30, _ condition: () asyn
     }
 }
 
-/// `waitUntil` for synchronous tests (which run on a thread of their own, where blocking is allowed): the same deadline,
-/// and the same answer to cancellation, checked between polls.
+/// `waitUntil` for synchronous tests on a thread of their own, where blocking is allowed (the end-to-end suites'
+/// `.ownThread`): the same deadline, and the same answer to cancellation, checked between polls. Called from a task on
+/// Swift's cooperative pool it throws `BlockingOnTheCooperativePool` instead of waiting (see there).
 public func waitUntilBlocking(_ what: String, timeout: Double = 30, _ condition: () throws -> Bool) throws {
+    try BlockingOnTheCooperativePool.check(what)
     let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
     var pause = ConditionPollPause()
     while try !condition() {

@@ -170,6 +170,7 @@ struct TestFailure: Error, CustomStringConvertible {
 func runProcess(_ executable: URL, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws
     -> (status: Int32, stdout: String, stderr: String)
 {
+    try BlockingOnTheCooperativePool.check("\(executable.lastPathComponent) exits")
     ignoreSIGPIPE
     var env = ProcessInfo.processInfo.environment
     env.merge(environment) { $1 }

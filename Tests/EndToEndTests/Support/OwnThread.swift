@@ -10,7 +10,8 @@ import Testing
 /// tests waiting on real-time deadlines failed. With a task executor preference for a thread of its own, the
 /// test's body blocks that thread only. How many run at once stays what the pool allowed before (one per core,
 /// at least two): every one starts daemons, and a dozen at once loaded the machine past what the timing tests
-/// (a demo at 3,600 times real time) tolerate. Waiting for a turn is async and holds no thread.
+/// (a demo at 3,600 times real time) tolerate. Waiting for a turn is async and holds no thread. A suite that forgets
+/// this trait fails at its first blocking wait (`BlockingOnTheCooperativePool`), not as another suite's time-out.
 struct OwnThread: SuiteTrait, TestTrait, TestScoping {
     var isRecursive: Bool { true }
 
