@@ -125,11 +125,16 @@ public final class PostgresStore: MetricsStorage, Service, Sendable {
                 return .migrated
             }
             group.addTask {
-                // The event log exists once the migrations are applied.
-                guard await self.waitUntilReady(timeout: .seconds(365 * 86_400)) else { return .follower }
-                await withDiscardingTaskGroup { followers in
-                    followers.addTask { await self.followEventLog() }
-                    followers.addTask { await self.sweepEventLog() }
+                // Stopped as soon as shutdown begins, not once the pool has ended: the pool's graceful end waits for its
+                // connections to come back, and the sweep and the cache's reads would keep leasing them (a daemon
+                // stuck in shutdown, `ClusterShutdownTests`, exit 3).
+                await cancelWhenGracefulShutdown {
+                    // The event log exists once the migrations are applied.
+                    guard await self.waitUntilReady(timeout: .seconds(365 * 86_400)) else { return }
+                    await withDiscardingTaskGroup { followers in
+                        followers.addTask { await self.followEventLog() }
+                        followers.addTask { await self.sweepEventLog() }
+                    }
                 }
                 return .follower
             }
