@@ -35,9 +35,9 @@ extension PostgresStore {
                     configuration: configuration.connectionConfiguration(options), id: 1, logger: logger)
                 do {
                     try await listen(on: connection) { failures = 0 }
-                    try? await connection.close()
+                    Self.close(connection)
                 } catch {
-                    try? await connection.close()
+                    Self.close(connection)
                     throw error
                 }
             } catch {
@@ -61,6 +61,14 @@ extension PostgresStore {
     /// posts changed by a second task, which reads them for every range heard since its last read in one query: a
     /// read per notification, in line, was measured to fall seconds behind three daemons refreshing at full speed
     /// (150 rounds a second), and the watermark with it.
+    /// Closes the listening connection without waiting for it here: an awaited close of a connection whose `LISTEN`
+    /// was just cancelled is suspected of never returning (a daemon's shutdown stuck on this store in
+    /// `ClusterShutdownTests`, exit 3, with every pool connection closed). The task keeps the connection until it is
+    /// closed: postgres-nio traps when a connection is released open.
+    private static func close(_ connection: PostgresConnection) {
+        Task { try? await connection.close() }
+    }
+
     private func listen(on connection: PostgresConnection, listening: () -> Void) async throws {
         let logger = self.logger
         try await connection.listen(on: EventsSchema.channel) { notifications in
