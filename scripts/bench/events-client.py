@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 
+from benchevents import last_seq, percentile
 from benchrpc import RPC
 
 SOCK, PID = sys.argv[1], int(sys.argv[2])
@@ -78,22 +79,6 @@ class Subscriber(threading.Thread):
         except OSError:
             pass
         self.sock.close()
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else float("nan")
-
-
-def last_seq(rpc):
-    seq, start = 0, 1
-    while True:
-        page = rpc.call("events", {"fromSeq": start, "limit": 1000})
-        if page["events"]:
-            seq = page["events"][-1]["seq"]
-        if len(page["events"]) < 1000:
-            return max(seq, page["nextSeq"] - 1)
-        start = page["nextSeq"]
 
 
 rpc = RPC(SOCK)

@@ -17,26 +17,10 @@ import sys
 import threading
 import time
 
+from benchevents import AT, SEQ, at_millis, last_seq, percentile
 from benchrpc import RPC
 
 SOCKETS = sys.argv[1:4]
-AT = re.compile(rb'"at":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{3})Z"')
-SEQ = re.compile(rb'"event":\{"seq":(\d+)')
-
-
-EPOCH = {}
-
-
-def iso_millis(text, millis):
-    # strptime costs tens of microseconds: once per second of timestamps, or three Python readers of 20,000 events
-    # each measure Python rather than the daemons.
-    base = EPOCH.get(text)
-    if base is None:
-        struct = time.strptime(text.decode(), "%Y-%m-%dT%H:%M:%S")
-        base = EPOCH[text] = (time.mktime(struct) - time.timezone) * 1000
-    return base + int(millis)
-
-
 class Subscriber(threading.Thread):
     def __init__(self, path):
         super().__init__(daemon=True)
@@ -57,23 +41,7 @@ class Subscriber(threading.Thread):
             seq, at = SEQ.search(line), AT.search(line)
             if seq and at:
                 self.seqs.append(int(seq.group(1)))
-                self.latencies.append(arrived - iso_millis(at.group(1), at.group(2)))
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else float("nan")
-
-
-def last_seq(rpc):
-    seq, start = 0, 1
-    while True:
-        page = rpc.call("events", {"fromSeq": start, "limit": 1000})
-        if page["events"]:
-            seq = page["events"][-1]["seq"]
-        if len(page["events"]) < 1000:
-            return max(seq, page["nextSeq"] - 1)
-        start = page["nextSeq"]
+                self.latencies.append(arrived - at_millis(at))
 
 
 rpcs = [RPC(path) for path in SOCKETS]

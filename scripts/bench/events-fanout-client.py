@@ -14,21 +14,11 @@ import socket
 import sys
 import time
 
+from benchevents import AT, SEQ, at_millis, last_seq, percentile
 from benchrpc import RPC
 
 SOCK, COUNT = sys.argv[1], int(sys.argv[2])
 PROCESSES = 2
-AT = re.compile(rb'"at":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{3})Z"')
-SEQ = re.compile(rb'"event":\{"seq":(\d+)')
-EPOCH_CACHE = {}
-
-
-def millis(text, fraction):
-    base = EPOCH_CACHE.get(text)
-    if base is None:
-        struct = time.strptime(text.decode(), "%Y-%m-%dT%H:%M:%S")
-        base = EPOCH_CACHE[text] = (time.mktime(struct) - time.timezone) * 1000
-    return base + int(fraction)
 
 
 def reader(count, ready, end_seq, results):
@@ -78,19 +68,8 @@ def reader(count, ready, end_seq, results):
                 s["last"] = seq
                 at = AT.search(line)
                 if at:
-                    latencies.append(arrived - millis(at.group(1), at.group(2)))
+                    latencies.append(arrived - at_millis(at))
     results.put((sum(1 for s in state.values() if s["ok"] and s["last"] >= end_seq.value), latencies))
-
-
-def last_seq(rpc):
-    seq, start = 0, 1
-    while True:
-        page = rpc.call("events", {"fromSeq": start, "limit": 1000})
-        if page["events"]:
-            seq = page["events"][-1]["seq"]
-        if len(page["events"]) < 1000:
-            return max(seq, page["nextSeq"] - 1)
-        start = page["nextSeq"]
 
 
 if __name__ == "__main__":
@@ -114,12 +93,10 @@ if __name__ == "__main__":
         latencies += values
     for worker in workers:
         worker.join()
-    latencies.sort()
-    pick = lambda p: latencies[min(len(latencies) - 1, int(len(latencies) * p))] if latencies else float("nan")
     print(f"fanout_subscribers {COUNT}")
     print(f"fanout_posts {report['summary']['totalPostsProcessed']}")
     print(f"fanout_refresh_seconds {seconds:.1f}")
     print(f"fanout_notifications {len(latencies)}")
     print(f"fanout_complete {complete}")
-    print(f"fanout_p50_ms {pick(0.50):.1f}")
-    print(f"fanout_p99_ms {pick(0.99):.1f}")
+    print(f"fanout_p50_ms {percentile(latencies, 0.50):.1f}")
+    print(f"fanout_p99_ms {percentile(latencies, 0.99):.1f}")
