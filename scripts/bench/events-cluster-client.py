@@ -21,6 +21,8 @@ from benchevents import AT, SEQ, at_millis, last_seq, percentile
 from benchrpc import RPC
 
 SOCKETS = sys.argv[1:4]
+
+
 class Subscriber(threading.Thread):
     def __init__(self, path):
         super().__init__(daemon=True)
