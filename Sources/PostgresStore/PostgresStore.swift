@@ -212,7 +212,7 @@ public final class PostgresStore: MetricsStorage, Service, Sendable {
             // Whichever answered first, the truth is the state now (the timer may end just after the waiter was told).
             let waiter = state.withLock { $0.readyWaiters.removeValue(forKey: id) }
             waiter?.resume(returning: false)
-            return state.withLock { if case .ready = $0.readiness { true } else { false } }
+            return isReady
         }
     }
 

@@ -79,8 +79,8 @@ import Testing
         // A store that cannot say by platform: ÷ members, as before.
         let third: Double = 1.0 / 3
         let even: [Platform: Double] = [.instagram: third, .facebook: third, .tiktok: third]
-        #expect(ClusterShare(view: view(members: 3, accounts: 0, held: []), busy: []).appFractions == even)
-        #expect(ClusterShare(view: view(members: 1, accounts: 0, held: []), busy: []).appFractions[.instagram] == 1)
+        #expect(ClusterShare.appFractions(held: [:], connected: [:], members: 3) == even)
+        #expect(ClusterShare.appFractions(held: [:], connected: [:], members: 1)[.instagram] == 1)
     }
 
     /// Instagram's app at 12 calls/s, burst 4; accounts unlimited so only the app bucket decides.

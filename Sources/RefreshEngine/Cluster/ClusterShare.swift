@@ -21,9 +21,6 @@ import StorageContract
 public struct ClusterShare: Sendable, Equatable {
     public var claim: Int
     public var release: [String]
-    /// This member's fraction of each platform's app budget, before this tick's claims and releases (the member
-    /// recomputes them with `appFractions` once it knows what it holds).
-    public var appFractions: [Platform: Double]
 
     public init(view: ClusterView, busy: Set<String>) {
         let members = max(1, view.liveMembers)
@@ -41,10 +38,10 @@ public struct ClusterShare: Sendable, Equatable {
             keep = held > ceiling + 1 ? ceiling : held
         }
         release = held > keep ? Array(view.held.subtracting(busy).sorted().prefix(held - keep)) : []
-        appFractions = Self.appFractions(held: view.heldPlatforms, connected: view.connectedByPlatform, members: members)
     }
 
-    /// Per platform, the fraction of its connected accounts held here. A platform with no connected account, or of
+    /// Per platform, the fraction of its connected accounts held here (the member computes it after its claims and
+    /// releases, from what it then holds). A platform with no connected account, or of
     /// which this member holds none (it makes no call of it), gets a nominal share that is never spent: ÷ members,
     /// or one account's worth; a bucket never gets a rate of 0. A store that cannot say by platform: ÷ members.
     public static func appFractions(held: [String: Platform], connected: [Platform: Int], members: Int) -> [Platform: Double] {
