@@ -3,10 +3,13 @@
 
     test-deadline.py SECONDS STREAM_PATH -- swift test ... --event-stream-output-path STREAM_PATH ...
 
-Why: a test blocked in synchronous code (waitpid, recv, usleep) is not ended by `.timeLimit`, and a run that hangs
-says nothing until CI's own timeout kills the job with no clue which test it was. Here, when SECONDS pass, the
-tests that started and never ended are printed by name, the whole process tree of the run is killed (the test
-binary and whatever it spawned: daemons, simulators, PostgreSQL), and the run exits 124 (as timeout(1) does).
+Why: a test blocked in synchronous code (waitpid, recv, usleep), or awaiting something that ignores cancellation,
+is not ended by `.timeLimit`, and a run that hangs says nothing until CI's own timeout kills the job with no clue
+which test it was. Here, when SECONDS pass, or when one test function has been running for METRICSD_TEST_STALL
+seconds (default 300: the slowest test takes about 60 s on a loaded machine), the tests that started and never
+ended are printed by name, the whole process tree of the run is killed (the test binary and whatever it spawned:
+daemons, simulators, PostgreSQL), and the run exits 124 (as timeout(1) does). The names come again after the
+stack dump, as the run's last lines: a CI page that shows only a log's tail still names the test.
 
 The stream is JSON lines (Swift Testing's ABI, version 0): records of kind "test" describe each test (id, name,
 displayName, kind function or suite); records of kind "event" carry payload.kind testStarted / testEnded /
@@ -94,7 +97,8 @@ class Stream:
         self.offset = 0
         self.partial = b""
         self.names = {}  # test id -> (display name, kind)
-        self.running = {}  # test id -> monotonic start, tests and test cases in progress
+        self.running = {}  # (test id, is a test case) -> how many are in progress
+        self.started = {}  # test function id -> monotonic time its latest start was read
 
     def read(self):
         try:
@@ -128,6 +132,8 @@ class Stream:
         if kind in ("testStarted", "testCaseStarted"):
             key = (test, kind == "testCaseStarted")
             self.running[key] = self.running.get(key, 0) + 1
+            if kind == "testStarted":
+                self.started[test] = time.monotonic()
         elif kind in ("testEnded", "testCaseEnded"):
             key = (test, kind == "testCaseEnded")
             if self.running.get(key, 0) <= 1:
@@ -147,6 +153,16 @@ class Stream:
             (suites if kind == "suite" else functions).append(line)
         return sorted(functions) or sorted(suites)
 
+    def stalled(self, seconds):
+        """A test function (not a suite) running for longer than `seconds`, by name, if any."""
+        now = time.monotonic()
+        for (test, is_case) in self.running:
+            name, kind = self.names.get(test, (None, None))
+            if is_case or kind == "suite" or now - self.started.get(test, now) <= seconds:
+                continue
+            return name or test
+        return None
+
 
 def main():
     if len(sys.argv) < 5 or sys.argv[3] != "--":
@@ -161,19 +177,25 @@ def main():
     forward = lambda signum, _frame: os.killpg(process.pid, signum)
     signal.signal(signal.SIGINT, forward)
     signal.signal(signal.SIGTERM, forward)
+    stall = float(os.environ.get("METRICSD_TEST_STALL", "300"))
     deadline = time.monotonic() + seconds
     while process.poll() is None:
-        if time.monotonic() >= deadline:
+        stalled = stream.stalled(stall)
+        if time.monotonic() >= deadline or stalled:
             stream.read()
             running = stream.unfinished()
             sys.stdout.flush()
-            print(f"\ntests: the run passed its deadline of {seconds:g} s (METRICSD_TEST_DEADLINE); "
-                  f"{len(running)} test(s) started and never finished:", flush=True)
+            reason = (f"{stalled} ran for over {stall:g} s (METRICSD_TEST_STALL)" if stalled
+                      else f"the run passed its deadline of {seconds:g} s (METRICSD_TEST_DEADLINE)")
+            print(f"\ntests: {reason}; {len(running)} test(s) started and never finished:", flush=True)
             for line in running:
                 print(f"  still running: {line}", flush=True)
             dump_stacks(process)
             kill_tree(process)
             print("tests: killed the test run's process tree", flush=True)
+            print(f"tests: {reason}; still running when it was killed:", flush=True)
+            for line in running:
+                print(f"  still running: {line}", flush=True)
             return 124
         stream.read()
         time.sleep(0.5)

@@ -137,8 +137,10 @@ public final class RefreshEngine: Sendable {
             get async throws { try await execution.runID.value }
         }
 
+        /// The run's report once it ends. A caller whose task is cancelled stops waiting (`CancellationError`); the
+        /// run, which other callers may share, goes on.
         public func report() async throws -> RefreshReport {
-            try await execution.report.value
+            try await execution.report.valueUnlessCancelled()
         }
 
         /// Receives progress from now on (and the latest count at once).
