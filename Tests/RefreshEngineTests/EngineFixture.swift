@@ -191,13 +191,15 @@ func withEngineFixture(
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let store = try SQLiteStore.open(path: directory.appendingPathComponent("metrics.sqlite").path, clock: clock)
         let http = HTTPClient.shared
+        // Generous timeouts: a call that times out on a loaded machine is a transient failure, which the engine
+        // answers with a pause on the test's manual clock, and a test that does not move the clock then waits.
         let clients = PlatformClientSet(
             instagram: InstagramClient(
-                httpClient: http, baseURL: simulator.baseURL, timeout: .seconds(10), clock: clock, logger: quietLogger),
-            facebook: FacebookClient(httpClient: http, baseURL: simulator.baseURL, timeout: .seconds(10), logger: quietLogger),
+                httpClient: http, baseURL: simulator.baseURL, timeout: .seconds(30), clock: clock, logger: quietLogger),
+            facebook: FacebookClient(httpClient: http, baseURL: simulator.baseURL, timeout: .seconds(30), logger: quietLogger),
             tiktok: TikTokClient(
                 httpClient: http, baseURL: simulator.baseURL,
-                credentials: TikTokAppCredentials(clientKey: "sim-key", clientSecret: "sim-secret"), timeout: .seconds(10),
+                credentials: TikTokAppCredentials(clientKey: "sim-key", clientSecret: "sim-secret"), timeout: .seconds(30),
                 clock: clock, logger: quietLogger))
         let fixture = EngineFixture(clock: clock, simulator: simulator, store: store, clients: clients)
         do {

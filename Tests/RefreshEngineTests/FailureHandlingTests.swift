@@ -6,7 +6,7 @@ import Testing
 import TestSupport
 
 /// What the engine does with each kind of platform failure, end to end.
-@Suite struct FailureHandlingTests {
+@Suite(.timeLimit(.minutes(3))) struct FailureHandlingTests {
     // MARK: Tokens
 
     @Test func anInstagramTokenExpiringMidRunMarksTheAccountExpiredAndSkipsItsRemainingPosts() async throws {

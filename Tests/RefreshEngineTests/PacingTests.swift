@@ -8,9 +8,9 @@ import TestSupport
 /// Pacing against the simulator's real budgets: the limiter's buckets keep the engine under them, usage headers
 /// and rate-limit errors pause exactly what they name, for exactly as long as they say.
 ///
-/// A time limit of their own: on a loaded machine an in-process platform call that times out has sent a test's
-/// engine into a pause on a manual clock nobody advances, and the run hung in `report()` (issue 16); past the limit the
-/// test fails by name instead.
+/// A time limit, as every engine suite on a manual clock has: on a loaded machine an in-process platform call that
+/// timed out sent a test's engine into a pause on a clock nobody advances, and the whole run hung in `report()`
+/// (issue 16). `report()` now gives up when its caller is cancelled, so past the limit the test fails by name.
 @Suite(.timeLimit(.minutes(3))) struct PacingTests {
     // MARK: Buckets under the platforms' limits (virtual time: the simulator's windows and the engine share the clock)
 

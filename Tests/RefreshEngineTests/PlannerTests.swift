@@ -12,7 +12,7 @@ private let day: Int64 = 86_400_000
 /// The planner on virtual time against the simulator: the simulator, the store and the engine share a manual clock
 /// that moves only when the planner and every account with work left are asleep on it, so a simulated day or two
 /// takes a second and every due time is exact.
-@Suite struct PlannerTests {
+@Suite(.timeLimit(.minutes(3))) struct PlannerTests {
     /// Runs the planner until the clock reaches `until`, then stops it.
     func plan(_ engine: RefreshEngine, clock: ManualClock, until: Timestamp) async throws {
         let planner = RefreshPlanner(engine: engine)

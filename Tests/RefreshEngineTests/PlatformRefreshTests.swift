@@ -7,7 +7,7 @@ import TestSupport
 
 /// Each platform end to end: simulator over loopback → clients → engine → SQLite, checking the columns a user
 /// reads back with `latestMetrics`, and that a metric the platform does not report is null, never 0.
-@Suite struct PlatformRefreshTests {
+@Suite(.timeLimit(.minutes(3))) struct PlatformRefreshTests {
     @Test func instagramWritesSnapshotsPerMediaTypeWithNullsForWhatIsNotReported() async throws {
         try await withEngineFixture { f in
             let account = try await f.account("ig", platform: .instagram)

@@ -6,7 +6,7 @@ import Testing
 import TestSupport
 
 /// Runs as a whole: what is in scope, sharing a run, progress, the run records, discovery.
-@Suite struct RunTests {
+@Suite(.timeLimit(.minutes(3))) struct RunTests {
     @Test func aWorkspaceRunTouchesOnlyThatWorkspace() async throws {
         try await withEngineFixture { f in
             let mine = try await f.account("ig-1", platform: .instagram, workspace: "w1", external: "17841400000000001")

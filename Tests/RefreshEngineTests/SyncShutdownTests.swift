@@ -8,7 +8,7 @@ import TestSupport
 /// Post discovery stops with the engine: one in progress is cancelled and awaited by `shutdown`, and none starts
 /// after it, so no listing page goes out on an HTTP client the daemon shuts down next (the demo discovers beside
 /// the daemon and outlives it).
-@Suite struct SyncShutdownTests {
+@Suite(.timeLimit(.minutes(3))) struct SyncShutdownTests {
     @Test func shutdownCancelsADiscoveryInProgressAndRefusesNewOnes() async throws {
         try await withEngineFixture { f in
             let account = try await f.account("ig", platform: .instagram, external: "17841400000000001")
