@@ -41,9 +41,9 @@ public struct DaemonConfiguration: Sendable {
     public var subscriptionBuffer = 10_000
     /// Refresh each post when it is due (`refresh.schedule`); off: refreshes run only when asked (cron).
     public var planner = true
-    /// Also discover new posts (syncPosts) of every connected account, at most this often (ms), before the
-    /// planner's passes; nil: never.
-    public var discoveryIntervalMilliseconds: Int64?
+    /// Also discover new posts (syncPosts) of every connected account, beside the planner, when
+    /// `refresh.discovery` says each is due (`--sync-posts`).
+    public var discovery = false
     /// The one time source of the store, the engine, the platform clients and the planner: due times, pacing,
     /// run deadlines, backoff, token lifetimes, snapshot times. A `ScaledClock` makes a demo's hours pass in
     /// minutes. The socket server's idle timeout and shutdown grace stay in real time: they protect the process,

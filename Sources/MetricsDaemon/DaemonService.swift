@@ -81,16 +81,11 @@ struct DaemonService: Service, CustomStringConvertible {
                 configuration: configuration.server, dispatcher: dispatcher, telemetry: telemetry.rpc, logger: logger,
                 listening: { notifier?.send(.ready(status: "listening on \(socketPath)")) })))
             if configuration.planner {
-                let discovery = configuration.discoveryIntervalMilliseconds.map {
-                    PeriodicDiscovery(intervalMilliseconds: $0, clock: configuration.clock)
+                services.append(.init(service: PlannerService(planner: RefreshPlanner(engine: engine), logger: logger)))
+                if configuration.discovery {
+                    services.append(.init(
+                        service: DiscoveryService(store: store, engine: engine, clock: configuration.clock, logger: logger)))
                 }
-                let (store, logger) = (store, logger)
-                let planner = RefreshPlanner(engine: engine) {
-                    if let discovery, await discovery.take() {
-                        await MetricsDaemon.syncAllAccounts(store: store, engine: engine, logger: logger)
-                    }
-                }
-                services.append(.init(service: PlannerService(planner: planner, logger: logger)))
             }
             if configuration.accessFile != nil {
                 services.append(.init(service: AccessReloadService(access: access)))

@@ -164,17 +164,4 @@ public enum MetricsDaemon {
             tiktok: TikTokClient(
                 httpClient: httpClient, baseURL: endpoints.tiktok, credentials: credentials, clock: clock, telemetry: telemetry))
     }
-
-    /// Discovery for every connected account, before a scheduled run (`--sync-posts`).
-    static func syncAllAccounts(store: any MetricsStorage, engine: RefreshEngine, logger: Logger) async {
-        guard let accountIds = try? await store.accountIds(status: .connected) else { return }
-        // In a cluster, each daemon discovers the posts of the accounts it holds.
-        for accountId in accountIds where engine.mayPlan(accountId: accountId) {
-            do {
-                _ = try await engine.syncPosts(accountId: accountId)
-            } catch {
-                logger.warning("post discovery failed", metadata: ["account": "\(accountId)", "error": "\(failureSentence(error))"])
-            }
-        }
-    }
 }

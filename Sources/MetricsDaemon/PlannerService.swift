@@ -20,24 +20,3 @@ struct PlannerService: Service, CustomStringConvertible {
         }
     }
 }
-
-/// Post discovery (`syncPosts`) for every connected account, at most once per `interval`: what `--sync-posts` adds
-/// before the planner's passes.
-actor PeriodicDiscovery {
-    private let interval: Int64
-    private let clock: any WallClock
-    private var last: Timestamp?
-
-    init(intervalMilliseconds: Int64, clock: any WallClock) {
-        self.interval = intervalMilliseconds
-        self.clock = clock
-    }
-
-    /// Whether discovery is due now; if so, counts it as done.
-    func take() -> Bool {
-        let now = clock.now
-        if let last, now.milliseconds(since: last) < interval { return false }
-        last = now
-        return true
-    }
-}

@@ -45,6 +45,8 @@ public struct RefreshConfiguration: Sendable {
     public var runDeadlineMilliseconds: Int64 = 3_600_000
     /// When each post is due: the cadence ladder, velocity, failure backoff.
     public var schedule = RefreshSchedule(cadence: .standard(windowDays: 30))
+    /// When post discovery (`--sync-posts`) lists each account, and how far back (see `DiscoverySchedule`).
+    public var discovery = DiscoverySchedule()
     /// The planner's share of each account's and platform's hourly budget (`--budget-share`).
     public var budget = CallBudget()
     /// An account's fetched snapshots (and failures) are written in transactions of this many…

@@ -122,6 +122,18 @@ actor RefreshCoordinator {
 
     private var syncs: [Int: Task<RefreshEngine.SyncResult, any Error>] = [:]
     private var lastSync = 0
+    /// Each account's last successful listing since this daemon started: what `DiscoverySchedule` decides from.
+    private var listings: [String: DiscoverySchedule.Listing] = [:]
+
+    func listing(accountId: String) -> DiscoverySchedule.Listing? {
+        listings[accountId]
+    }
+
+    /// Records a successful listing at `at` that found posts published up to `newest` (nil: none).
+    func listed(accountId: String, at: Timestamp, newest: Timestamp?) {
+        let known = listings[accountId]?.newestPostedAt
+        listings[accountId] = DiscoverySchedule.Listing(at: at, newestPostedAt: [known, newest].compactMap { $0 }.max())
+    }
 
     /// Registers the discovery `make` starts, unless shutdown began; registered before any suspension, so shutdown
     /// sees every one that started.

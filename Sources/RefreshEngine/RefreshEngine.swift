@@ -186,13 +186,19 @@ public final class RefreshEngine: Sendable {
     /// Lists the account's recent posts on the platform and registers the ones metricsd does not know yet,
     /// under ids `<accountId>/<externalId>`. This is how TikTok video ids replace publish ids.
     ///
+    /// `incremental` (periodic discovery): the listing reaches back only to shortly before this account's last one
+    /// (`DiscoverySchedule.since`), one page instead of the window's; otherwise (the `syncPosts` method) to the
+    /// window's start. Either way the listing is paced like any call: it waits for and takes a token of the
+    /// account's and the platform's buckets, counts in their hourly budgets, and its usage headers and rate-limit
+    /// errors pause what they name.
+    ///
     /// Tracked like a run: refused once shutdown began (the demo's discovery runs beside the daemon and outlives
     /// it), and one in progress is cancelled and awaited by `shutdown`, so no page of a listing goes out on an HTTP
     /// client the daemon has already shut down (a debug build traps on NIO's leaked promise when one does).
-    public func syncPosts(accountId: String) async throws -> SyncResult {
+    public func syncPosts(accountId: String, incremental: Bool = false) async throws -> SyncResult {
         let context = self.context
         let (id, task) = try await context.coordinator.startSync {
-            Task { try await Self.sync(accountId: accountId, context: context) }
+            Task { try await Self.sync(accountId: accountId, incremental: incremental, context: context) }
         }
         let result = await withTaskCancellationHandler {
             await task.result
@@ -203,7 +209,25 @@ public final class RefreshEngine: Sendable {
         return try result.get()
     }
 
-    private static func sync(accountId: String, context: EngineContext) async throws -> SyncResult {
+    /// Of `accountIds`, those due for a periodic listing now, and when the next of the others is due.
+    public func discoveryDue(among accountIds: [String]) async -> (due: [String], next: Timestamp?) {
+        let now = context.clock.now
+        let windowStart = context.configuration.window.oldestPostedAt(now: now)
+        let schedule = context.configuration.discovery
+        var due: [String] = []
+        var next: Timestamp?
+        for accountId in accountIds {
+            let last = await context.coordinator.listing(accountId: accountId)
+            guard let at = schedule.nextListing(after: last, windowStart: windowStart), at > now else {
+                due.append(accountId)
+                continue
+            }
+            next = min(next ?? at, at)
+        }
+        return (due, next)
+    }
+
+    private static func sync(accountId: String, incremental: Bool, context: EngineContext) async throws -> SyncResult {
         guard let credentials = try await context.store.credentials(accountId: accountId) else {
             throw StoreError.notFound(.account, id: accountId, input: .accountId)
         }
@@ -212,28 +236,45 @@ public final class RefreshEngine: Sendable {
                 kind: .accountNotConnected, field: "accountId",
                 message: "account \"\(accountId)\" is \(credentials.status.rawValue); register it again with a fresh token")
         }
-        let since = context.configuration.window.oldestPostedAt(now: context.clock.now)
-        let discovered: [DiscoveredPost]
+        let platform = credentials.platform
+        let windowStart = context.configuration.window.oldestPostedAt(now: context.clock.now)
+        let since = incremental
+            ? context.configuration.discovery.since(await context.coordinator.listing(accountId: accountId), windowStart: windowStart)
+            : windowStart
+        try await context.clock.sleep(until: await context.coordinator.earliestReady(platform: platform, accountId: accountId))
+        try await context.clock.sleep(until: await context.coordinator.reserve(platform: platform, accountId: accountId))
+        let listedAt = context.clock.now
+        let response: PlatformResponse<[DiscoveredPost]>
         do {
-            switch credentials.platform {
+            switch platform {
             case .instagram:
-                discovered = try await context.clients.instagram.recentMedia(
-                    userID: credentials.externalAccountId, accessToken: credentials.accessToken, since: since).value
+                response = try await context.clients.instagram.recentMedia(
+                    userID: credentials.externalAccountId, accessToken: credentials.accessToken, since: since)
             case .facebook:
-                discovered = try await context.clients.facebook.recentPosts(
-                    pageID: credentials.externalAccountId, accessToken: credentials.accessToken, since: since).value
+                response = try await context.clients.facebook.recentPosts(
+                    pageID: credentials.externalAccountId, accessToken: credentials.accessToken, since: since)
             case .tiktok:
-                discovered = try await context.clients.tiktok.recentVideos(accessToken: credentials.accessToken, since: since).value
+                response = try await context.clients.tiktok.recentVideos(accessToken: credentials.accessToken, since: since)
             }
+        } catch {
+            await context.coordinator.observe(error.usage, platform: platform, accountId: accountId)
+            if case .rateLimited(let scope, let retryAfterSeconds, _) = error.kind {
+                await context.coordinator.rateLimited(
+                    scope: scope, retryAfterSeconds: retryAfterSeconds, platform: platform, accountId: accountId)
+            }
+            throw error
         }
+        await context.coordinator.observe(response.usage, platform: platform, accountId: accountId)
+        let discovered = response.value
         let known = try await context.store.knownExternalPostIds(accountId: accountId)
         let fresh = discovered.filter { !known.contains($0.externalID) }
         let registrations = fresh.map { post in
             PostRegistration(
                 id: "\(accountId)/\(post.externalID)", accountId: accountId, externalPostId: post.externalID,
-                postedAt: post.createdAt, mediaProductType: credentials.platform == .instagram ? post.mediaProductType : nil)
+                postedAt: post.createdAt, mediaProductType: platform == .instagram ? post.mediaProductType : nil)
         }
         _ = try await context.store.upsertPosts(registrations)
+        await context.coordinator.listed(accountId: accountId, at: listedAt, newest: discovered.map(\.createdAt).max())
         return SyncResult(discovered: discovered.count, registered: registrations.count)
     }
 }

@@ -130,7 +130,7 @@ struct DaemonLaunch {
             throw ValidationError(error.description)
         }
         configuration.planner = !options.noSchedule
-        configuration.discoveryIntervalMilliseconds = options.syncPosts ? 3_600_000 : nil
+        configuration.discovery = options.syncPosts
         configuration.refresh.window = RefreshWindow(days: options.windowDays)
         configuration.refresh.schedule = RefreshSchedule(cadence: cadence, failures: FailureBackoff(failingAfter: options.failingAfter))
         configuration.refresh.budget = CallBudget(share: options.budgetShare)

@@ -63,21 +63,23 @@ private let t0 = Timestamp(iso8601: "2026-11-01T00:00:00Z")!
 
     func reading(_ value: Int64, _ offset: Int64) -> VelocityRule.Reading { .init(value: value, at: t0.adding(milliseconds: offset)) }
 
-    @Test func theIntervalAimsAtFivePercentChangeWithinAQuarterToTwiceTheBand() {
+    @Test func theIntervalAimsAtFivePercentChangeFromAQuarterOfTheBandToTheBand() {
         // +5 % in an hour: the band's interval.
         #expect(rule.interval(bandInterval: hour, previous: reading(1000, 0), current: reading(1050, hour)) == hour)
-        // +1 %/h: 5 h ideal, clamped to twice the band.
-        #expect(rule.interval(bandInterval: hour, previous: reading(1000, 0), current: reading(1010, hour)) == 2 * hour)
+        // +1 %/h: 5 h ideal, never past the band.
+        #expect(rule.interval(bandInterval: hour, previous: reading(1000, 0), current: reading(1010, hour)) == hour)
         // +10 %/h: 30 min.
         #expect(rule.interval(bandInterval: hour, previous: reading(1000, 0), current: reading(1100, hour)) == 30 * minute)
         // +50 %/h: 6 min ideal, clamped to a quarter of the band.
         #expect(rule.interval(bandInterval: hour, previous: reading(1000, 0), current: reading(1500, hour)) == 15 * minute)
-        // +20 % over 2 h = 10 %/h: 30 min.
+        // +20 % over 2 h = 10 %/h: 30 min ideal, clamped to a quarter of the 6-hourly band.
         #expect(rule.interval(bandInterval: 6 * hour, previous: reading(1000, 0), current: reading(1200, 2 * hour)) == 90 * minute)
+        // +2 %/h in the 6-hourly band: 2.5 h.
+        #expect(rule.interval(bandInterval: 6 * hour, previous: reading(1000, 0), current: reading(1020, hour)) == 150 * minute)
     }
 
-    @Test func stillCountersWaitLongestAndFirstFetchesGetTheBand() {
-        #expect(rule.interval(bandInterval: day, previous: reading(500, 0), current: reading(500, day)) == 2 * day)
+    @Test func stillCountersAndFirstFetchesGetTheBand() {
+        #expect(rule.interval(bandInterval: day, previous: reading(500, 0), current: reading(500, day)) == day)
         #expect(rule.interval(bandInterval: day, previous: nil, current: reading(500, 0)) == day)
         #expect(rule.interval(bandInterval: day, previous: reading(500, 0), current: nil) == day)
         #expect(rule.interval(bandInterval: day, previous: reading(500, hour), current: reading(900, hour)) == day)  // no time between
@@ -121,20 +123,35 @@ private let t0 = Timestamp(iso8601: "2026-11-01T00:00:00Z")!
         #expect(schedule.firstDue(postedAt: t0.adding(days: -31), now: t0) == nil)
     }
 
-    @Test func afterASuccessTheBandShapedByVelocity() {
+    @Test func afterASuccessTheBandShortenedByVelocityLessTheLead() {
         let posted = t0.adding(milliseconds: -2 * hour)
         let previous = VelocityRule.Reading(value: 1000, at: t0.adding(milliseconds: -hour))
         let current = VelocityRule.Reading(value: 1100, at: t0)
+        // +10 %/h: 30 min, less a tenth (3 min).
         #expect(schedule.nextDue(afterSuccessAt: t0, postedAt: posted, previous: previous, current: current)
-            == t0.adding(milliseconds: 30 * minute))
-        // A 20-day-old post that did not move: twice its daily band.
+            == t0.adding(milliseconds: 27 * minute))
+        // A 20-day-old post that did not move: its daily band, less the lead's cap of 10 min.
         let old = t0.adding(days: -20)
         let still = VelocityRule.Reading(value: 1000, at: t0)
         #expect(schedule.nextDue(afterSuccessAt: t0, postedAt: old, previous: .init(value: 1000, at: t0.adding(days: -1)), current: still)
-            == t0.adding(days: 2))
-        // Nearing the window's end: no refresh past it.
-        #expect(schedule.nextDue(afterSuccessAt: t0, postedAt: t0.adding(days: -29), previous: nil, current: still) == nil)
+            == t0.adding(milliseconds: day - 10 * minute))
+        // A quiet 3-day-old post: 6 h less 10 min; a quiet young one: 60 min less 6.
+        #expect(schedule.nextDue(afterSuccessAt: t0, postedAt: t0.adding(days: -3), previous: nil, current: still)
+            == t0.adding(milliseconds: 350 * minute))
+        #expect(schedule.nextDue(afterSuccessAt: t0, postedAt: posted, previous: nil, current: still)
+            == t0.adding(milliseconds: 54 * minute))
+        // Nearing the window's end: no refresh past it (due at 29 d 23 h 50 min of age is still inside; at 30 d 50 min not).
+        #expect(schedule.nextDue(afterSuccessAt: t0, postedAt: t0.adding(days: -29), previous: nil, current: still)
+            == t0.adding(milliseconds: day - 10 * minute))
+        #expect(schedule.nextDue(afterSuccessAt: t0, postedAt: t0.adding(days: -29).adding(milliseconds: -hour), previous: nil, current: still) == nil)
         #expect(schedule.nextDue(afterSuccessAt: t0, postedAt: t0.adding(days: -31), previous: nil, current: still) == nil)
+    }
+
+    @Test func theLeadIsATenthOfTheIntervalAtMostTenMinutes() {
+        #expect(RefreshSchedule.planningLead(interval: 15 * minute) == 90_000)
+        #expect(RefreshSchedule.planningLead(interval: hour) == 6 * minute)
+        #expect(RefreshSchedule.planningLead(interval: 100 * minute) == 10 * minute)
+        #expect(RefreshSchedule.planningLead(interval: day) == 10 * minute)
     }
 
     @Test func aFixedCadenceIgnoresVelocity() {

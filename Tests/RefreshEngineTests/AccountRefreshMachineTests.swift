@@ -20,6 +20,8 @@ import Testing
     static let minute: Int64 = 60_000
     static let hour: Int64 = 3_600_000
     static let day: Int64 = 86_400_000
+    /// When a post fetched in the hourly band is due again: the hour less its planning lead of 6 minutes.
+    static let hourlyDue: Int64 = 54 * 60_000
 
     func at(_ offset: Int64) -> Timestamp { t0.adding(milliseconds: offset) }
 
@@ -148,7 +150,7 @@ import Testing
         // The platform's bucket is booked past the deadline: both remaining posts wait for the next run, one line.
         let reason = "rate limited until 2026-01-01T01:00:01.000Z, past this run's deadline; deferred to the next run"
         #expect(m.readyAt(at(Self.hour + 1000)) == [
-            .deferRest(reason: reason, pastDeadline: true), .progress(2), .flush([fetched(first, views: 10, at: at(100), due: at(100 + Self.hour))]),
+            .deferRest(reason: reason, pastDeadline: true), .progress(2), .flush([fetched(first, views: 10, at: at(100), due: at(100 + Self.hourlyDue))]),
         ])
         #expect(m.flushed() == [.finish(detail(processed: 1, updated: 1, skipped: 2, errors: ["Account a: \(reason)"]))])
     }
@@ -165,7 +167,7 @@ import Testing
         ])
         #expect(pace(&m, ready: at(60_010), slot: at(60_010)) == call([only]))
         #expect(m.callAnswered(["x1": metrics(views: 7)], now: at(60_010)) == [
-            .progress(1), .flush([fetched(only, views: 7, at: at(60_010), due: at(60_010 + Self.hour))]),
+            .progress(1), .flush([fetched(only, views: 7, at: at(60_010), due: at(60_010 + Self.hourlyDue))]),
         ])
         #expect(m.flushed() == [.finish(detail(processed: 1, updated: 1))])
     }
@@ -184,7 +186,7 @@ import Testing
     // MARK: Answers
 
     @Test func fetchedPostsAreDueAgainByTheVelocityRuleAndWrittenAtTheEnd() {
-        // An hour ago the post had 1000 views, and it still has: the longest interval, twice the hourly band.
+        // An hour ago the post had 1000 views, and it still has: the longest interval, the hourly band (less its lead).
         let steady = post(1, lastReading: VelocityRule.Reading(value: 1000, at: at(-Self.hour)))
         let fresh = post(2)
         var m = machine([steady, fresh])
@@ -195,8 +197,8 @@ import Testing
         #expect(m.callAnswered(["x2": metrics(views: 50)], now: at(700)) == [
             .progress(1),
             .flush([
-                fetched(steady, views: 1000, at: at(500), due: at(500 + 2 * Self.hour)),
-                fetched(fresh, views: 50, at: at(700), due: at(700 + Self.hour)),
+                fetched(steady, views: 1000, at: at(500), due: at(500 + Self.hourlyDue)),
+                fetched(fresh, views: 50, at: at(700), due: at(700 + Self.hourlyDue)),
             ]),
         ])
         #expect(m.flushed() == [.finish(detail(processed: 2, updated: 2))])
@@ -212,9 +214,9 @@ import Testing
         #expect(m.callAnswered(answer, now: at(100)) == [.progress(20), .checkAccount])
         #expect(pace(&m, ready: at(100), slot: at(100)) == call([videos[20]]))
         let message = "TikTok did not return video x3 (not this account's video, deleted, or a publish id)"
-        let expected = videos[0..<20].filter { $0.postId != "p3" }.map { fetched($0, views: 5, at: at(100), due: at(100 + Self.hour)) }
+        let expected = videos[0..<20].filter { $0.postId != "p3" }.map { fetched($0, views: 5, at: at(100), due: at(100 + Self.hourlyDue)) }
             + [failed(videos[3], .notReturned, message, at: at(100), due: at(100 + 5 * Self.minute))]
-            + [fetched(videos[20], views: 6, at: at(200), due: at(200 + Self.hour))]
+            + [fetched(videos[20], views: 6, at: at(200), due: at(200 + Self.hourlyDue))]
         #expect(m.callAnswered(["x20": metrics(views: 6)], now: at(200)) == [.progress(1), .flush(expected)])
         #expect(m.flushed() == [.finish(detail(.tiktok, processed: 21, updated: 20, errors: ["Post p3: \(message)"]))])
     }
@@ -225,7 +227,7 @@ import Testing
         _ = m.started(now: t0, credentials: credentials())
         pace(&m, ready: t0, slot: t0)
         let noData = RefreshAttempt(
-            postId: "p1", accountId: "a", platform: .instagram, at: at(100), outcome: .noData, nextDueAt: at(100 + Self.hour))
+            postId: "p1", accountId: "a", platform: .instagram, at: at(100), outcome: .noData, nextDueAt: at(100 + Self.hourlyDue))
         #expect(m.callAnswered(["x1": PostMetrics(noDataYet: true)], now: at(100)) == [.progress(1), .flush([noData])])
         #expect(m.flushed() == [.finish(detail(processed: 1, withoutData: 1))])
     }
@@ -237,7 +239,7 @@ import Testing
         pace(&m, ready: t0, slot: t0)
         let counts = PostMetrics(values: MetricValues(views: 3), noDataYet: true)
         #expect(m.callAnswered(["x1": counts], now: at(100)) == [
-            .progress(1), .flush([fetched(page, views: 3, at: at(100), due: at(100 + Self.hour))]),
+            .progress(1), .flush([fetched(page, views: 3, at: at(100), due: at(100 + Self.hourlyDue))]),
         ])
     }
 
@@ -252,12 +254,12 @@ import Testing
         pace(&m, ready: t0, slot: t0)
         #expect(m.callAnswered(["x2": metrics(views: 2)], now: t0) == [
             .progress(1),
-            .flush([fetched(pages[0], views: 1, at: t0, due: at(Self.hour)), fetched(pages[1], views: 2, at: t0, due: at(Self.hour))]),
+            .flush([fetched(pages[0], views: 1, at: t0, due: at(Self.hourlyDue)), fetched(pages[1], views: 2, at: t0, due: at(Self.hourlyDue))]),
         ])
         #expect(m.flushed() == [.checkAccount])
         pace(&m, ready: t0, slot: t0)
         #expect(m.callAnswered(["x3": metrics(views: 3)], now: t0) == [
-            .progress(1), .flush([fetched(pages[2], views: 3, at: t0, due: at(Self.hour))]),
+            .progress(1), .flush([fetched(pages[2], views: 3, at: t0, due: at(Self.hourlyDue))]),
         ])
         #expect(m.flushed() == [.finish(detail(.facebook, processed: 3, updated: 3))])
     }
@@ -272,15 +274,15 @@ import Testing
         #expect(m.callAnswered(["x2": metrics(views: 2)], now: at(1000)) == [
             .progress(1),
             .flush([
-                fetched(media[0], views: 1, at: at(999), due: at(999 + Self.hour)),
-                fetched(media[1], views: 2, at: at(1000), due: at(1000 + Self.hour)),
+                fetched(media[0], views: 1, at: at(999), due: at(999 + Self.hourlyDue)),
+                fetched(media[1], views: 2, at: at(1000), due: at(1000 + Self.hourlyDue)),
             ]),
         ])
         #expect(m.flushed() == [.checkAccount])
         pace(&m, ready: at(1000), slot: at(1000))
         // 999 ms after the last write: not yet by time, but the account is done, so it is written now.
         #expect(m.callAnswered(["x3": metrics(views: 3)], now: at(1999)) == [
-            .progress(1), .flush([fetched(media[2], views: 3, at: at(1999), due: at(1999 + Self.hour))]),
+            .progress(1), .flush([fetched(media[2], views: 3, at: at(1999), due: at(1999 + Self.hourlyDue))]),
         ])
         #expect(m.flushed() == [.finish(detail(processed: 3, updated: 3))])
     }
@@ -481,7 +483,7 @@ import Testing
         pace(&instagram, ready: t0, slot: t0)
         #expect(instagram.callFailed(.tokenInvalid(Self.expired), now: t0) == [
             .loseAccount(status: .expired, message: "token expired: Session has expired"), .progress(2),
-            .flush([fetched(media[0], views: 1, at: t0, due: at(Self.hour))]),
+            .flush([fetched(media[0], views: 1, at: t0, due: at(Self.hourlyDue))]),
         ])
         #expect(instagram.flushed() == [
             .finish(detail(processed: 1, updated: 1, skipped: 2, errors: ["Account a: token expired: Session has expired"])),
@@ -656,7 +658,7 @@ import Testing
         _ = m.callAnswered(["x1": metrics(views: 1)], now: at(100))
         pace(&m, ready: at(100), slot: at(100))
         #expect(m.callFailed(.cancelled, now: at(200)) == [.stop])
-        #expect(m.interrupted() == [.flushDetached([fetched(media[0], views: 1, at: at(100), due: at(100 + Self.hour))])])
+        #expect(m.interrupted() == [.flushDetached([fetched(media[0], views: 1, at: at(100), due: at(100 + Self.hourlyDue))])])
     }
 
     @Test func aStopDuringAWriteSavesWhatThatWriteCarried() {
@@ -664,7 +666,7 @@ import Testing
         var m = machine(media) { $0.snapshotBatchSize = 1 }
         _ = m.started(now: t0, credentials: credentials())
         pace(&m, ready: t0, slot: t0)
-        let first = fetched(media[0], views: 1, at: t0, due: at(Self.hour))
+        let first = fetched(media[0], views: 1, at: t0, due: at(Self.hourlyDue))
         #expect(m.callAnswered(["x1": metrics(views: 1)], now: t0) == [.progress(1), .flush([first])])
         #expect(m.interrupted() == [.flushDetached([first])])
     }

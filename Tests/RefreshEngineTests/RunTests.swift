@@ -250,6 +250,41 @@ import TestSupport
         }
     }
 
+    @Test func periodicDiscoveryReachesBackToTheLastListingIsBudgetedAndListsQuietAccountsLessOften() async throws {
+        let clock = ManualClock()
+        try await withEngineFixture(clock: clock) { f in
+            let tt = try await f.account("tt", platform: .tiktok, external: "open-1")
+            // 25 videos, one a day: two pages of 20 reach back to the window's start.
+            for index in 0..<25 {
+                try await f.post("71000000000000\(10 + index)", on: tt, daysAgo: Double(index) + 0.5, register: false)
+            }
+            try await f.account("quiet", platform: .instagram, external: "17841400000000009")
+            let engine = try await f.makeEngine()
+            let listings = { f.simulator.stats().endpoint(.tiktokVideoList).requests }
+
+            // First listing since the start: to the window's start, both pages.
+            #expect(await engine.discoveryDue(among: ["tt", "quiet"]).due == ["tt", "quiet"])
+            #expect(try await engine.syncPosts(accountId: "tt", incremental: true) == RefreshEngine.SyncResult(discovered: 25, registered: 25))
+            #expect(try await engine.syncPosts(accountId: "quiet", incremental: true) == RefreshEngine.SyncResult(discovered: 0, registered: 0))
+            #expect(listings() == 2)
+            // Counted against the account's hourly budget like a refresh call (one a listing).
+            #expect(await engine.standing(accountId: "tt", platform: .tiktok).callsLastHour == 1)
+
+            // The account that publishes is due again in an hour; the one with nothing in the window in six.
+            let start = clock.now
+            #expect(await engine.discoveryDue(among: ["tt", "quiet"]) == ([], start.adding(milliseconds: 3_600_000)))
+            clock.advance(milliseconds: 3_600_000)
+            #expect(await engine.discoveryDue(among: ["tt", "quiet"]).due == ["tt"])
+
+            // A video published meanwhile; the next listing reaches back an hour before the last: one page.
+            try await f.post("7100000000000099", on: tt, daysAgo: 0.01, register: false)
+            #expect(try await engine.syncPosts(accountId: "tt", incremental: true) == RefreshEngine.SyncResult(discovered: 1, registered: 1))
+            #expect(listings() == 3)
+            clock.advance(milliseconds: 5 * 3_600_000)
+            #expect(await engine.discoveryDue(among: ["quiet"]).due == ["quiet"])
+        }
+    }
+
     @Test func syncRefusesAnAccountThatIsNotConnected() async throws {
         try await withEngineFixture { f in
             try await f.account("ig", platform: .instagram, external: "17841400000000001")

@@ -24,15 +24,29 @@ public struct RefreshSchedule: Sendable, Hashable {
         return band(postedAt: postedAt, now: at) == nil ? nil : at
     }
 
+    /// How much sooner than its interval a post of the ladder is due: a tenth of the interval, at most 10 minutes.
+    ///
+    /// Why: staleness is measured from the last capture, and a refresh lands after its due time by however long
+    /// the planner takes to reach it (its pass, the account's turn in its budget, the call itself). Due at the
+    /// interval exactly, every bit of that lateness would push a post past its band (the bench measured p99 71 min
+    /// in the hourly band); due a tenth sooner, lateness up to that much stays inside it. Capped so the older
+    /// bands, where most posts are, pay little for it: +11 % calls in the hourly band, +2.8 % in the 6-hourly,
+    /// +0.7 % in the daily.
+    public static func planningLead(interval: Int64) -> Int64 {
+        min(interval / 10, 600_000)
+    }
+
     /// After a successful fetch at `current.at` (or at `now` when the platform reported no main counter): the
-    /// band's interval shaped by velocity (a fixed cadence ignores velocity). Nil when the post has left the window
-    /// by then, or will have by the time it would be due.
+    /// band's interval, shortened by velocity, less the planning lead (a fixed cadence ignores velocity and lead:
+    /// it is the sweep, every post every interval). Nil when the post has left the window by then, or will have by
+    /// the time it would be due.
     public func nextDue(
         afterSuccessAt now: Timestamp, postedAt: Timestamp, previous: VelocityRule.Reading?, current: VelocityRule.Reading?
     ) -> Timestamp? {
         guard let (_, band) = band(postedAt: postedAt, now: now) else { return nil }
-        let interval = cadence.isFixed ? band.interval : velocity.interval(bandInterval: band.interval, previous: previous, current: current)
-        return withinWindow(now.adding(milliseconds: interval), postedAt: postedAt)
+        guard !cadence.isFixed else { return withinWindow(now.adding(milliseconds: band.interval), postedAt: postedAt) }
+        let interval = velocity.interval(bandInterval: band.interval, previous: previous, current: current)
+        return withinWindow(now.adding(milliseconds: interval - Self.planningLead(interval: interval)), postedAt: postedAt)
     }
 
     /// After the `consecutiveFailures`-th failure in a row at `now`.

@@ -1,25 +1,24 @@
-/// How fast a post's numbers move changes how often it is refreshed, within bounds around its band's interval.
+/// How fast a post's numbers move makes it due sooner than its band's interval, never later.
 ///
 /// The rule: refresh when the main counter is expected to have moved by `targetRelativeChange` (5 %). From the
 /// last two readings, the relative change per hour is `r = |current − previous| / max(previous, 1) / hours`
 /// between them; the ideal interval is `targetRelativeChange / r` hours, clamped to
-/// `[band × minimumFactor, band × maximumFactor]` (a quarter to twice the band's interval). A counter that did
-/// not move (`r = 0`) gets the longest interval; with no earlier reading (a first fetch) the band's own.
+/// `[band × minimumFactor, band]` (a quarter of the band to the band). The band's interval is the longest a post
+/// waits: a counter that did not move (`r = 0`), or moves slowly, gets the band's own; so does a first fetch (no
+/// earlier reading).
 ///
-/// Examples with an hourly band: +50 %/h → 6 min, clamped to 15 min; +5 %/h → 1 h; +1 %/h → 5 h, clamped to
-/// 2 h; unchanged → 2 h. A drop (a platform correcting a count) is movement like a rise.
+/// Examples with an hourly band: +50 %/h → 6 min, clamped to 15 min; +10 %/h → 30 min; +5 %/h → 1 h; +1 %/h →
+/// 5 h, clamped to 1 h; unchanged → 1 h. A drop (a platform correcting a count) is movement like a rise.
 ///
 /// The main counter is views, else reach, else likes (`MetricValues.mainCounter`): what every platform reports
 /// for a post and what moves first.
 public struct VelocityRule: Sendable, Hashable {
     public var targetRelativeChange: Double
     public var minimumFactor: Double
-    public var maximumFactor: Double
 
-    public init(targetRelativeChange: Double = 0.05, minimumFactor: Double = 0.25, maximumFactor: Double = 2) {
+    public init(targetRelativeChange: Double = 0.05, minimumFactor: Double = 0.25) {
         self.targetRelativeChange = targetRelativeChange
-        self.minimumFactor = minimumFactor
-        self.maximumFactor = maximumFactor
+        self.minimumFactor = min(1, minimumFactor)
     }
 
     /// A reading of the main counter at a moment.
@@ -40,11 +39,10 @@ public struct VelocityRule: Sendable, Hashable {
         guard elapsed > 0 else { return bandInterval }
         let hours = Double(elapsed) / 3_600_000
         let relativeChangePerHour = Double(abs(current.value - previous.value)) / Double(max(previous.value, 1)) / hours
-        let lower = Double(bandInterval) * minimumFactor
-        let upper = Double(bandInterval) * maximumFactor
-        guard relativeChangePerHour > 0 else { return Int64(upper.rounded()) }
+        guard relativeChangePerHour > 0 else { return bandInterval }
         let ideal = targetRelativeChange / relativeChangePerHour * 3_600_000
-        return Int64(min(upper, max(lower, ideal)).rounded())
+        let lower = Double(bandInterval) * minimumFactor
+        return Int64(min(Double(bandInterval), max(lower, ideal)).rounded())
     }
 }
 

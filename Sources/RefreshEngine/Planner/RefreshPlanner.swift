@@ -12,14 +12,11 @@ import StorageContract
 /// the window stop being due, with no call.
 public final class RefreshPlanner: Sendable {
     private let engine: RefreshEngine
-    private let beforeEachPass: @Sendable () async -> Void
     /// The longest a pass waits for the next: due times move with every refresh, budgets free up with time.
     public static let maximumSleepMilliseconds: Int64 = 60_000
 
-    /// `beforeEachPass` runs first in every pass that finds work (post discovery, when configured).
-    public init(engine: RefreshEngine, beforeEachPass: @escaping @Sendable () async -> Void = {}) {
+    public init(engine: RefreshEngine) {
         self.engine = engine
-        self.beforeEachPass = beforeEachPass
     }
 
     /// Plans until the task is cancelled.
@@ -51,7 +48,6 @@ public final class RefreshPlanner: Sendable {
         let now = context.clock.now
         let dueAccounts = try await context.store.accountsWithDuePosts(at: now)
         guard !dueAccounts.isEmpty else { return .nothingDue }
-        await beforeEachPass()
         let schedule = context.configuration.schedule
         let bandBounds = schedule.cadence.bands.map(\.maximumAge)
         var platformRemaining: [Platform: Int] = [:]

@@ -15,7 +15,7 @@ struct RefreshOptions: ParsableArguments {
     @Option(help: "Failures in a row after which a post is flagged failing (it is still retried, at its band's interval).")
     var failingAfter: Int = 5
 
-    @Flag(help: "Discover new posts of every connected account (syncPosts), at most once an hour, before the planner's passes.")
+    @Flag(help: "Discover new posts of every connected account (syncPosts) beside the planner: hourly for an account that published in the window, every 6 hours for one that did not, each listing reaching back an hour before the last and paced like any call.")
     var syncPosts = false
 
     @Option(help: "Days back a post's postedAt may be and still be refreshed.")
