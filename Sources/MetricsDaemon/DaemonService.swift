@@ -82,10 +82,10 @@ struct DaemonService: Service, CustomStringConvertible {
                 listening: { notifier?.send(.ready(status: "listening on \(socketPath)")) })))
             if configuration.planner {
                 services.append(.init(service: PlannerService(planner: RefreshPlanner(engine: engine), logger: logger)))
-                if configuration.discovery {
-                    services.append(.init(
-                        service: DiscoveryService(store: store, engine: engine, clock: configuration.clock, logger: logger)))
-                }
+            }
+            if configuration.discovery {
+                services.append(.init(
+                    service: DiscoveryService(store: store, engine: engine, clock: configuration.clock, logger: logger)))
             }
             if configuration.accessFile != nil {
                 services.append(.init(service: AccessReloadService(access: access)))

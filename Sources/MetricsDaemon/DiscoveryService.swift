@@ -1,5 +1,6 @@
 import Logging
 import MetricsCore
+import PlatformClients
 import RefreshEngine
 import ServiceLifecycle
 import StorageContract
@@ -50,25 +51,37 @@ struct DiscoveryService: Service, CustomStringConvertible {
         }
         // In a cluster, each daemon discovers the posts of the accounts it holds.
         let (due, next) = await engine.discoveryDue(among: connected.filter { engine.mayPlan(accountId: $0) })
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        guard !due.isEmpty else { return next }
+        let registered = try await withThrowingTaskGroup(of: Int.self) { group in
+            var registered = 0
             for (index, accountId) in due.enumerated() {
-                if index >= Self.concurrentListings { try await group.next() }
+                if index >= Self.concurrentListings { registered += try await group.next() ?? 0 }
                 group.addTask { try await list(accountId) }
             }
-            try await group.waitForAll()
+            for try await count in group { registered += count }
+            return registered
         }
-        return next
+        logger.log(level: registered > 0 ? .info : .debug, "post discovery", metadata: [
+            "accounts": "\(due.count)", "registered": "\(registered)",
+        ])
+        // The accounts just listed are due again from now: ask again (they come back with their next time).
+        return clock.now
     }
 
-    private func list(_ accountId: String) async throws {
+    /// Lists one account; returns how many posts it registered (0 when the listing failed: logged, and tried again
+    /// an interval later, `DiscoverySchedule`).
+    private func list(_ accountId: String) async throws -> Int {
         do {
-            _ = try await engine.syncPosts(accountId: accountId, incremental: true)
+            return try await engine.syncPosts(accountId: accountId, incremental: true).registered
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as RefreshEngineError where error.kind == .shuttingDown {
             throw error
+        } catch let error as PlatformError {
+            logger.warning("post discovery failed", metadata: ["account": "\(accountId)", "error": "\(error)"])
         } catch {
             logger.warning("post discovery failed", metadata: ["account": "\(accountId)", "error": "\(failureSentence(error))"])
         }
+        return 0
     }
 }

@@ -18,8 +18,8 @@ import Synchronization
 /// Daemon and simulator share one clock, by default a `ScaledClock` at speed 60 anchored at the demo's first
 /// start (`clock(speed:databasePath:)`): an hour passes in a real minute, so the freshness rules, written in
 /// hours and days, show within minutes. The seeded posts leave the 30-day window after about 12 real hours at
-/// that speed, so the simulator's accounts keep publishing (`SimulatorConfiguration.Publishing`) and the
-/// companion discovers the new posts every simulated hour.
+/// that speed, so the simulator's accounts keep publishing (`SimulatorConfiguration.Publishing`) and the daemon's
+/// own discovery (`--sync-posts`, on in the demo) finds the new posts within a simulated hour.
 public final class DemoCompanion: DaemonCompanion {
     /// How much the demo seeds: by default two accounts per platform with 60 posts each (about 290 inside the
     /// 30-day window).
@@ -38,12 +38,6 @@ public final class DemoCompanion: DaemonCompanion {
         var seeded: SeedSummary
     }
 
-    /// What discovery needs once the daemon is up.
-    private struct Ready: Sendable {
-        var engine: RefreshEngine
-        var accountIds: [String]
-    }
-
     private let size: Size
     /// When this demo first started: posts are dated, published and grow from then, and the scaled clock is
     /// anchored there, so a restarted demo's platforms answer what they would have answered had they never
@@ -54,16 +48,10 @@ public final class DemoCompanion: DaemonCompanion {
     private let startedStream: AsyncThrowingStream<Started, any Error>
     private let startedContinuation: AsyncThrowingStream<Started, any Error>.Continuation
     private let started = Mutex<Started?>(nil)
-    private let readyStream: AsyncStream<Ready>
-    private let readyContinuation: AsyncStream<Ready>.Continuation
 
     /// The default `--clock-speed` of the demo: an hour per real minute. A post's first simulated day (refreshed
     /// hourly by the freshness rules) lasts 24 real minutes, a week 2.8 real hours.
     public static let defaultClockSpeed: Double = 60
-
-    /// How often, on the demo's clock, the companion looks for posts the simulator published: hourly, as often
-    /// as the youngest posts are due, so a new post waits at most an hour before its first refresh.
-    static let discoveryIntervalMilliseconds: Int64 = 3_600_000
 
     /// `store` tells when this demo first started (see `clock(speed:databasePath:)`); `clock` is the daemon's,
     /// which the simulator shares.
@@ -73,7 +61,6 @@ public final class DemoCompanion: DaemonCompanion {
         self.clock = clock
         self.logger = logger
         (startedStream, startedContinuation) = AsyncThrowingStream.makeStream(bufferingPolicy: .bufferingNewest(1))
-        (readyStream, readyContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     static let workspaceIds = ["demo-studio-a", "demo-studio-b"]
@@ -126,7 +113,6 @@ public final class DemoCompanion: DaemonCompanion {
                     startedContinuation.yield(value)
                     startedContinuation.finish()
                     // Until the daemon has stopped: graceful shutdown reaches the companion last.
-                    try? await cancelWhenGracefulShutdown { try await self.discoverPublishedPosts() }
                     try? await gracefulShutdown()
                 }
             }
@@ -150,29 +136,6 @@ public final class DemoCompanion: DaemonCompanion {
     static let seed: UInt64 = 2026
     static let seedSpanDays = 40
 
-    /// Every simulated hour, registers the posts the simulator published since the last look, as a studio's
-    /// publishing pipeline would. Runs until cancelled; a failed look is logged and the next one tried.
-    private func discoverPublishedPosts() async throws {
-        var iterator = readyStream.makeAsyncIterator()
-        guard let ready = await iterator.next() else { return }
-        var next = clock.now.adding(milliseconds: Self.discoveryIntervalMilliseconds)
-        while true {
-            try await clock.sleep(until: next)
-            next = max(next.adding(milliseconds: Self.discoveryIntervalMilliseconds), clock.now)
-            var registered = 0
-            for accountId in ready.accountIds {
-                do {
-                    registered += try await ready.engine.syncPosts(accountId: accountId).registered
-                } catch {
-                    try Task.checkCancellation()
-                    logger.debug("demo: post discovery failed", metadata: ["account": "\(accountId)", "error": "\(error)"])
-                }
-            }
-            logger.debug("demo: discovered published posts", metadata: [
-                "registered": "\(registered)", "at": "\(clock.now.iso8601)",
-            ])
-        }
-    }
 
     public func endpoints(replacing configured: DaemonConfiguration.Endpoints) async throws -> DaemonConfiguration.Endpoints {
         var iterator = startedStream.makeAsyncIterator()
@@ -194,17 +157,15 @@ public final class DemoCompanion: DaemonCompanion {
         for (id, name) in zip(Self.workspaceIds, Self.workspaceNames) {
             _ = try await store.upsertWorkspace(Workspace(id: id, name: name))
         }
-        var accountIds: [String] = []
         for (index, account) in seeded.accounts.enumerated() {
             let id = "demo-\(account.platform.rawValue)-\(index)"
             _ = try await store.upsertAccount(AccountRegistration(
                 id: id, workspaceId: Self.workspaceIds[index % 2], platform: account.platform,
                 externalAccountId: account.id, accessToken: account.accessToken, refreshToken: account.refreshToken,
                 tokenExpiresAt: account.accessTokenExpiresAt))
-            accountIds.append(id)
             // One account's discovery failing does not stop the demo: at a high --clock-speed on a loaded machine a
-            // TikTok token (two simulated hours) can expire before the start gets to it. The hourly discovery tries
-            // again; a run refreshes the token.
+            // TikTok token (two simulated hours) can expire before the start gets to it. The daemon's own discovery
+            // (`--sync-posts`, which the demo turns on) tries again; a run refreshes the token.
             do {
                 let sync = try await engine.syncPosts(accountId: id)
                 logger.info("demo: registered account", metadata: [
@@ -217,7 +178,5 @@ public final class DemoCompanion: DaemonCompanion {
                 ])
             }
         }
-        readyContinuation.yield(Ready(engine: engine, accountIds: accountIds))
-        readyContinuation.finish()
     }
 }

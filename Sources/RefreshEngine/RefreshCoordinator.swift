@@ -131,8 +131,14 @@ actor RefreshCoordinator {
 
     /// Records a successful listing at `at` that found posts published up to `newest` (nil: none).
     func listed(accountId: String, at: Timestamp, newest: Timestamp?) {
-        let known = listings[accountId]?.newestPostedAt
-        listings[accountId] = DiscoverySchedule.Listing(at: at, newestPostedAt: [known, newest].compactMap { $0 }.max())
+        let last = listings[accountId] ?? DiscoverySchedule.Listing(at: nil, attemptedAt: at, newestPostedAt: nil)
+        listings[accountId] = last.succeeded(at: at, newest: newest)
+    }
+
+    /// Records a listing that failed at `at`.
+    func listingFailed(accountId: String, at: Timestamp) {
+        let last = listings[accountId] ?? DiscoverySchedule.Listing(at: nil, attemptedAt: at, newestPostedAt: nil)
+        listings[accountId] = last.failed(at: at)
     }
 
     /// Registers the discovery `make` starts, unless shutdown began; registered before any suspension, so shutdown

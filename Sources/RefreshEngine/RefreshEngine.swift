@@ -244,6 +244,19 @@ public final class RefreshEngine: Sendable {
         try await context.clock.sleep(until: await context.coordinator.earliestReady(platform: platform, accountId: accountId))
         try await context.clock.sleep(until: await context.coordinator.reserve(platform: platform, accountId: accountId))
         let listedAt = context.clock.now
+        do {
+            return try await list(credentials, since: since, accountId: accountId, at: listedAt, context: context)
+        } catch {
+            await context.coordinator.listingFailed(accountId: accountId, at: listedAt)
+            throw error
+        }
+    }
+
+    /// One listing and the registration of what it found.
+    private static func list(
+        _ credentials: AccountCredentials, since: Timestamp, accountId: String, at listedAt: Timestamp, context: EngineContext
+    ) async throws -> SyncResult {
+        let platform = credentials.platform
         let response: PlatformResponse<[DiscoveredPost]>
         do {
             switch platform {

@@ -55,6 +55,8 @@ struct DaemonLaunch {
             throw ValidationError("--demo-accounts must be 1...1000 and --demo-posts 1...100000")
         }
         self.demo = demo.demo ? DemoCompanion.Size(accountsPerPlatform: demo.demoAccounts, postsPerAccount: demo.demoPosts) : nil
+        // The demo's accounts keep publishing: the daemon's own discovery finds their posts, as `--sync-posts` would.
+        if demo.demo { configuration.discovery = true }
         if let clockSpeed = refresh.clockSpeed { try Self.validateClockSpeed(clockSpeed) }
         clockSpeed = refresh.clockSpeed ?? (demo.demo ? DemoCompanion.defaultClockSpeed : 1)
         if let anchorText = refresh.clockAnchor {

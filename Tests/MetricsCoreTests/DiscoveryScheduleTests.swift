@@ -36,6 +36,21 @@ import Testing
         #expect(schedule.since(ancient, windowStart: windowStart) == windowStart)
     }
 
+    @Test func aFailedListingIsTriedAgainInAnHourReachingBackAsFarAsBefore() {
+        let listed = DiscoverySchedule.Listing(at: nil, attemptedAt: now, newestPostedAt: nil)
+            .succeeded(at: now.adding(milliseconds: -2 * hour), newest: nil)  // a dormant account, listed 2 h ago
+        let failed = listed.failed(at: now)
+        #expect(schedule.nextListing(after: failed, windowStart: windowStart) == now.adding(milliseconds: hour))
+        #expect(schedule.since(failed, windowStart: windowStart) == now.adding(milliseconds: -3 * hour))
+        // Never listed successfully: back to the window's start, an hour after the failure.
+        let never = DiscoverySchedule.Listing(at: nil, attemptedAt: now, newestPostedAt: nil)
+        #expect(schedule.nextListing(after: never, windowStart: windowStart) == now.adding(milliseconds: hour))
+        #expect(schedule.since(never, windowStart: windowStart) == windowStart)
+        // A success keeps the newest publication seen.
+        let published = failed.succeeded(at: now, newest: now.adding(days: -1)).succeeded(at: now, newest: nil)
+        #expect(published.newestPostedAt == now.adding(days: -1))
+    }
+
     @Test func theDormantIntervalIsNeverShorterThanTheInterval() {
         #expect(DiscoverySchedule(interval: 8 * hour, dormantInterval: hour).dormantInterval == 8 * hour)
     }

@@ -24,22 +24,40 @@ public struct DiscoverySchedule: Sendable, Hashable {
         self.overlap = overlap
     }
 
-    /// What discovery remembers of an account: its last successful listing, and the newest publication time known.
+    /// What discovery remembers of an account: its last successful listing, its last attempt, and the newest
+    /// publication time it has seen.
     public struct Listing: Sendable, Hashable {
-        public var at: Timestamp
+        /// The last successful listing: where the next one reaches back from. Nil until one succeeded.
+        public var at: Timestamp?
+        /// The last attempt, successful or not: when the next is due from.
+        public var attemptedAt: Timestamp
         public var newestPostedAt: Timestamp?
 
-        public init(at: Timestamp, newestPostedAt: Timestamp?) {
+        public init(at: Timestamp?, attemptedAt: Timestamp? = nil, newestPostedAt: Timestamp?) {
             self.at = at
+            self.attemptedAt = attemptedAt ?? at ?? Timestamp(milliseconds: 0)
             self.newestPostedAt = newestPostedAt
+        }
+
+        /// After a successful listing at `at` that saw posts published up to `newest`.
+        public func succeeded(at: Timestamp, newest: Timestamp?) -> Listing {
+            Listing(at: at, attemptedAt: at, newestPostedAt: [newestPostedAt, newest].compactMap { $0 }.max())
+        }
+
+        /// After a failed attempt at `at`: the next is tried an interval later, reaching back as far as before.
+        public func failed(at: Timestamp) -> Listing {
+            Listing(at: self.at, attemptedAt: at, newestPostedAt: newestPostedAt)
         }
     }
 
-    /// When the account is next listed: at once when it never was (since this daemon started).
+    /// When the account is next listed; nil (at once) when it never was since this daemon started. After a failed
+    /// attempt, `interval` after it whatever the account (a platform that failed once is asked again in an hour,
+    /// not hammered each pass nor left for six).
     public func nextListing(after last: Listing?, windowStart: Timestamp) -> Timestamp? {
         guard let last else { return nil }
+        let failed = last.at.map { last.attemptedAt > $0 } ?? true
         let publishes = last.newestPostedAt.map { $0 >= windowStart } ?? false
-        return last.at.adding(milliseconds: publishes ? interval : dormantInterval)
+        return last.attemptedAt.adding(milliseconds: failed || publishes ? interval : dormantInterval)
     }
 
     /// Whether the account is due for a listing at `now`.
@@ -47,9 +65,10 @@ public struct DiscoverySchedule: Sendable, Hashable {
         nextListing(after: last, windowStart: windowStart).map { $0 <= now } ?? true
     }
 
-    /// How far back a listing at `now` reaches: `overlap` before the last listing, never before the window's start.
+    /// How far back a listing reaches: `overlap` before the last successful listing (to the window's start when
+    /// none succeeded yet), never before the window's start.
     public func since(_ last: Listing?, windowStart: Timestamp) -> Timestamp {
-        guard let last else { return windowStart }
-        return max(windowStart, last.at.adding(milliseconds: -overlap))
+        guard let at = last?.at else { return windowStart }
+        return max(windowStart, at.adding(milliseconds: -overlap))
     }
 }
