@@ -114,39 +114,34 @@ public final class PostgresStore: MetricsStorage, Service, Sendable {
             return state.running
         }
         precondition(!alreadyRunning, "PostgresStore.run() runs once")
-        enum Ending { case pool, closed, migrated, follower }
-        await withTaskGroup(of: Ending.self) { group in
-            group.addTask {
-                await self.client.run()
-                return .pool
-            }
-            group.addTask {
-                await self.migrateUntilApplied()
-                return .migrated
-            }
-            group.addTask {
-                // Stopped as soon as shutdown begins, not once the pool has ended: the pool's graceful end waits for its
-                // connections to come back, and the sweep and the cache's reads would keep leasing them (a daemon
-                // stuck in shutdown, `ClusterShutdownTests`, exit 3).
-                await cancelWhenGracefulShutdown {
-                    // The event log exists once the migrations are applied.
-                    guard await self.waitUntilReady(timeout: .seconds(365 * 86_400)) else { return }
-                    await withDiscardingTaskGroup { followers in
-                        followers.addTask { await self.followEventLog() }
-                        followers.addTask { await self.sweepEventLog() }
-                    }
+        // The parts run in a task of their own, and a stop (graceful shutdown, `close()`) waits at most `stopGrace`
+        // for them: postgres-nio's pool has been seen not to end after every connection had closed (a daemon's
+        // shutdown stuck on this service, `ClusterShutdownTests`, exit 3, one full run in three beside a build), and
+        // a part that does not end must not hold the process, or a test's `close()`, for good.
+        let parts = Task<Void, any Error> { await self.runParts() }
+        let logger = self.logger
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    _ = try? await parts.valueUnlessCancelled()
+                    return true
                 }
-                return .follower
-            }
-            group.addTask {
-                for await _ in self.closeSignal {}
-                return .closed
-            }
-            while let ending = await group.next() {
-                if ending != .migrated, ending != .follower {
-                    group.cancelAll()
+                group.addTask {
+                    for await _ in self.closeSignal {}
+                    parts.cancel()
+                    try? await Task.sleep(for: Self.stopGrace)
+                    return false
+                }
+                let ended = await group.next() ?? true
+                group.cancelAll()
+                if !ended {
+                    logger.warning("the PostgreSQL store's connections did not all end within the stop's grace; leaving them", metadata: [
+                        "graceMilliseconds": "\(Self.stopGrace.components.seconds * 1000)",
+                    ])
                 }
             }
+        } onGracefulShutdown: {
+            self.closeContinuation.finish()
         }
         let (readyWaiters, stoppedWaiters) = state.withLock { state in
             state.readiness = .closed
@@ -159,6 +154,42 @@ public final class PostgresStore: MetricsStorage, Service, Sendable {
         }
         readyWaiters.forEach { $0.resume(returning: false) }
         stoppedWaiters.forEach { $0.resume() }
+    }
+
+    /// How long a stop waits for the pool and the event log's followers to end (see `run`).
+    static let stopGrace: Duration = .seconds(2)
+
+    /// The pool, the migrations and the event log's followers, until the pool ends or the task is cancelled.
+    private func runParts() async {
+        enum Ending: String { case pool, migrated, follower }
+        let logger = self.logger
+        await withTaskGroup(of: Ending.self) { group in
+            group.addTask {
+                await self.client.run()
+                return .pool
+            }
+            group.addTask {
+                await self.migrateUntilApplied()
+                return .migrated
+            }
+            group.addTask {
+                // Stopped as soon as shutdown begins, not once the pool has ended: the pool's graceful end waits for its
+                // connections to come back, and the sweep and the cache's reads would keep leasing them.
+                await cancelWhenGracefulShutdown {
+                    // The event log exists once the migrations are applied.
+                    guard await self.waitUntilReady(timeout: .seconds(365 * 86_400)) else { return }
+                    await withDiscardingTaskGroup { followers in
+                        followers.addTask { await self.followEventLog() }
+                        followers.addTask { await self.sweepEventLog() }
+                    }
+                }
+                return .follower
+            }
+            while let ending = await group.next() {
+                logger.debug("PostgreSQL store part ended", metadata: ["part": "\(ending.rawValue)"])
+                if ending == .pool { group.cancelAll() }
+            }
+        }
     }
 
     /// Closes every connection (waiting for `run()` to end when it runs); operations afterwards throw
