@@ -31,6 +31,10 @@ struct WebhookEndpointLoop: Sendable {
     /// The jitter's draw, in [0, 1).
     let unitRandom: @Sendable () -> Double
 
+    /// Delivery records read at start to resume the retries of the event at the position: more than a schedule's
+    /// attempts (the newest come first).
+    static let recordsReadAtStart = 100
+
     /// How long to wait before reading again after the store failed (real time: it protects the database, not the model).
     static let storeRetryDelay: Duration = .seconds(1)
 
@@ -48,6 +52,9 @@ struct WebhookEndpointLoop: Sendable {
             return
         }
         var position = endpoint.position
+        // The event at the position may have failed before a restart: its retries go on from where they stood.
+        var resumed = (try? await store.webhookDeliveries(id: endpoint.id, limit: Self.recordsReadAtStart))
+            .map { WebhookAttempt.failedAttempts(ofSeq: position, in: $0) } ?? 0
         while !Task.isCancelled {
             do {
                 let page: EventPage
@@ -59,7 +66,9 @@ struct WebhookEndpointLoop: Sendable {
                     continue
                 }
                 for event in page.events {
-                    guard try await deliver(event, key: key) else { return }
+                    let retriesDone = event.seq == endpoint.position ? resumed : 0
+                    resumed = 0
+                    guard try await deliver(event, key: key, retriesDone: retriesDone) else { return }
                     position = event.seq + 1
                 }
                 if page.nextSeq > position {
@@ -82,10 +91,11 @@ struct WebhookEndpointLoop: Sendable {
         }
     }
 
-    /// POSTs `event` until it is delivered (true) or the endpoint is disabled or changed meanwhile (false).
-    private func deliver(_ event: Event, key: SymmetricKey) async throws -> Bool {
+    /// POSTs `event` until it is delivered (true) or the endpoint is disabled or changed meanwhile (false);
+    /// `retriesDone` of its retries were made before (by this endpoint's deliverer before a restart).
+    private func deliver(_ event: Event, key: SymmetricKey, retriesDone: Int) async throws -> Bool {
         let body = WebhookPayload.body(of: event)
-        var retries = 0
+        var retries = retriesDone
         while true {
             try Task.checkCancellation()
             let timestamp = wallClock.now.milliseconds / 1000

@@ -31,3 +31,12 @@ public struct WebhookAttempt: Sendable, Equatable {
         self.durationMs = durationMs
     }
 }
+
+extension WebhookAttempt {
+    /// How many attempts of the event at `seq` failed, from an endpoint's records: where a restarted deliverer's
+    /// count of retries resumes, so a restart (or a crash loop) does not give an endpoint a fresh schedule and the
+    /// endpoint is still disabled after the schedule's last retry.
+    public static func failedAttempts(ofSeq seq: Int64, in records: [WebhookAttempt]) -> Int {
+        records.filter { $0.seq == seq && $0.outcome == .failed }.map(\.attempt).max() ?? 0
+    }
+}

@@ -202,6 +202,27 @@ import Testing
         #expect(store.attempts.map(\.outcome) == [.failed, .failed, .disabled])
     }
 
+    @Test func aRestartResumesTheRetriesWhereTheyStoodAndTheScheduleStillEnds() async throws {
+        let store = MemoryStore(endpoint: Self.endpoint())
+        store.append(.snapshot)
+        let transport = ScriptedTransport([.status(503)])
+        let clock = ManualClock()
+        // The first deliverer fails twice (attempts 1 and 2), then stops (a restart) while it waits for the third.
+        try await Self.run(store, transport, clock: clock, until: { store.attempts.count == 2 && clock.sleeperCount == 1 }) {
+            if store.attempts.count < 2, let deadline = clock.earliestDeadline { clock.advance(to: deadline) }
+        }
+        #expect(store.attempts.map(\.attempt) == [1, 2])
+        // The next one goes on with attempt 3, the schedule's last: the endpoint is disabled, not given three more.
+        try await Self.run(store, transport, clock: clock, until: { !store.endpoint.enabled }) {
+            if let deadline = clock.earliestDeadline { clock.advance(to: deadline) }
+        }
+        #expect(store.attempts.map(\.attempt) == [1, 2, 3])
+        #expect(store.attempts.map(\.outcome) == [.failed, .failed, .disabled])
+        #expect(store.endpoint.disabledReason == "HTTP status 503, after 3 attempts")
+        #expect(WebhookAttempt.failedAttempts(ofSeq: 1, in: store.attempts) == 2)
+        #expect(WebhookAttempt.failedAttempts(ofSeq: 2, in: store.attempts) == 0)
+    }
+
     @Test func eventsOutsideTheFilterAreSteppedOverAndThePositionPersisted() async throws {
         let store = MemoryStore(endpoint: Self.endpoint(types: [.run], workspaceId: nil))
         for _ in 0..<5 { store.append(.snapshot) }
