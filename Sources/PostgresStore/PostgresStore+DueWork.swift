@@ -81,7 +81,7 @@ extension PostgresStore {
     }
 
     /// Up to `limit` of an account's posts due by `now`, in `RefreshPriority` order: the youngest band first (ages
-    /// split at `bandBounds`, the bands' upper ages, youngest first), the most overdue first within a band.
+    /// split at `bandBounds`, the bands' upper ages, youngest first), the stalest first within a band.
     ///
     /// A post's band is how many of the bands' oldest posting times (`now - bound`, newest first) it is at or before:
     /// the SQLite store's `CASE WHEN posted_at > … THEN 0 …` with the bounds bound as one array.
@@ -92,7 +92,8 @@ extension PostgresStore {
             try await connection.all("""
                 SELECT \(unescaped: Self.duePostColumns) FROM posts p JOIN accounts a ON a.id = p.account_id
                 WHERE p.account_id = \(accountId) AND p.next_due_at <= \(now.milliseconds)
-                ORDER BY (SELECT count(*) FROM unnest(\(oldest)) AS b(oldest) WHERE p.posted_at <= b.oldest), p.next_due_at, p.id
+                ORDER BY (SELECT count(*) FROM unnest(\(oldest)) AS b(oldest) WHERE p.posted_at <= b.oldest),
+                    p.last_refreshed_at ASC NULLS FIRST, p.next_due_at, p.id
                 LIMIT \(Int64(limit))
                 """, logger) { try Self.duePost(&$0) }
         }

@@ -80,7 +80,7 @@ extension SQLiteStore {
     }
 
     /// Up to `limit` of an account's posts due by `now`, in `RefreshPriority` order: the youngest band first (ages
-    /// split at `bandBounds`, the bands' upper ages, youngest first), the most overdue first within a band.
+    /// split at `bandBounds`, the bands' upper ages, youngest first), the stalest first within a band.
     public func duePosts(accountId: String, at now: Timestamp, bandBounds: [Int64], limit: Int) async throws -> [DuePost] {
         try await pool.read { db in
             // Arguments in the order their `?` stand: the WHERE's, the band's (in ORDER BY), the LIMIT.
@@ -97,7 +97,7 @@ extension SQLiteStore {
             return try Row.fetchAll(db, sql: """
                 SELECT \(Self.duePostColumns) FROM posts p INDEXED BY posts_due_by_account JOIN accounts a ON a.id = p.account_id
                 WHERE p.account_id = ? AND p.next_due_at <= ?
-                ORDER BY \(band)p.next_due_at, p.id LIMIT ?
+                ORDER BY \(band)p.last_refreshed_at IS NOT NULL, p.last_refreshed_at, p.next_due_at, p.id LIMIT ?
                 """, arguments: arguments).map(Self.duePost)
         }
     }

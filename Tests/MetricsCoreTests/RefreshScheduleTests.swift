@@ -185,10 +185,12 @@ private let t0 = Timestamp(iso8601: "2026-11-01T00:00:00Z")!
         #expect(state(external: false) == .paused)
     }
 
-    @Test func youngestBandFirstThenMostOverdue() {
-        let a = RefreshPriority(bandIndex: 0, dueAt: t0)
-        let b = RefreshPriority(bandIndex: 0, dueAt: t0.adding(milliseconds: -hour))
-        let c = RefreshPriority(bandIndex: 2, dueAt: t0.adding(days: -3))
-        #expect([a, c, b].sorted() == [b, a, c])
+    @Test func youngestBandFirstThenTheStalest() {
+        let recent = RefreshPriority(bandIndex: 0, lastRefreshedAt: t0)
+        let stale = RefreshPriority(bandIndex: 0, lastRefreshedAt: t0.adding(milliseconds: -hour))
+        let never = RefreshPriority(bandIndex: 0, lastRefreshedAt: nil)
+        let old = RefreshPriority(bandIndex: 2, lastRefreshedAt: t0.adding(days: -3))
+        let oldNever = RefreshPriority(bandIndex: 2, lastRefreshedAt: nil)
+        #expect([recent, old, stale, oldNever, never].sorted() == [never, stale, recent, oldNever, old])
     }
 }

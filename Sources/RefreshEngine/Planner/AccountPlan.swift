@@ -6,7 +6,7 @@ import StorageContract
 ///
 /// - Never more calls than the account's remaining budget (`CallBudget`); what does not fit stays due, and shows
 ///   as overdue in `freshness`.
-/// - The due posts come in `RefreshPriority` order (youngest band first, most overdue first), so a short budget
+/// - The due posts come in `RefreshPriority` order (youngest band first, the stalest first), so a short budget
 ///   goes to the most valuable.
 /// - TikTok answers up to 20 video ids per query for the price of one call: a query's empty places are filled with
 ///   the account's posts due soonest (`topUp`), whose freshness then costs nothing extra.

@@ -7,23 +7,30 @@ import Testing
     let hour: Int64 = 3_600_000
 
     @Test(arguments: StoreBackend.available)
-    func duePostsComeYoungestBandFirstThenMostOverdue(_ backend: StoreBackend) async throws {
+    func duePostsComeYoungestBandFirstThenTheStalest(_ backend: StoreBackend) async throws {
         try await StoreHarness.with(backend) { h in
             try await h.seed(postsPerAccount: 4)  // posted now, 1, 2 and 3 days ago; all due now
             let now = h.clock.now
             let run = try await h.store.startRun(trigger: .schedule, scope: "{}", at: now)
-            // Make them due at different times: the 3-day-old one the most overdue.
+            // Due at different times (the 3-day-old one the most overdue); tiktok-1 last refreshed 2 h ago, tiktok-2
+            // 6 h ago, the others never.
             let dueAt: [String: Int64] = ["tiktok-0": -1, "tiktok-1": -5, "tiktok-2": -2, "tiktok-3": -9]
+            let refreshedHoursAgo: [String: Int64] = ["tiktok-1": 2, "tiktok-2": 6]
             try await h.store.recordAttempts(runId: run, dueAt.map { id, hours in
-                RefreshAttempt(
-                    postId: id, accountId: "tiktok-acct", platform: .tiktok, at: now, outcome: .noData,
-                    nextDueAt: now.adding(milliseconds: hours * hour))
+                let outcome: RefreshAttempt.Outcome = refreshedHoursAgo[id].map { ago in
+                    .fetched(Snapshot(postId: id, capturedAt: now.adding(milliseconds: -ago * hour), values: MetricValues(views: 1)))
+                } ?? .noData
+                return RefreshAttempt(
+                    postId: id, accountId: "tiktok-acct", platform: .tiktok, at: now.adding(milliseconds: -(refreshedHoursAgo[id] ?? 0) * hour),
+                    outcome: outcome, nextDueAt: now.adding(milliseconds: hours * hour))
             })
-            // Bands: younger than a day, then younger than 2.5 days, then the rest.
+            // Bands: younger than a day, then younger than 2.5 days (tiktok-1 and tiktok-2: the stalest first), then
+            // the rest.
             let due = try await h.store.duePosts(accountId: "tiktok-acct", at: now, bandBounds: [24 * hour, 60 * hour], limit: 10)
-            #expect(due.map(\.postId) == ["tiktok-0", "tiktok-1", "tiktok-2", "tiktok-3"])
+            #expect(due.map(\.postId) == ["tiktok-0", "tiktok-2", "tiktok-1", "tiktok-3"])
+            // One band: never refreshed first (between those, the most overdue), then the longest since a refresh.
             let oneBand = try await h.store.duePosts(accountId: "tiktok-acct", at: now, bandBounds: [], limit: 3)
-            #expect(oneBand.map(\.postId) == ["tiktok-3", "tiktok-1", "tiktok-2"])
+            #expect(oneBand.map(\.postId) == ["tiktok-3", "tiktok-0", "tiktok-2"])
             #expect(due.first?.workspaceId == "w1" && due.first?.externalPostId == "x0" && due.first?.platform == .tiktok)
             let accounts = try await h.store.accountsWithDuePosts(at: now)
             #expect(accounts.map(\.accountId) == ["tiktok-acct", "facebook-acct", "instagram-acct"])
