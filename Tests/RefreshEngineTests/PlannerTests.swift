@@ -80,29 +80,28 @@ private let minute: Int64 = 60_000
             let young1 = try await f.post("17900000000000012", on: account, daysAgo: 0.1)
             let old2 = try await f.post("17900000000000013", on: account, daysAgo: 15)
             let young2 = try await f.post("17900000000000014", on: account, daysAgo: 0.2)
-            // 10 calls an hour at most, half of it for the planner: 5 calls an hour. The two young posts ask about
-            // 2.2 (one each every 54 min, or sooner as they move); the old ones may spend what is left beyond the
-            // two calls kept for the youngest band (`AccountPlan.youngestBandReserve`).
+            // 6 calls an hour at most, half of it for the planner: 3 calls an hour, above what the two young posts
+            // ask (one each every 54 min, or sooner as they move) and below what all four would.
             let engine = try await f.makeEngine { configuration in
-                configuration.accountRates[.instagram] = .init(perSecond: 10.0 / 3600, burst: 10)
+                configuration.accountRates[.instagram] = .init(perSecond: 6.0 / 3600, burst: 6)
                 configuration.budget = CallBudget(share: 0.5)
             }
             let start = clock.now
             try await plan(engine, clock: clock, until: start.adding(milliseconds: 30 * minute))
-            // The first pass: the young posts first, then one old post (5 − 2 young − 2 kept); the other old one waits.
+            // The first hour's three calls: the young posts first, then one of the old.
             #expect(f.simulator.stats().endpoint(.instagramInsights).requests == 3)
             #expect(try f.latest(young1).capturedAt != nil)
             #expect(try f.latest(young2).capturedAt != nil)
             #expect(try [old1, old2].filter { try f.latest($0).capturedAt != nil }.count == 1)
             let standing = await engine.standing(accountId: "ig", platform: .instagram)
-            #expect(standing == CallBudget.Standing(callsLastHour: 3, hourlyLimit: 10, budget: 5, remaining: 2))
+            #expect(standing == CallBudget.Standing(callsLastHour: 3, hourlyLimit: 6, budget: 3, remaining: 0))
 
-            // Over six hours: never more than five calls in any hour, and the young posts keep their hourly band
+            // Over six hours: never more than three calls in any hour, and the young posts keep their hourly band
             // (no gap between two captures over an hour) while the old ones get what is left: the youngest band
             // keeps its target first.
             try await plan(engine, clock: clock, until: start.adding(milliseconds: 6 * hour))
             let calls = f.simulator.stats().endpoint(.instagramInsights).requests
-            #expect(calls <= 30)
+            #expect(calls <= 18)
             #expect(try f.latest(old1).capturedAt != nil)
             #expect(try f.latest(old2).capturedAt != nil)
             for young in [young1, young2] {
@@ -188,23 +187,6 @@ extension EngineFixture {
         #expect(AccountPlan.choose(platform: .instagram, due: due, remainingCalls: 3, topUp: []).map(\.postId) == ["p0", "p1", "p2"])
         #expect(AccountPlan.choose(platform: .facebook, due: due, remainingCalls: 9, topUp: []).count == 5)
         #expect(AccountPlan.choose(platform: .instagram, due: due, remainingCalls: 0, topUp: []).isEmpty)
-    }
-
-    @Test func olderBandsLeaveTwoCallsForTheYoungest() {
-        let young = posts(2, prefix: "young")
-        let older = posts(5, prefix: "old")
-        let isYoung = { (post: DuePost) in post.postId.hasPrefix("young") }
-        // Young posts may take every call; older ones what is left beyond the reserve of two.
-        #expect(AccountPlan.choose(platform: .instagram, due: young + older, remainingCalls: 5, topUp: [], isYoungest: isYoung)
-            .map(\.postId) == ["young0", "young1", "old0"])
-        #expect(AccountPlan.choose(platform: .instagram, due: young + older, remainingCalls: 2, topUp: [], isYoungest: isYoung)
-            .map(\.postId) == ["young0", "young1"])
-        #expect(AccountPlan.choose(platform: .instagram, due: older, remainingCalls: 2, topUp: [], isYoungest: isYoung).isEmpty)
-        #expect(AccountPlan.choose(platform: .instagram, due: older, remainingCalls: 4, topUp: [], isYoungest: isYoung).count == 2)
-        // TikTok: a query with a young video goes, filled with older ones; an older-only query needs the reserve left.
-        #expect(AccountPlan.choose(platform: .tiktok, due: young + older, remainingCalls: 1, topUp: [], isYoungest: isYoung).count == 7)
-        #expect(AccountPlan.choose(platform: .tiktok, due: older, remainingCalls: 2, topUp: [], isYoungest: isYoung).isEmpty)
-        #expect(AccountPlan.choose(platform: .tiktok, due: older, remainingCalls: 3, topUp: [], isYoungest: isYoung).count == 5)
     }
 
     @Test func tiktokFillsItsQueriesWithTheSoonestDue() {

@@ -76,9 +76,7 @@ public final class RefreshPlanner: Sendable {
                 ? try await context.store.soonestDuePosts(accountId: due.accountId, after: now, limit: AccountPlan.postsWorthReading(platform: .tiktok, remainingCalls: 1))
                     .filter { schedule.band(postedAt: $0.postedAt, now: now) != nil }
                 : []
-            let chosen = AccountPlan.choose(
-                platform: due.platform, due: inWindow, remainingCalls: calls, topUp: topUp,
-                isYoungest: { schedule.cadence.bands.count < 2 || schedule.band(postedAt: $0.postedAt, now: now)?.index == 0 })
+            let chosen = AccountPlan.choose(platform: due.platform, due: inWindow, remainingCalls: calls, topUp: topUp)
             guard let first = chosen.first else { continue }
             platformRemaining[due.platform, default: 0] -= AccountPlan.calls(platform: due.platform, posts: chosen.count)
             work.append(PlannedWork.Account(
