@@ -57,10 +57,6 @@ extension PostgresStore {
         stopListening()
     }
 
-    /// Follows the notifications on `connection`. Each one moves the watermark at once; the cache is told which
-    /// posts changed by a second task, which reads them for every range heard since its last read in one query: a
-    /// read per notification, in line, was measured to fall seconds behind three daemons refreshing at full speed
-    /// (150 rounds a second), and the watermark with it.
     /// Closes the listening connection without waiting for it here: an awaited close of a connection whose `LISTEN`
     /// was just cancelled is suspected of never returning (a daemon's shutdown stuck on this store in
     /// `ClusterShutdownTests`, exit 3, with every pool connection closed). The task keeps the connection until it is
@@ -69,6 +65,10 @@ extension PostgresStore {
         Task { try? await connection.close() }
     }
 
+    /// Follows the notifications on `connection`. Each one moves the watermark at once; the cache is told which
+    /// posts changed by a second task, which reads them for every range heard since its last read in one query: a
+    /// read per notification, in line, was measured to fall seconds behind three daemons refreshing at full speed
+    /// (150 rounds a second), and the watermark with it.
     private func listen(on connection: PostgresConnection, listening: () -> Void) async throws {
         let logger = self.logger
         try await connection.listen(on: EventsSchema.channel) { notifications in
