@@ -1,6 +1,5 @@
 import Logging
 import MetricsCore
-import PlatformClients
 import RefreshEngine
 import ServiceLifecycle
 import StorageContract
@@ -64,8 +63,8 @@ struct DiscoveryService: Service, CustomStringConvertible {
         logger.log(level: registered > 0 ? .info : .debug, "post discovery", metadata: [
             "accounts": "\(due.count)", "registered": "\(registered)",
         ])
-        // The accounts just listed are due again from now: ask again (they come back with their next time).
-        return clock.now
+        // The accounts just listed are next due at least an interval from now, after `next` or with it.
+        return next
     }
 
     /// Lists one account; returns how many posts it registered (0 when the listing failed: logged, and tried again
@@ -77,8 +76,6 @@ struct DiscoveryService: Service, CustomStringConvertible {
             throw CancellationError()
         } catch let error as RefreshEngineError where error.kind == .shuttingDown {
             throw error
-        } catch let error as PlatformError {
-            logger.warning("post discovery failed", metadata: ["account": "\(accountId)", "error": "\(error)"])
         } catch {
             logger.warning("post discovery failed", metadata: ["account": "\(accountId)", "error": "\(failureSentence(error))"])
         }
