@@ -129,6 +129,11 @@ actor RefreshCoordinator {
         listings[accountId]
     }
 
+    /// The listings of `accountIds`, in their order: one visit to the coordinator for a whole discovery pass.
+    func listings(accountIds: [String]) -> [DiscoverySchedule.Listing?] {
+        accountIds.map { listings[$0] }
+    }
+
     /// Records a successful listing at `at` that found posts published up to `newest` (nil: none).
     func listed(accountId: String, at: Timestamp, newest: Timestamp?) {
         let last = listings[accountId] ?? DiscoverySchedule.Listing(at: nil, attemptedAt: at, newestPostedAt: nil)

@@ -216,8 +216,8 @@ public final class RefreshEngine: Sendable {
         let schedule = context.configuration.discovery
         var due: [String] = []
         var next: Timestamp?
-        for accountId in accountIds {
-            let last = await context.coordinator.listing(accountId: accountId)
+        let listings = await context.coordinator.listings(accountIds: accountIds)
+        for (accountId, last) in zip(accountIds, listings) {
             guard let at = schedule.nextListing(after: last, windowStart: windowStart), at > now else {
                 due.append(accountId)
                 continue
