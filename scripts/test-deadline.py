@@ -6,10 +6,10 @@
 Why: a test blocked in synchronous code (waitpid, recv, usleep), or awaiting something that ignores cancellation,
 is not ended by `.timeLimit`, and a run that hangs says nothing until CI's own timeout kills the job with no clue
 which test it was. Here, when SECONDS pass, or when one test function has been running for METRICSD_TEST_STALL
-seconds (default 480: the slowest test, two clusters stopped, takes about 125 s beside a release build), the tests that started and never
-ended are printed by name, the whole process tree of the run is killed (the test binary and whatever it spawned:
-daemons, simulators, PostgreSQL), and the run exits 124 (as timeout(1) does). The names come again after the
-stack dump, as the run's last lines: a CI page that shows only a log's tail still names the test.
+seconds (default 480: the slowest test, two clusters stopped, takes about 125 s beside a release build), the tests
+that started and never ended are printed by name, the whole process tree of the run is killed (the test binary and
+whatever it spawned: daemons, simulators, PostgreSQL), and the run exits 124 (as timeout(1) does). The names come
+again after the stack dump, as the run's last lines: a CI page that shows only a log's tail still names the test.
 
 The stream is JSON lines (Swift Testing's ABI, version 0): records of kind "test" describe each test (id, name,
 displayName, kind function or suite); records of kind "event" carry payload.kind testStarted / testEnded /
@@ -187,15 +187,17 @@ def main():
             sys.stdout.flush()
             reason = (f"{stalled} ran for over {stall:g} s (METRICSD_TEST_STALL)" if stalled
                       else f"the run passed its deadline of {seconds:g} s (METRICSD_TEST_DEADLINE)")
-            print(f"\ntests: {reason}; {len(running)} test(s) started and never finished:", flush=True)
-            for line in running:
-                print(f"  still running: {line}", flush=True)
+            def name_them(heading):
+                print(f"tests: {reason}; {heading}:", flush=True)
+                for line in running:
+                    print(f"  still running: {line}", flush=True)
+
+            print(flush=True)
+            name_them(f"{len(running)} test(s) started and never finished")
             dump_stacks(process)
             kill_tree(process)
             print("tests: killed the test run's process tree", flush=True)
-            print(f"tests: {reason}; still running when it was killed:", flush=True)
-            for line in running:
-                print(f"  still running: {line}", flush=True)
+            name_them("still running when it was killed")
             return 124
         stream.read()
         time.sleep(0.5)
